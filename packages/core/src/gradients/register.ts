@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: MIT
+import { getGradient, registerGradient } from '@tensorflow/tfjs-core';
+import { naAVGradConfig } from './na_av_grad.js';
+import { naFusedGradConfig } from './na_fused_grad.js';
+import { naQKGradConfig } from './na_qk_grad.js';
+
+export function registerNAGradients(): void {
+  for (const config of [naQKGradConfig, naAVGradConfig, naFusedGradConfig]) {
+    if (getGradient(config.kernelName) == null) registerGradient(config);
+  }
+}

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: MIT
+// @natzoo/core: neighborhood attention for TensorFlow.js. Importing this module registers the NA kernels for
+// the cpu and wasm backends and the gradients; the webgl/tensorflow backends run the portable composite.
+// The union package: in Node it is the only build that registers tfjs's own gradients (softmax, reshape, ...).
+import '@tensorflow/tfjs';
+import { registerNAGradients } from './gradients/register.js';
+import { registerCpuKernels } from './kernels/cpu/register.js';
+import { registerWasmKernels } from './kernels/wasm/register.js';
+
+registerCpuKernels();
+registerWasmKernels();
+registerNAGradients();
+
+export { na1dQK, na2dQK } from './ops/na_qk.js';
+export { na1dAV, na2dAV } from './ops/na_av.js';
+export { na1d, na2d } from './ops/na_attention.js';
+export { compositeAV, compositeAttention, compositeQK } from './composite/composite_ops.js';
+export { activeNAImplementation, setNAImplementation } from './implementation.js';
+export type { NAImplementation } from './implementation.js';
+export { setBestBackend } from './backend_select.js';
+export type { NodeBackendName } from './backend_select.js';
+export { NAArgumentError } from './na_args.js';
+export type { NAAVOptions, NAKernelAttrs, NAOptions, NAQKOptions, PerAxis } from './na_args.js';
+export { buildAxisGeometry, makeProblem } from './geometry.js';
+export type { AxisGeometry, NAProblem } from './geometry.js';
+export * from './kernel_names.js';
+export { NeighborhoodAttention1D, NeighborhoodAttention2D, type NeighborhoodAttention1DArgs, type NeighborhoodAttention2DArgs, type NeighborhoodAttentionArgs } from './layers/neighborhood_attention.js';

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+// Kernel names and their input/attribute contracts (tfjs kernel_names.ts pattern). Every kernel works on the
+// 2-D heads-last layout; 1-D ops run as 2-D problems with a height-1 axis and kernel 1.
+import type { NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { NAKernelAttrs } from './na_args.js';
+
+export const NeighborhoodAttentionQK = 'NeighborhoodAttentionQK';
+export const NeighborhoodAttentionAV = 'NeighborhoodAttentionAV';
+export const NeighborhoodAttentionFused = 'NeighborhoodAttentionFused';
+export const NeighborhoodAttentionQKBackpropQuery = 'NeighborhoodAttentionQKBackpropQuery';
+export const NeighborhoodAttentionQKBackpropKey = 'NeighborhoodAttentionQKBackpropKey';
+export const NeighborhoodAttentionQKBackpropRpb = 'NeighborhoodAttentionQKBackpropRpb';
+export const NeighborhoodAttentionAVBackpropAttn = 'NeighborhoodAttentionAVBackpropAttn';
+export const NeighborhoodAttentionAVBackpropValue = 'NeighborhoodAttentionAVBackpropValue';
+
+/** q, k, v, out: `[B, H, W, heads, D]`; logits/attn: `[B, H, W, heads, k0*k1]`; rpb: `[heads, 2k0-1, 2k1-1]`. */
+export interface NAQKInputs extends NamedTensorInfoMap {
+  query: TensorInfo;
+  key: TensorInfo;
+  rpb?: TensorInfo;
+}
+export interface NAAVInputs extends NamedTensorInfoMap {
+  attn: TensorInfo;
+  value: TensorInfo;
+}
+/** `rpb` is always present so that its gradient can save it; an empty `[0]` tensor means no bias. */
+export interface NAFusedInputs extends NamedTensorInfoMap {
+  query: TensorInfo;
+  key: TensorInfo;
+  value: TensorInfo;
+  rpb: TensorInfo;
+}
+/** dq = scale * AV(dLogits, key). */
+export interface NAQKBackpropQueryInputs extends NamedTensorInfoMap {
+  dLogits: TensorInfo;
+  key: TensorInfo;
+}
+/** dk = scale * inverse-AV(dLogits, query). */
+export interface NAQKBackpropKeyInputs extends NamedTensorInfoMap {
+  dLogits: TensorInfo;
+  query: TensorInfo;
+}
+/** drpb = sum of dLogits per bias entry. */
+export interface NAQKBackpropRpbInputs extends NamedTensorInfoMap {
+  dLogits: TensorInfo;
+}
+/** dattn = QK(dOut, value), 0 in masked slots. */
+export interface NAAVBackpropAttnInputs extends NamedTensorInfoMap {
+  dOut: TensorInfo;
+  value: TensorInfo;
+}
+/** dv = inverse-AV(attn, dOut). */
+export interface NAAVBackpropValueInputs extends NamedTensorInfoMap {
+  attn: TensorInfo;
+  dOut: TensorInfo;
+}
+
+export type { NAKernelAttrs };

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: MIT
+// NA kernels for the `wasm` backend. Inputs and outputs are read and written where they live, on the
+// module's heap, so nothing is copied through another backend.
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { util } from '@tensorflow/tfjs-core';
+import type { NamedTensorInfoMap } from '@tensorflow/tfjs-core';
+import type { NAKernelAttrs } from '../../na_args.js';
+import { defineKernel, registerOnce } from '../define_kernel.js';
+import { naKernelSpecs, problemFor } from '../kernel_specs.js';
+import type { KernelArrays, NAKernelSpec } from '../kernel_specs.js';
+import { heapView } from './heap.js';
+import { wasmOverrides } from './simd_kernels.js';
+
+function wasmKernel(spec: NAKernelSpec) {
+  return defineKernel<NamedTensorInfoMap, NAKernelAttrs, BackendWasm>(
+    spec.kernelName,
+    'wasm',
+    ({ inputs, attrs, backend }) => {
+      // An empty tensor stands for an absent optional input (the fused kernel's rpb).
+      const present = spec.inputs.filter((name) => inputs[name] != null && util.sizeFromShape(inputs[name].shape) > 0);
+      const shapes: Record<string, number[]> = {};
+      for (const name of present) shapes[name] = inputs[name]!.shape;
+      const shape = spec.outputShape(shapes, attrs);
+      const out = backend.makeOutput(shape, 'float32');
+      if (util.sizeFromShape(shape) === 0) return out;
+      const problem = problemFor(spec, shapes, attrs);
+      const fast = wasmOverrides.get(spec.kernelName);
+      if (fast?.(backend, problem, inputs, attrs, out) === true) return out;
+      const arrays: KernelArrays = {};
+      for (const name of present) arrays[name] = heapView(backend, inputs[name]!);
+      spec.compute(problem, arrays, attrs, heapView(backend, out));
+      return out;
+    },
+  );
+}
+
+export function registerWasmKernels(): void {
+  registerOnce(naKernelSpecs.map(wasmKernel));
+}

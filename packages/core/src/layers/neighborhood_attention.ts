@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: MIT
+// tfjs-layers versions of NATTEN v0.17.5's NeighborhoodAttention1D/2D modules: qkv Linear, NA, proj Linear.
+// Weight names mirror the PyTorch parameters (qkv.weight -> qkv/kernel, ...) so checkpoint conversion can map them.
+import { add, dropout, matMul, reshape, serialization, softmax, tidy, unstack } from '@tensorflow/tfjs-core';
+import type { Tensor, Tensor4D, Tensor5D } from '@tensorflow/tfjs-core';
+import { InputSpec, initializers, layers } from '@tensorflow/tfjs-layers';
+import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
+import type { NAOptions, SpatialRank } from '../na_args.js';
+import { NAArgumentError } from '../na_args.js';
+import { na1d, na2d } from '../ops/na_attention.js';
+import { na1dAV, na2dAV } from '../ops/na_av.js';
+import { na1dQK, na2dQK } from '../ops/na_qk.js';
+import { argsConfig, checkHeads, layerLabel, resolveArgs } from './neighborhood_attention_config.js';
+import type {
+  NeighborhoodAttention1DArgs,
+  NeighborhoodAttention2DArgs,
+  NeighborhoodAttentionArgs,
+  ResolvedNAArgs,
+} from './neighborhood_attention_config.js';
+
+export type {
+  NeighborhoodAttention1DArgs,
+  NeighborhoodAttention2DArgs,
+  NeighborhoodAttentionArgs,
+} from './neighborhood_attention_config.js';
+
+/** What tfjs-layers passes as `call`'s second argument (`training`, `mask`, ...). */
+type Kwargs = Record<string, unknown>;
+
+interface NAWeights {
+  qkvKernel: LayerVariable;
+  qkvBias: LayerVariable | null;
+  rpb: LayerVariable | null;
+  projKernel: LayerVariable;
+  projBias: LayerVariable;
+}
+
+/** Fused NA, or its QK and AV halves, for the layer's spatial rank. */
+function fusedNA(rank: SpatialRank, q: Tensor, k: Tensor, v: Tensor, opts: NAOptions): Tensor {
+  return rank === 1
+    ? na1d(q as Tensor4D, k as Tensor4D, v as Tensor4D, opts)
+    : na2d(q as Tensor5D, k as Tensor5D, v as Tensor5D, opts);
+}
+
+function splitNA(rank: SpatialRank, q: Tensor, k: Tensor, v: Tensor, opts: NAOptions, attnDrop: number): Tensor {
+  const window = { kernelSize: opts.kernelSize, dilation: opts.dilation, isCausal: opts.isCausal };
+  const logits = rank === 1 ? na1dQK(q as Tensor4D, k as Tensor4D, opts) : na2dQK(q as Tensor5D, k as Tensor5D, opts);
+  // Masked slots are -Infinity, so softmax gives them 0 and dropout leaves them 0.
+  const attn = dropout(softmax(logits), attnDrop);
+  return rank === 1 ? na1dAV(attn as Tensor4D, v as Tensor4D, window) : na2dAV(attn as Tensor5D, v as Tensor5D, window);
+}
+
+/** Shared implementation; not registered itself (only the concrete classes are serializable). */
+abstract class NeighborhoodAttentionBase extends layers.Layer {
+  private readonly rank: SpatialRank;
+  private readonly args: ResolvedNAArgs;
+  private naWeights: NAWeights | null = null;
+  private channels = 0;
+
+  protected constructor(rank: SpatialRank, className: string, args: NeighborhoodAttentionArgs) {
+    super(args);
+    this.rank = rank;
+    this.args = resolveArgs(layerLabel(className, this.name), rank, args);
+  }
+
+  private get label(): string {
+    return layerLabel(this.getClassName(), this.name);
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const rank = this.rank;
+    const layout = rank === 1 ? '[B, L, C]' : '[B, H, W, C]';
+    if (shape.length !== rank + 2) {
+      throw new NAArgumentError(`${this.label}: input must have rank ${rank + 2} (${layout}); got shape [${shape.join(', ')}]`);
+    }
+    const channels = shape[rank + 1];
+    if (channels == null) throw new NAArgumentError(`${this.label}: the channel axis of the input must be known; got [${shape.join(', ')}]`);
+    const { dim, numHeads, kernelSize, qkvBias, relPosBias } = this.args;
+    if (dim !== null && dim !== channels) {
+      throw new NAArgumentError(`${this.label}: dim is ${dim} but the input has ${channels} channels (shape [${shape.join(', ')}])`);
+    }
+    checkHeads(this.label, channels, numHeads);
+    this.channels = channels;
+
+    this.naWeights = {
+      qkvKernel: this.addWeight('qkv/kernel', [channels, 3 * channels], 'float32', initializers.glorotUniform({})),
+      qkvBias: qkvBias ? this.addWeight('qkv/bias', [3 * channels], 'float32', initializers.zeros()) : null,
+      rpb: relPosBias
+        ? this.addWeight(
+            'rpb',
+            [numHeads, ...kernelSize.map((k) => 2 * k - 1)],
+            'float32',
+            initializers.truncatedNormal({ mean: 0, stddev: 0.02 }),
+          )
+        : null,
+      projKernel: this.addWeight('proj/kernel', [channels, channels], 'float32', initializers.glorotUniform({})),
+      projBias: this.addWeight('proj/bias', [channels], 'float32', initializers.zeros()),
+    };
+    // Later calls are checked against the built rank and channels by tfjs-layers itself.
+    this.inputSpec = [new InputSpec({ ndim: rank + 2, axes: { [-1]: channels } })];
+    this.built = true;
+  }
+
+  override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor {
+    return tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      const weights = this.naWeights;
+      if (x === undefined || weights === null) throw new NAArgumentError(`${this.label}: called before build()`);
+      const { rank, channels } = this;
+      const { numHeads, kernelSize, dilation, isCausal, qkScale, attnDrop, projDrop } = this.args;
+      const headDim = channels / numHeads;
+      const training = kwargs['training'] === true;
+
+      let qkv = matMul(reshape(x, [-1, channels]), weights.qkvKernel.read());
+      if (weights.qkvBias !== null) qkv = add(qkv, weights.qkvBias.read());
+      // Channels are [q | k | v], each `heads` contiguous blocks of headDim (upstream reshape(B, ..., 3, heads, hd)).
+      const tokens = x.shape.slice(0, rank + 1);
+      const [q, k, v] = unstack(reshape(qkv, [...tokens, 3, numHeads, headDim]), rank + 1) as [Tensor, Tensor, Tensor];
+      const opts: NAOptions = { kernelSize, dilation, isCausal, scale: qkScale ?? headDim ** -0.5 };
+      if (weights.rpb !== null) opts.rpb = weights.rpb.read();
+
+      // The fused op never materialises the attention weights, so dropout on them needs the split path.
+      const attended =
+        training && attnDrop > 0 ? splitNA(rank, q, k, v, opts, attnDrop) : fusedNA(rank, q, k, v, opts);
+      let out = add(matMul(reshape(attended, [-1, channels]), weights.projKernel.read()), weights.projBias.read());
+      if (training && projDrop > 0) out = dropout(out, projDrop);
+      return reshape(out, x.shape);
+    });
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
+    return inputShape;
+  }
+
+  override getConfig(): serialization.ConfigDict {
+    return { ...argsConfig(this.args), ...super.getConfig() };
+  }
+}
+
+/**
+ * NATTEN's `NeighborhoodAttention2D` as a tfjs-layers layer: `[B, H, W, C]` in and out.
+ * Weights: `qkv/kernel` `[C, 3C]`, `qkv/bias` `[3C]`, `rpb` `[heads, 2k0-1, 2k1-1]`, `proj/kernel` `[C, C]`,
+ * `proj/bias` `[C]` (PyTorch `qkv.weight` is the transpose of `qkv/kernel`).
+ */
+export class NeighborhoodAttention2D extends NeighborhoodAttentionBase {
+  static className = 'NeighborhoodAttention2D';
+
+  constructor(args: NeighborhoodAttention2DArgs) {
+    super(2, NeighborhoodAttention2D.className, args);
+  }
+}
+
+/** NATTEN's `NeighborhoodAttention1D`: `[B, L, C]` in and out; `rpb` is `[heads, 2k-1]`. */
+export class NeighborhoodAttention1D extends NeighborhoodAttentionBase {
+  static className = 'NeighborhoodAttention1D';
+
+  constructor(args: NeighborhoodAttention1DArgs) {
+    super(1, NeighborhoodAttention1D.className, args);
+  }
+}
+
+serialization.registerClass(NeighborhoodAttention2D);
+serialization.registerClass(NeighborhoodAttention1D);

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: MIT
+// Central finite differences against the analytic gradients of every NA kernel, on small cases.
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { na1d, na1dAV, na1dQK, na2d, na2dAV, na2dQK } from '@natzoo/core';
+import { naTargets, useTarget } from './backends.js';
+
+/** Masked slots hold -inf; the loss only sees the finite ones. */
+const finiteOnly = (t: tf.Tensor) => tf.where(tf.isFinite(t), t, tf.zerosLike(t));
+
+type Fn = (...xs: tf.Tensor[]) => tf.Tensor;
+
+/** Seeded normal tensor, so failures reproduce. */
+const randn = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
+
+/**
+ * Checks d/dx sum(f(xs) * g) against (L(x + eps e_i) - L(x - eps e_i)) / 2eps on a sample of coordinates.
+ * Float32 evaluation, so eps is large and the tolerance is relative to the gradient's scale.
+ */
+function gradcheck(f: Fn, inputs: tf.Tensor[], samples = 12): void {
+  const g = tf.tidy(() => randn(f(...inputs).shape, 99));
+  const loss = (xs: tf.Tensor[]) => tf.tidy(() => tf.sum(tf.mul(f(...xs), g)).dataSync()[0]!);
+  const analytic = tf.grads(f)(inputs, g).map((t) => t.dataSync());
+  const eps = 1e-2;
+  inputs.forEach((x, which) => {
+    const base = x.dataSync();
+    const scale = Math.max(...analytic[which]!.map(Math.abs), 1e-3);
+    for (let s = 0; s < samples; s++) {
+      const i = Math.floor(((s + 0.5) / samples) * base.length);
+      const shifted = (delta: number) => {
+        const copy = base.slice();
+        copy[i]! += delta;
+        return inputs.map((t, j) => (j === which ? tf.tensor(copy, x.shape) : t));
+      };
+      const numeric = (loss(shifted(eps)) - loss(shifted(-eps))) / (2 * eps);
+      expect(Math.abs(numeric - analytic[which]![i]!), `input ${which}, element ${i}`).toBeLessThan(2e-3 * scale + 2e-3);
+    }
+  });
+}
+
+describe.each(naTargets)('finite differences on $name', (target) => {
+  it('na1dQK with rpb, dilation 2: d query, d key, d rpb', async () => {
+    await useTarget(target);
+    const opts = (rpb: tf.Tensor) => ({ kernelSize: 3, dilation: 2, rpb, scale: 0.7 });
+    gradcheck((q, k, rpb) => na1dQK(q as tf.Tensor4D, k as tf.Tensor4D, opts(rpb!)), [
+      randn([1, 9, 2, 3], 1), randn([1, 9, 2, 3], 2), randn([2, 5], 3),
+    ]);
+  });
+
+  it('na2dQK causal on one axis: d query, d key', async () => {
+    await useTarget(target);
+    const qk = (q: tf.Tensor, k: tf.Tensor) => na2dQK(q as tf.Tensor5D, k as tf.Tensor5D, { kernelSize: [3, 2], isCausal: [true, false] });
+    gradcheck((q, k) => finiteOnly(qk(q!, k!)), [randn([1, 5, 4, 1, 3], 4), randn([1, 5, 4, 1, 3], 5)]);
+  });
+
+  it('na2dAV with dilation (2, 1): d attn, d value', async () => {
+    await useTarget(target);
+    gradcheck((a, v) => na2dAV(a as tf.Tensor5D, v as tf.Tensor5D, { kernelSize: [2, 3], dilation: [2, 1] }), [
+      randn([1, 5, 6, 2, 6], 6), randn([1, 5, 6, 2, 3], 7),
+    ]);
+  });
+
+  it('na1dAV causal: d attn, d value', async () => {
+    await useTarget(target);
+    gradcheck((a, v) => na1dAV(a as tf.Tensor4D, v as tf.Tensor4D, { kernelSize: 4, isCausal: true }), [
+      randn([2, 7, 1, 4], 8), randn([2, 7, 1, 3], 9),
+    ]);
+  });
+
+  it('na2d fused with rpb and dilation: d query, d key, d value, d rpb', async () => {
+    await useTarget(target);
+    gradcheck((q, k, v, rpb) => na2d(q as tf.Tensor5D, k as tf.Tensor5D, v as tf.Tensor5D, { kernelSize: 3, dilation: [1, 2], rpb }), [
+      randn([1, 5, 6, 2, 4], 10), randn([1, 5, 6, 2, 4], 11), randn([1, 5, 6, 2, 4], 12), randn([2, 5, 5], 13),
+    ]);
+  });
+
+  it('na1d causal: d query, d key, d value', async () => {
+    await useTarget(target);
+    gradcheck((q, k, v) => na1d(q as tf.Tensor4D, k as tf.Tensor4D, v as tf.Tensor4D, { kernelSize: 3, isCausal: true }), [
+      randn([1, 8, 1, 4], 14), randn([1, 8, 1, 4], 15), randn([1, 8, 1, 4], 16),
+    ]);
+  });
+});

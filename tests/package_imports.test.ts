@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: MIT
+// Each package resolves by its name from plain Node (the built output, as users get it), not only in vitest.
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from './support/shared_dir.js';
+
+describe('packages import by name from Node', () => {
+  it('@natzoo/core, @natzoo/models and @natzoo/train', () => {
+    const script = `
+      const core = await import('@natzoo/core');
+      const models = await import('@natzoo/models');
+      const train = await import('@natzoo/train');
+      console.log(JSON.stringify({
+        core: ['na1d', 'na2d', 'na1dQK', 'na2dQK', 'na1dAV', 'na2dAV', 'NeighborhoodAttention2D'].filter((n) => typeof core[n] === 'function'),
+        models: typeof models.NeighborhoodAttention2D,
+        train: typeof train.setBestBackend,
+      }));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: repoRoot, encoding: 'utf8' });
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({
+      core: ['na1d', 'na2d', 'na1dQK', 'na2dQK', 'na1dAV', 'na2dAV', 'NeighborhoodAttention2D'],
+      models: 'function',
+      train: 'function',
+    });
+  });
+});
