@@ -6,7 +6,7 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
 export default defineConfig({
   resolve: {
     // Tests run against the sources; the build output is checked separately by the package-import test.
-    alias: { '@natzoo/core': src('core') },
+    alias: { '@natzoo/core': src('core'), '@natzoo/models': src('models'), '@natzoo/train': src('train') },
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'tests/**/*.test.ts'],

@@ -77,6 +77,9 @@ export interface NAProblem {
   readonly cols: AxisGeometry;
   /** Slots per query, `k0 * k1`. */
   readonly slots: number;
+  /** Sizes of the `[heads, 2k0-1, 2k1-1]` bias table. */
+  readonly biasRows: number;
+  readonly biasCols: number;
 }
 
 const geometryCache = new Map<string, AxisGeometry>();
@@ -104,5 +107,6 @@ export function makeProblem(shape: readonly number[], attrs: ProblemAttrs): NAPr
   const [batch, height, width, heads, headDim] = shape as [number, number, number, number, number];
   const rows = cachedAxis(height, attrs.kernelSize[0], attrs.dilation[0], attrs.isCausal[0]);
   const cols = cachedAxis(width, attrs.kernelSize[1], attrs.dilation[1], attrs.isCausal[1]);
-  return { batch, heads, headDim, rows, cols, slots: attrs.kernelSize[0] * attrs.kernelSize[1] };
+  const [k0, k1] = attrs.kernelSize;
+  return { batch, heads, headDim, rows, cols, slots: k0 * k1, biasRows: 2 * k0 - 1, biasCols: 2 * k1 - 1 };
 }

@@ -80,7 +80,10 @@ export function normalizeWindow(
   if (opts == null || opts.kernelSize == null) fail(op, 'opts.kernelSize is required');
   const kernelSize = perAxis(op, 'kernelSize', opts.kernelSize, rank);
   const dilation = perAxis(op, 'dilation', opts.dilation ?? 1, rank);
-  const isCausal = perAxis(op, 'isCausal', opts.isCausal ?? false, rank).map((c) => c === true);
+  const isCausal = perAxis(op, 'isCausal', opts.isCausal ?? false, rank);
+  if (isCausal.some((c) => typeof c !== 'boolean')) {
+    fail(op, `isCausal must be a boolean on every axis; got [${isCausal.map(String).join(', ')}]`);
+  }
   const spatial = spatialShapeOf(inputShape, rank);
   for (let axis = 0; axis < rank; axis++) {
     const k = kernelSize[axis]!;

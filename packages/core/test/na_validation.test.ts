@@ -41,6 +41,9 @@ describe('NA argument validation', () => {
   it('kernel size and dilation values', () => {
     expect(() => na2d(q2, q2, q2, { kernelSize: 1 })).toThrow('na2d: kernelSize must be an integer >= 2 on every axis; got [1, 1]');
     expect(() => na2d(q2, q2, q2, { kernelSize: 3, dilation: 0 })).toThrow('na2d: dilation must be an integer >= 1');
+    expect(() => na2d(q2, q2, q2, { kernelSize: 3, isCausal: [true, 'yes' as never] })).toThrow(
+      'na2d: isCausal must be a boolean on every axis; got [true, yes]',
+    );
     expect(() => na2d(q2, q2, q2, { kernelSize: [3, 3, 3] })).toThrow('na2d: kernelSize must have 2 value(s), one per spatial axis; got [3, 3, 3]');
   });
 

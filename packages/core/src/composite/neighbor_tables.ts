@@ -13,13 +13,8 @@ export interface KernelRowTables {
 }
 
 export function buildKernelRowTables(p: NAProblem): KernelRowTables {
-  const { heads, rows, cols, slots } = p;
-  const H = rows.length;
-  const W = cols.length;
-  const k0 = rows.kernel;
-  const k1 = cols.kernel;
-  const biasRows = 2 * k0 - 1;
-  const biasCols = 2 * k1 - 1;
+  const { heads, rows, cols, slots, biasRows, biasCols } = p;
+  const [H, W, k0, k1] = [rows.length, cols.length, rows.kernel, cols.kernel];
   const N = H * W;
   const keyIndex = Array.from({ length: k0 }, () => new Int32Array(N * heads * k1));
   const biasIndex = new Int32Array(N * heads * slots);

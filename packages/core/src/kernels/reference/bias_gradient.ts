@@ -5,13 +5,8 @@ import type { NAProblem } from '../../geometry.js';
 
 /** Layouts: `gradLogits` `[B, H, W, heads, k0*k1]`; `out` `[heads, 2k0-1, 2k1-1]` (overwritten). */
 export function biasGradient(p: NAProblem, gradLogits: Float32Array, out: Float32Array): void {
-  const { batch, heads, rows, cols, slots } = p;
-  const H = rows.length;
-  const W = cols.length;
-  const k0 = rows.kernel;
-  const k1 = cols.kernel;
-  const biasRows = 2 * k0 - 1;
-  const biasCols = 2 * k1 - 1;
+  const { batch, heads, rows, cols, slots, biasRows, biasCols } = p;
+  const [H, W, k1] = [rows.length, cols.length, cols.kernel];
   const acc = new Float64Array(out.length);
   for (let bi = 0; bi < batch; bi++) {
     for (let i0 = 0; i0 < H; i0++) {

@@ -12,15 +12,8 @@ export function fusedAttention(
   scale: number,
   out: Float32Array,
 ): void {
-  const { batch, heads, headDim: D, rows, cols } = p;
-  const H = rows.length;
-  const W = cols.length;
-  const k0 = rows.kernel;
-  const k1 = cols.kernel;
-  const d0 = rows.dilation;
-  const d1 = cols.dilation;
-  const biasRows = 2 * k0 - 1;
-  const biasCols = 2 * k1 - 1;
+  const { batch, heads, headDim: D, rows, cols, biasRows, biasCols } = p;
+  const [H, W, d0, d1] = [rows.length, cols.length, rows.dilation, cols.dilation];
   const acc = new Float64Array(D);
   for (let bi = 0; bi < batch; bi++) {
     for (let i0 = 0; i0 < H; i0++) {

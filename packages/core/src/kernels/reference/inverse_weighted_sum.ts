@@ -15,9 +15,7 @@ export function inverseWeightedSum(
   out: Float32Array,
 ): void {
   const { batch, heads, headDim: D, rows, cols, slots } = p;
-  const H = rows.length;
-  const W = cols.length;
-  const k1 = cols.kernel;
+  const [H, W, k1] = [rows.length, cols.length, cols.kernel];
   const acc = new Float64Array(D);
   for (let bi = 0; bi < batch; bi++) {
     for (let x0 = 0; x0 < H; x0++) {

@@ -17,15 +17,8 @@ export function neighborhoodDot(
   maskedValue: number,
   out: Float32Array,
 ): void {
-  const { batch, heads, headDim: D, rows, cols, slots } = p;
-  const H = rows.length;
-  const W = cols.length;
-  const k0 = rows.kernel;
-  const k1 = cols.kernel;
-  const d0 = rows.dilation;
-  const d1 = cols.dilation;
-  const biasRows = 2 * k0 - 1;
-  const biasCols = 2 * k1 - 1;
+  const { batch, heads, headDim: D, rows, cols, slots, biasRows, biasCols } = p;
+  const [H, W, k0, k1, d0, d1] = [rows.length, cols.length, rows.kernel, cols.kernel, rows.dilation, cols.dilation];
   for (let bi = 0; bi < batch; bi++) {
     for (let i0 = 0; i0 < H; i0++) {
       const s0 = rows.start[i0]!;

@@ -15,11 +15,7 @@ export function neighborhoodWeightedSum(
   out: Float32Array,
 ): void {
   const { batch, heads, headDim: D, rows, cols, slots } = p;
-  const H = rows.length;
-  const W = cols.length;
-  const k1 = cols.kernel;
-  const d0 = rows.dilation;
-  const d1 = cols.dilation;
+  const [H, W, k1, d0, d1] = [rows.length, cols.length, cols.kernel, rows.dilation, cols.dilation];
   const acc = new Float64Array(D);
   for (let bi = 0; bi < batch; bi++) {
     for (let i0 = 0; i0 < H; i0++) {

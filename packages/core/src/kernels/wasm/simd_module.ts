@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+// The SIMD NA kernels (assembly/*.ts) instantiated against the tfjs wasm backend's own memory, so they read
+// and write tensors where tfjs keeps them; plus scratch allocation on that heap for their index tables.
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { wasmMemory } from './heap.js';
+import { moduleBase64 } from './na_kernels_module.generated.js';
+
+type Pointer = number;
+type Kernel = (...args: number[]) => void;
+
+export interface SimdKernels {
+  fusedAttention: Kernel;
+  neighborhoodDot: Kernel;
+  neighborhoodWeightedSum: Kernel;
+  inverseWeightedSum: Kernel;
+}
+
+interface Allocator {
+  _malloc(bytes: number): Pointer;
+  _free(pointer: Pointer): void;
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();
+
+/** The kernels bound to this backend's memory, or null where SIMD WebAssembly is unavailable. */
+export function simdKernelsFor(backend: BackendWasm): SimdKernels | null {
+  const memory = wasmMemory(backend);
+  if (memory === undefined) return null;
+  if (compiled === undefined) {
+    try {
+      // Under 4 KB, so synchronous compilation is allowed even on a browser's main thread.
+      compiled = new WebAssembly.Module(Uint8Array.from(atob(moduleBase64), (c) => c.charCodeAt(0)));
+    } catch {
+      compiled = null;
+    }
+  }
+  if (compiled === null) return null;
+  let kernels = instances.get(memory);
+  if (kernels === undefined) {
+    kernels = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as SimdKernels;
+    instances.set(memory, kernels);
+  }
+  return kernels;
+}
+
+/**
+ * Copies int32 `tables` back to back onto the wasm heap, reserves `scratchBytes` after them, runs `body`
+ * with both pointers and frees the block.
+ */
+export function withHeapTables(
+  backend: BackendWasm,
+  tables: readonly Int32Array[],
+  scratchBytes: number,
+  body: (tables: Pointer, scratch: Pointer) => void,
+): void {
+  const allocator = backend.wasm as unknown as Allocator;
+  const tableBytes = 4 * tables.reduce((sum, table) => sum + table.length, 0);
+  const block = allocator._malloc(tableBytes + scratchBytes);
+  try {
+    // The view is taken after malloc, which may grow (and detach) the heap.
+    const ints = new Int32Array(wasmMemory(backend)!.buffer, block, tableBytes / 4);
+    tables.reduce((at, table) => {
+      ints.set(table, at);
+      return at + table.length;
+    }, 0);
+    body(block, block + tableBytes);
+  } finally {
+    allocator._free(block);
+  }
+}
