@@ -4,8 +4,6 @@
  * instantiation. Cody-Waite reduction x = n ln2 + r, |r| <= ln2/2, then a degree-7 Taylor polynomial
  * (relative error ~1e-7); inputs below -87 flush to e^-87.
  */
-// @ts-ignore: decorator
-@inline
 export function expNonPositive(x: f32): f32 {
   x = max(x, -87.0);
   const n = nearest(x * 1.44269504);
