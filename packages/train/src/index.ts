@@ -4,3 +4,14 @@
 // training scripts start from.
 export { setBestBackend } from '@natzoo/core';
 export type { NodeBackendName } from '@natzoo/core';
+// Checkpoint and array readers (Node only: they read files).
+export { CheckpointError } from './checkpoint/errors.js';
+export { DTYPES, itemSize, isFloatDType, type DType } from './checkpoint/dtype.js';
+export { Storage, type StorageSource } from './checkpoint/storage.js';
+export { TensorRecord, contiguousStride, type TypedArrayFor } from './checkpoint/tensor_record.js';
+export { PyComplex, PyGlobal, PyOrderedDict, PyRecord, PySlice, NumpyDType, type PickleDict, type PickleValue } from './checkpoint/pickle_values.js';
+export { readTorchCheckpoint, detectFileKind, type FileKind, type TorchCheckpoint, type TorchReadOptions } from './checkpoint/torch_checkpoint.js';
+export { readSafetensors, writeSafetensors, type ArrayTensor, type SafetensorsFile, type WritableTensor } from './checkpoint/safetensors.js';
+export { loadCheckpoint, loadStateDict, type LoadedCheckpoint, type LoadOptions, type StateDict } from './checkpoint/state_dict.js';
+export { describeValue, type DescribeOptions, type JsonValue } from './checkpoint/describe.js';
+export { readNpy, writeNpy, type NpyArray, type NpyData, type NpyDType, type WriteNpyOptions } from './io/npy.js';

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+// readTorchCheckpoint: a `.pth` / `.pt` / `.pth.tar` file (zip or legacy container) as inert data.
+import { open } from 'node:fs/promises';
+import { snapshotFile, type FileSnapshot } from '../io/file_range.js';
+import { CheckpointError } from './errors.js';
+import type { PickleValue } from './pickle_values.js';
+import type { Storage } from './storage.js';
+import { readTorchLegacy } from './torch_legacy.js';
+import { readTorchZip } from './torch_zip.js';
+
+export interface TorchReadOptions {
+  /**
+   * Extra classes (`module.Name`) to read as inert records (fields from NEWOBJ/BUILD), for checkpoints that
+   * pickle their own config objects. Nothing named here is ever imported or run.
+   */
+  recordClasses?: readonly string[];
+}
+
+export interface TorchCheckpoint {
+  readonly path: string;
+  readonly container: 'zip' | 'legacy';
+  /** The saved object; tensors are TensorRecords whose data is read on demand. */
+  readonly root: PickleValue;
+  /** Every global the pickle named (all allow-listed, or reading would have failed). */
+  readonly globals: readonly string[];
+  /** Storages the tensors refer to (data not read yet). */
+  readonly storages: readonly Storage[];
+  readonly byteOrder: 'little' | 'big';
+  /** Zip record prefix, e.g. `archive/` or `tmp.pth/`. */
+  readonly archivePrefix?: string;
+}
+
+export type FileKind = 'torch-zip' | 'torch-legacy' | 'safetensors' | 'npy' | 'tar' | 'unknown';
+
+/** What kind of weights/array file `path` is, from its first bytes (content, not extension). */
+export async function detectFileKind(path: string): Promise<FileKind> {
+  return sniffFileKind(await snapshotFile(path));
+}
+
+export async function sniffFileKind(file: FileSnapshot): Promise<FileKind> {
+  const handle = await open(file.path, 'r');
+  let head: Uint8Array;
+  try {
+    head = new Uint8Array(512);
+    const { bytesRead } = await handle.read(head, 0, 512, 0);
+    head = head.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+  if (head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5) && (head[3] === 4 || head[3] === 6)) return 'torch-zip';
+  if (head[0] === 0x80 && head[1] !== undefined && head[1] <= 5) return 'torch-legacy';
+  if (head[0] === 0x93 && new TextDecoder().decode(head.subarray(1, 6)) === 'NUMPY') return 'npy';
+  if (head.length >= 262 && new TextDecoder().decode(head.subarray(257, 262)) === 'ustar') return 'tar';
+  if (head.length >= 9 && head[8] === 0x7b && file.size >= 10) {
+    const view = new DataView(head.buffer, head.byteOffset, 8);
+    const headerLength = view.getBigUint64(0, true);
+    if (headerLength > 1n && headerLength <= BigInt(file.size - 8)) return 'safetensors';
+  }
+  return 'unknown';
+}
+
+export async function readTorchCheckpoint(path: string, opts: TorchReadOptions = {}): Promise<TorchCheckpoint> {
+  const file = await snapshotFile(path);
+  const recordClasses = opts.recordClasses ?? [];
+  const kind = await sniffFileKind(file);
+  if (kind === 'torch-zip') {
+    const parsed = await readTorchZip(file, recordClasses);
+    return {
+      path, container: 'zip', root: parsed.root, globals: [...parsed.globals].sort(), storages: parsed.storages,
+      byteOrder: parsed.littleEndian ? 'little' : 'big', archivePrefix: parsed.archivePrefix!,
+    };
+  }
+  if (kind === 'torch-legacy') {
+    const parsed = readTorchLegacy(file, recordClasses);
+    return { path, container: 'legacy', root: parsed.root, globals: [...parsed.globals].sort(), storages: parsed.storages, byteOrder: 'little' };
+  }
+  if (kind === 'tar') throw new CheckpointError(path, 'tar-based PyTorch checkpoint (torch < 0.4) is not supported; re-save it with a recent torch');
+  if (kind === 'safetensors' || kind === 'npy') throw new CheckpointError(path, `not a PyTorch checkpoint: this is a ${kind} file`);
+  if (file.size === 0) throw new CheckpointError(path, 'not a PyTorch checkpoint: the file is empty');
+  throw new CheckpointError(path, 'not a PyTorch checkpoint: neither a zip container (PK) nor a legacy pickle (0x80)');
+}
