@@ -1,5 +1,27 @@
 // SPDX-License-Identifier: MIT
 // @natzoo/models: NAT, DiNAT, DiNAT_s, isotropic, CCT/CVT/ViT-Lite, ConvMLP and StyleNAT built on @natzoo/core.
-// The model families and the registry land with the classification-zoo work; the NA layers they are built
-// from are re-exported here so model code has one import.
+// Importing this module registers every custom layer for `tf.loadLayersModel`. The NA layers the models are
+// built from are re-exported here so model code has one import.
 export { NeighborhoodAttention1D, NeighborhoodAttention2D } from '@natzoo/core';
+
+export { applyStateDict, createModel, getModelConfig, getModelFamily, getPretrainedConfig, isModelName, listModels } from './registry.js';
+export type { FamilyName, ListModelsOptions, ModelName, ModelOverrides, PretrainedTag, ResolvedPretrainedCfg } from './registry.js';
+export { defineFamily } from './family.js';
+export type { ModelFamily } from './family.js';
+export { CIFAR10, CIFAR100, FLOWERS102, IMAGENET1K } from './pretrained.js';
+export type { Interpolation, LabelSet, PretrainedCfg, RGB, VariantSpec } from './pretrained.js';
+export { ModelArgumentError } from './errors.js';
+
+export { DropPath } from './layers/drop_path.js';
+export { LayerNorm } from './layers/layer_norm.js';
+export type { LayerNormArgs } from './layers/layer_norm.js';
+export type { DropPathArgs } from './layers/drop_path.js';
+export { MultiHeadSelfAttention } from './layers/self_attention.js';
+export type { MultiHeadSelfAttentionArgs } from './layers/self_attention.js';
+
+export { defaultBinding, portWeights, WeightPortError } from './convert/port_weights.js';
+export type { PortOptions, ShapeMismatch, StateDictLike, StateDictTensor, WeightBinding, WeightPortReport } from './convert/port_weights.js';
+export { sourceShapeFor, toTfLayout } from './convert/layouts.js';
+export type { LayoutTransform } from './convert/layouts.js';
+
+export * from './cct/index.js';
