@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: MIT
+// The eight NA kernels on the `webgpu` backend: each picks a program, its structural variant (causal flags,
+// bias, vec4 loads, tiled or not) and the size uniforms. Shapes and problems come from the shared kernel table.
+import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { util } from '@tensorflow/tfjs-core';
+import type { NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { NAProblem } from '../../geometry.js';
+import * as names from '../../kernel_names.js';
+import type { NAKernelAttrs } from '../../na_args.js';
+import { naKernelSpecs, problemFor } from '../kernel_specs.js';
+import { BiasGradPartialProgram } from './bias_grad_partial_program.js';
+import { BiasGradReduceProgram } from './bias_grad_reduce_program.js';
+import { InverseProgram } from './inverse_program.js';
+import { naUniformData, tileShape } from './na_program.js';
+import { SimpleAVProgram } from './simple_av_program.js';
+import { SimpleFusedProgram } from './simple_fused_program.js';
+import { SimpleQKProgram } from './simple_qk_program.js';
+import { TiledAVProgram } from './tiled_av_program.js';
+import { TiledFusedProgram } from './tiled_fused_program.js';
+import { TiledQKProgram } from './tiled_qk_program.js';
+import { channelBucket, stageCapacity, tiledFits } from './tiled_common.js';
+import type { TiledSetup } from './tiled_common.js';
+
+export type WebGPUTiling = 'auto' | 'simple' | 'tiled';
+let tiling: WebGPUTiling = 'auto';
+
+/**
+ * Chooses between the workgroup-tiled programs (QK, AV, fused, and dQuery/dAttn through them) and the
+ * one-thread-per-output programs. `'auto'` (default) and `'tiled'` tile whenever the head dim is <= 128 and use
+ * the per-output programs above that; `'simple'` always uses the per-output ones (for tests and benchmarks).
+ */
+export function setWebGPUTiling(mode: WebGPUTiling): void {
+  if (mode !== 'auto' && mode !== 'simple' && mode !== 'tiled') {
+    throw new Error(`setWebGPUTiling: mode must be 'auto', 'simple' or 'tiled'; got ${String(mode)}`);
+  }
+  tiling = mode;
+}
+
+interface Call {
+  backend: WebGPUBackend;
+  inputs: NamedTensorInfoMap;
+  attrs: NAKernelAttrs;
+  problem: NAProblem;
+  outShape: number[];
+}
+
+const present = (t: TensorInfo | undefined): t is TensorInfo => t != null && util.sizeFromShape(t.shape) > 0;
+
+/** The tiled variant's setup, or null for the one-thread-per-output programs. */
+function tiled(c: Call, stagedTensors: number): TiledSetup | null {
+  const D = c.problem.headDim;
+  if (tiling === 'simple' || !tiledFits(D)) return null;
+  const storage = c.backend.device.limits.maxComputeWorkgroupStorageSize;
+  return {
+    vec4: D % 4 === 0,
+    db4: channelBucket(D),
+    stageVec4: stageCapacity(storage, stagedTensors),
+    problem: c.problem,
+    tile: tileShape(c.problem),
+  };
+}
+
+type Program = WebGPUProgram;
+
+function run(c: Call, program: Program, inputs: TensorInfo[], scale: number, mask: number, t?: TiledSetup | null) {
+  return c.backend.runWebGPUProgram(program, inputs, 'float32', naUniformData(c.problem, scale, mask, t?.tile));
+}
+
+/** logits = scale * a.b + rpb (masked -inf), or AV's dAttn = dOut.v (masked 0). */
+function neighborhoodDot(c: Call, a: TensorInfo, b: TensorInfo, bias: TensorInfo | undefined, scale: number, mask = 0) {
+  const inputs = present(bias) ? [a, b, bias] : [a, b];
+  const t = tiled(c, 1);
+  const program = t
+    ? new TiledQKProgram(c.outShape, c.attrs.isCausal, present(bias), t)
+    : new SimpleQKProgram(c.outShape, c.attrs.isCausal, present(bias));
+  return run(c, program, inputs, scale, mask, t);
+}
+
+/** out = scale * sum_slot w * v: AV, and QK's dQuery. */
+function neighborhoodSum(c: Call, w: TensorInfo, v: TensorInfo, scale: number) {
+  const t = tiled(c, 1);
+  const program = t
+    ? new TiledAVProgram(c.outShape, c.attrs.isCausal, t)
+    : new SimpleAVProgram(c.outShape, c.attrs.isCausal, c.problem.headDim % 4 === 0);
+  return run(c, program, [w, v], scale, 0, t);
+}
+
+/** out_x = scale * sum over the queries that see key x: QK's dKey and AV's dValue. */
+function inverseSum(c: Call, w: TensorInfo, v: TensorInfo, scale: number) {
+  const program = new InverseProgram(c.outShape, c.attrs.isCausal, c.problem.headDim % 4 === 0);
+  return run(c, program, [w, v], scale, 0);
+}
+
+function fused(c: Call) {
+  const { query, key, value, rpb } = c.inputs as Record<string, TensorInfo>;
+  const hasBias = present(rpb);
+  const inputs = hasBias ? [query!, key!, value!, rpb] : [query!, key!, value!];
+  const t = tiled(c, 2);
+  const program = t
+    ? new TiledFusedProgram(c.outShape, c.attrs.isCausal, hasBias, t)
+    : new SimpleFusedProgram(c.outShape, c.attrs.isCausal, hasBias, c.problem.headDim % 4 === 0);
+  return run(c, program, inputs, c.attrs.scale, 0, t);
+}
+
+function biasGradient(c: Call) {
+  const p = c.problem;
+  const partialShape = [p.batch * p.rows.length, ...c.outShape];
+  const partial = run(c, new BiasGradPartialProgram(partialShape, c.attrs.isCausal), [c.inputs.dLogits!], 1, 0);
+  try {
+    return run(c, new BiasGradReduceProgram(c.outShape), [partial], 1, 0);
+  } finally {
+    c.backend.disposeData(partial.dataId);
+  }
+}
+
+type Runner = (c: Call) => TensorInfo;
+const i = (c: Call, name: string) => c.inputs[name]!;
+
+const runners: Record<string, Runner> = {
+  [names.NeighborhoodAttentionQK]: (c) =>
+    neighborhoodDot(c, i(c, 'query'), i(c, 'key'), c.inputs.rpb, c.attrs.scale, -Infinity),
+  [names.NeighborhoodAttentionAVBackpropAttn]: (c) => neighborhoodDot(c, i(c, 'dOut'), i(c, 'value'), undefined, 1),
+  [names.NeighborhoodAttentionAV]: (c) => neighborhoodSum(c, i(c, 'attn'), i(c, 'value'), 1),
+  [names.NeighborhoodAttentionQKBackpropQuery]: (c) => neighborhoodSum(c, i(c, 'dLogits'), i(c, 'key'), c.attrs.scale),
+  [names.NeighborhoodAttentionQKBackpropKey]: (c) => inverseSum(c, i(c, 'dLogits'), i(c, 'query'), c.attrs.scale),
+  [names.NeighborhoodAttentionAVBackpropValue]: (c) => inverseSum(c, i(c, 'attn'), i(c, 'dOut'), 1),
+  [names.NeighborhoodAttentionFused]: fused,
+  [names.NeighborhoodAttentionQKBackpropRpb]: biasGradient,
+};
+
+/** Runs NA kernel `kernelName` on the webgpu backend. */
+export function runNAKernel(
+  kernelName: string,
+  backend: WebGPUBackend,
+  inputs: NamedTensorInfoMap,
+  attrs: NAKernelAttrs,
+): TensorInfo {
+  const spec = naKernelSpecs.find((s) => s.kernelName === kernelName);
+  const runner = runners[kernelName];
+  if (spec === undefined || runner === undefined) throw new Error(`NA webgpu: no kernel '${kernelName}'`);
+  const shapes: Record<string, number[]> = {};
+  for (const name of spec.inputs) if (present(inputs[name])) shapes[name] = inputs[name]!.shape;
+  const outShape = spec.outputShape(shapes, attrs);
+  if (util.sizeFromShape(outShape) === 0) return backend.makeTensorInfo(outShape, 'float32');
+  return runner({ backend, inputs, attrs, problem: problemFor(spec, shapes, attrs), outShape });
+}

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+// The workgroup tiling shared by the tiled QK, AV and fused programs. A workgroup owns a T0 x T1 tile of
+// queries of one (batch, head) inside one dilation group; their windows cover at most (T0+k0-1) x (T1+k1-1)
+// keys of that group. The tile stages that union in workgroup memory a block of whole key rows at a time
+// (or column chunks of one row when a row does not fit), so each key is read from global memory once per
+// tile instead of once per query; every thread then uses the staged keys that fall in its own window.
+// Staging as many rows as fit keeps barriers few: on lavapipe each barrier switches every invocation's
+// coroutine, and with one row per barrier pair the barriers alone took half the fused kernel's time.
+import type { NAProblem } from '../../geometry.js';
+import { TILE_THREADS, WORKGROUP_INDEX, flatDispatch, tileCount } from './na_program.js';
+import type { TileShape } from './na_program.js';
+
+/** Largest head dim the tiled programs stage (each thread holds up to two DB4-vec4 rows in registers). */
+export const TILED_MAX_HEAD_DIM = 128;
+
+export const tiledFits = (headDim: number): boolean => headDim > 0 && headDim <= TILED_MAX_HEAD_DIM;
+
+/** vec4s per channel row baked into a tiled shader: the next power of two of ceil(D / 4) (a capacity). */
+export function channelBucket(headDim: number): number {
+  let db4 = 1;
+  while (db4 * 4 < headDim) db4 *= 2;
+  return db4;
+}
+
+/** vec4 slots per staged tensor: the device's workgroup storage (16 KiB by default, 32 KiB at most used)
+ *  shared by the staged tensors, rounded down to a power of two. */
+export function stageCapacity(maxWorkgroupStorageBytes: number, stagedTensors: number): number {
+  const total = Math.min(Math.max(maxWorkgroupStorageBytes, 16384), 32768) / 16;
+  let cap = 1;
+  while (cap * 2 <= total / stagedTensors) cap *= 2;
+  return cap;
+}
+
+/** `f(0) f(1) ... f(db4 - 1)`: channel loops written out, so per-thread rows are plain registers. */
+export const unroll = (db4: number, f: (c: number) => string): string =>
+  Array.from({ length: db4 }, (_, c) => f(c)).join('\n');
+
+/** What a tiled program is built from: its structure (vec4, db4, stageVec4) and the problem's tiles. */
+export interface TiledSetup {
+  /** headDim % 4 == 0: token buffers bound as array<vec4<f32>>. */
+  vec4: boolean;
+  /** vec4s per channel row (channelBucket). */
+  db4: number;
+  /** vec4 slots of workgroup memory per staged tensor (stageCapacity). */
+  stageVec4: number;
+  problem: NAProblem;
+  tile: TileShape;
+}
+
+/** The structural part of a tiled program's shaderKey (sizes stay uniforms). */
+export const tiledKey = (t: TiledSetup): string => `${t.vec4}_${t.db4}_${t.stageVec4}`;
+
+/** One workgroup per tile, head and batch entry. */
+export const tiledDispatch = (t: TiledSetup) => flatDispatch(tileCount(t.problem, t.tile));
+
+export interface TiledParts {
+  setup: TiledSetup;
+  /** Token buffers staged (each gets `stage_<name>` and needs `load_<name>`). */
+  staged: string[];
+  /** Per thread, before the bands; may use b, h, y, x, qValid, s0, s1, count0, count1, pb0, pb1. */
+  before: string;
+  /** Per key of the thread's window among the staged ones; adds n0, n1 and `local` (stage offset). */
+  perKey: string;
+  /** Per thread, after the bands. */
+  after: string;
+}
+
+export function tiledMain(p: TiledParts): string {
+  const { db4, stageVec4 } = p.setup;
+  const declare = p.staged.map((n) => `var<workgroup> stage_${n} : array<vec4<f32>, ${stageVec4}>;`).join('\n');
+  const load = p.staged
+    .map((n) => `var v_${n} = vec4<f32>(0.0);\nif (ok) { v_${n} = load_${n}(base, c); }\nstage_${n}[e] = v_${n};`)
+    .join('\n');
+  return `
+    ${declare}
+    const DB4 = ${db4};
+    const COLS = ${stageVec4 / db4};
+    fn main(index : i32) {
+      let li = i32(localIndex);
+      let wg = ${WORKGROUP_INDEX};
+      let tiles0 = uniforms.dilation[0] * uniforms.tilesPerGroup[0];
+      let tiles1 = uniforms.dilation[1] * uniforms.tilesPerGroup[1];
+      // Surplus workgroups (dispatch folding) stay inactive but still take part in every barrier.
+      let inRange = wg < uniforms.batch * uniforms.heads * tiles0 * tiles1;
+      var rest = wg;
+      let t1 = rest % tiles1; rest = rest / tiles1;
+      let t0 = rest % tiles0; rest = rest / tiles0;
+      let h = rest % uniforms.heads;
+      let b = rest / uniforms.heads;
+      let g0 = t0 / uniforms.tilesPerGroup[0];
+      let g1 = t1 / uniforms.tilesPerGroup[1];
+      let first0 = (t0 % uniforms.tilesPerGroup[0]) * uniforms.tile[0];
+      let first1 = (t1 % uniforms.tilesPerGroup[1]) * uniforms.tile[1];
+      let lg0 = groupLen0(g0);
+      let lg1 = groupLen1(g1);
+      // Group coordinates of the first key row and column of the tile's union of windows.
+      let u0 = winStart0(min(first0, lg0 - 1), lg0);
+      let u1 = winStart1(min(first1, lg1 - 1), lg1);
+      let ig0 = first0 + li / uniforms.tile[1];
+      let ig1 = first1 + li % uniforms.tile[1];
+      let qValid = inRange && ig0 < lg0 && ig1 < lg1;
+      let y = ig0 * uniforms.dilation[0] + g0;
+      let x = ig1 * uniforms.dilation[1] + g1;
+      let s0 = winStart0(min(ig0, lg0 - 1), lg0);
+      let s1 = winStart1(min(ig1, lg1 - 1), lg1);
+      let count0 = winCount0(ig0, s0);
+      let count1 = winCount1(ig1, s1);
+      let pb0 = s0 - ig0 + uniforms.kernel[0] - 1;
+      let pb1 = s1 - ig1 + uniforms.kernel[1] - 1;
+      ${p.before}
+      // Stage blocks of whole key rows (rowsPer of them) or, when a row is wider than COLS, column chunks.
+      let colChunks = (uniforms.unionCols + COLS - 1) / COLS;
+      let rowsPer = max(1, COLS / uniforms.unionCols);
+      let rowBlocks = (uniforms.bands + rowsPer - 1) / rowsPer;
+      for (var block = 0; block < rowBlocks; block++) {
+        let r0 = block * rowsPer;
+        let rows = min(rowsPer, uniforms.bands - r0);
+        for (var chunk = 0; chunk < colChunks; chunk++) {
+          let c0 = u1 + chunk * COLS;
+          let cols = min(COLS, uniforms.unionCols - chunk * COLS);
+          workgroupBarrier();
+          for (var e = li; e < rows * cols * DB4; e += ${TILE_THREADS}) {
+            let c = e % DB4;
+            let kg0 = u0 + r0 + e / (cols * DB4);
+            let kg1 = c0 + (e / DB4) % cols;
+            let ok = inRange && kg0 < lg0 && kg1 < lg1 && c * 4 < uniforms.headDim;
+            let base = select(0, tokenBase(b, kg0 * uniforms.dilation[0] + g0, kg1 * uniforms.dilation[1] + g1, h), ok);
+            ${load}
+          }
+          workgroupBarrier();
+          // Every thread walks all staged keys and keeps those of its own window: the loop indices (hence
+          // the workgroup-memory addresses) are the same in all threads, so loads are broadcasts, not gathers.
+          for (var r = 0; r < rows; r++) {
+            let n0 = u0 + r0 + r - s0;
+            let rowUsed = qValid && n0 >= 0 && n0 < count0;
+            for (var j = 0; j < cols; j++) {
+              let n1 = c0 + j - s1;
+              if (rowUsed && n1 >= 0 && n1 < count1) {
+                let local = (r * cols + j) * DB4;
+                ${p.perKey}
+              }
+            }
+          }
+        }
+      }
+      ${p.after}
+    }`;
+}
+
+/** Registers `<name>_0 .. <name>_{db4-1}` holding the thread's own token row of `buffer` (zeros past headDim). */
+export function loadPrivateRow(name: string, buffer: string, db4: number): string {
+  return `
+      ${unroll(db4, (c) => `var ${name}_${c} = vec4<f32>(0.0);`)}
+      if (qValid) {
+        let rowBase = tokenBase(b, y, x, h);
+        ${unroll(db4, (c) => `if (${4 * c} < uniforms.headDim) { ${name}_${c} = load_${buffer}(rowBase, ${c}); }`)}
+      }`;
+}

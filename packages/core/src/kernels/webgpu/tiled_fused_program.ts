@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+// Fused NA forward with workgroup tiling (see tiled_common.ts) and an online softmax: one thread per query
+// keeps its query row, running maximum, denominator and output row in registers; the tile's key and value
+// rows are staged once in workgroup memory. No logits are stored anywhere.
+import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { NA_UNIFORMS, TILE_THREADS, axisSnippet, tokenLoader, tokenStorer } from './na_program.js';
+import { loadPrivateRow, tiledDispatch, tiledKey, tiledMain, unroll } from './tiled_common.js';
+import type { TiledSetup } from './tiled_common.js';
+
+export class TiledFusedProgram implements WebGPUProgram {
+  variableNames: string[];
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout: WebGPUProgram['dispatchLayout'];
+  dispatch: [number, number, number];
+  workgroupSize: [number, number, number] = [TILE_THREADS, 1, 1];
+  variableComponents: number[];
+  outputComponent: number;
+  uniforms = NA_UNIFORMS;
+
+  constructor(
+    outputShape: number[],
+    private readonly causal: readonly [boolean, boolean],
+    private readonly hasBias: boolean,
+    private readonly setup: TiledSetup,
+  ) {
+    this.outputShape = outputShape;
+    this.variableNames = hasBias ? ['qBuf', 'kBuf', 'vBuf', 'biasBuf'] : ['qBuf', 'kBuf', 'vBuf'];
+    const token = setup.vec4 ? 4 : 1;
+    this.variableComponents = hasBias ? [token, token, token, 1] : [token, token, token];
+    this.outputComponent = token;
+    this.shaderKey = `naTiledFused_${causal.join('_')}_${hasBias}_${tiledKey(setup)}`;
+    const flat = tiledDispatch(setup);
+    this.dispatchLayout = flat.dispatchLayout;
+    this.dispatch = flat.dispatch;
+  }
+
+  getUserCode(): string {
+    const { db4, vec4 } = this.setup;
+    const bias = this.hasBias
+      ? 'logit += biasBuf[(h * uniforms.biasSize[0] + pb0 + n0) * uniforms.biasSize[1] + pb1 + n1];'
+      : '';
+    return `
+      ${axisSnippet(this.causal)}
+      ${tokenLoader('qBuf', vec4)}
+      ${tokenLoader('kBuf', vec4)}
+      ${tokenLoader('vBuf', vec4)}
+      ${tokenStorer(vec4)}
+      ${tiledMain({
+        setup: this.setup,
+        staged: ['kBuf', 'vBuf'],
+        before: `${loadPrivateRow('q', 'qBuf', db4)}
+          ${unroll(db4, (c) => `var acc_${c} = vec4<f32>(0.0);`)}
+          var runningMax = -3.402823e38;
+          var denominator = 0.0;`,
+        perKey: `
+          var dotv = 0.0;
+          ${unroll(db4, (c) => `dotv += dot(q_${c}, stage_kBuf[local + ${c}]);`)}
+          var logit = uniforms.scale * dotv;
+          ${bias}
+          if (logit > runningMax) {
+            // A new maximum rescales what was accumulated so far.
+            let correction = exp(runningMax - logit);
+            denominator *= correction;
+            ${unroll(db4, (c) => `acc_${c} *= correction;`)}
+            runningMax = logit;
+          }
+          let weight = exp(logit - runningMax);
+          denominator += weight;
+          ${unroll(db4, (c) => `acc_${c} += weight * stage_vBuf[local + ${c}];`)}`,
+        after: `
+          if (qValid) {
+            let outBase = tokenBase(b, y, x, h);
+            let inv = 1.0 / denominator;
+            ${unroll(db4, (c) => `if (${4 * c} < uniforms.headDim) { store_out(outBase, ${c}, acc_${c} * inv); }`)}
+          }`,
+      })}`;
+  }
+}
