@@ -15,3 +15,8 @@ export { readSafetensors, writeSafetensors, type ArrayTensor, type SafetensorsFi
 export { loadCheckpoint, loadStateDict, type LoadedCheckpoint, type LoadOptions, type StateDict } from './checkpoint/state_dict.js';
 export { describeValue, type DescribeOptions, type JsonValue } from './checkpoint/describe.js';
 export { readNpy, writeNpy, type NpyArray, type NpyData, type NpyDType, type WriteNpyOptions } from './io/npy.js';
+export { convertCheckpoint } from './convert/convert_checkpoint.js';
+export type { ConvertOptions } from './convert/convert_checkpoint.js';
+export { loadModelDir, saveModelDir } from './convert/model_dir.js';
+export type { ModelPreprocess } from './convert/model_dir.js';
+export { imageToInput } from './preprocess/image_input.js';

@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// SPDX-License-Identifier: MIT
+// natzoo: convert released PyTorch checkpoints and classify images with converted models.
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { setBestBackend } from '@natzoo/core';
+import type { NodeBackendName } from '@natzoo/core';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { convertCheckpoint } from '../convert/convert_checkpoint.js';
+import { loadModelDir } from '../convert/model_dir.js';
+import { imageToInput } from '../preprocess/image_input.js';
+
+/** The shipped model: the real CCT-2/3x2 CIFAR-10 checkpoint, converted (see checkpoints/README.md). */
+const DEFAULT_MODEL = fileURLToPath(new URL('../../../../checkpoints/cct_2_3x2_32.cifar10', import.meta.url));
+
+async function useBackend(name: string | undefined): Promise<string> {
+  if (name === undefined) return setBestBackend();
+  if (name === 'webgpu') {
+    await import('@natzoo/core/webgpu');
+    if (!(await tf.setBackend('webgpu'))) throw new Error('--backend webgpu: no WebGPU adapter in this process');
+    return 'webgpu';
+  }
+  return setBestBackend([name as NodeBackendName]);
+}
+
+async function classify(argv: { images: string[]; model: string; top: number; json: boolean; backend?: string }) {
+  await useBackend(argv.backend);
+  const { model, preprocess } = await loadModelDir(argv.model);
+  const [, height, width] = preprocess.inputSize;
+  const results = [];
+  for (const image of argv.images) {
+    const input = await imageToInput(image, preprocess);
+    const logits = tf.tidy(() => model.predict(tf.tensor4d(input, [1, height, width, 3])) as tf.Tensor);
+    const values = Array.from(await logits.data());
+    const probs = Array.from(await tf.tidy(() => tf.softmax(logits)).data());
+    logits.dispose();
+    const top = probs
+      .map((prob, index) => ({ label: preprocess.labels[index] ?? `class_${index}`, prob }))
+      .sort((a, b) => b.prob - a.prob)
+      .slice(0, argv.top);
+    results.push({ image, top, logits: values });
+  }
+  if (argv.json) {
+    console.log(JSON.stringify(results, null, 2));
+    return;
+  }
+  console.log(`model ${preprocess.model} on '${tf.getBackend()}'`);
+  for (const { image, top } of results) {
+    console.log(image);
+    for (const { label, prob } of top) console.log(`  ${(prob * 100).toFixed(2).padStart(6)}%  ${label}`);
+  }
+}
+
+await yargs(hideBin(process.argv))
+  .scriptName('natzoo')
+  .command(
+    'classify <images..>',
+    'classify images with a converted model',
+    (y) =>
+      y
+        .positional('images', { type: 'string', array: true, demandOption: true, describe: 'image files (PNG, JPEG, WebP, ...)' })
+        .option('model', { type: 'string', default: DEFAULT_MODEL, describe: 'converted model directory' })
+        .option('top', { type: 'number', default: 5, describe: 'how many labels to show' })
+        .option('json', { type: 'boolean', default: false, describe: 'print JSON with the logits' })
+        .option('backend', { type: 'string', choices: ['cpu', 'wasm', 'webgpu', 'tensorflow'] }),
+    (argv) => classify(argv as never),
+  )
+  .command(
+    'convert <checkpoint>',
+    'convert a PyTorch checkpoint into a tfjs model directory',
+    (y) =>
+      y
+        .positional('checkpoint', { type: 'string', demandOption: true, describe: '.pth / .pth.tar / .safetensors' })
+        .option('model', { type: 'string', demandOption: true, describe: 'registered model name, e.g. cct_2_3x2_32.cifar10' })
+        .option('out', { type: 'string', demandOption: true, describe: 'output directory (written atomically)' })
+        .option('num-classes', { type: 'number' })
+        .option('overwrite', { type: 'boolean', default: false }),
+    async (argv) => {
+      const report = await convertCheckpoint({
+        checkpoint: argv.checkpoint,
+        model: argv.model,
+        out: argv.out,
+        numClasses: argv['num-classes'],
+        overwrite: argv.overwrite,
+      });
+      console.log(`converted ${argv.checkpoint} -> ${argv.out}: ${report.loaded.length} weights loaded, ` +
+        `${report.missing.length} missing, ${report.unused.length} unused`);
+    },
+  )
+  .demandCommand(1)
+  .strict()
+  .fail((message, error, y) => {
+    if (error) console.error(`natzoo: ${error.message}`);
+    else console.error(`${y.help()}\n\n${message}`);
+    process.exit(1);
+  })
+  .parseAsync();
