@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // SPDX-License-Identifier: MIT
 // natzoo: convert released PyTorch checkpoints and classify images with converted models.
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { setBestBackend } from '@natzoo/core';
@@ -10,6 +11,7 @@ import { hideBin } from 'yargs/helpers';
 import { convertCheckpoint } from '../convert/convert_checkpoint.js';
 import { loadModelDir } from '../convert/model_dir.js';
 import { imageToInput } from '../preprocess/image_input.js';
+import { predict } from './predict.js';
 
 /** The shipped model: the real CCT-2/3x2 CIFAR-10 checkpoint, converted (see checkpoints/README.md). */
 const DEFAULT_MODEL = fileURLToPath(new URL('../../../../checkpoints/cct_2_3x2_32.cifar10', import.meta.url));
@@ -22,6 +24,17 @@ async function useBackend(name: string | undefined): Promise<string> {
     return 'webgpu';
   }
   return setBestBackend([name as NodeBackendName]);
+}
+
+async function readConfig(path: string): Promise<Record<string, unknown>> {
+  const text = await readFile(path, 'utf8').catch(() => {
+    throw new Error(`--config ${path}: cannot read the file`);
+  });
+  const parsed: unknown = JSON.parse(text);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new Error(`--config ${path}: expected a JSON object of architecture arguments`);
+  }
+  return parsed as Record<string, unknown>;
 }
 
 async function classify(argv: { images: string[]; model: string; top: number; json: boolean; backend?: string }) {
@@ -75,6 +88,7 @@ await yargs(hideBin(process.argv))
         .option('model', { type: 'string', demandOption: true, describe: 'registered model name, e.g. cct_2_3x2_32.cifar10' })
         .option('out', { type: 'string', demandOption: true, describe: 'output directory (written atomically)' })
         .option('num-classes', { type: 'number' })
+        .option('config', { type: 'string', describe: 'JSON file of architecture arguments (upstream names, e.g. embedding_dim)' })
         .option('overwrite', { type: 'boolean', default: false }),
     async (argv) => {
       const report = await convertCheckpoint({
@@ -82,10 +96,27 @@ await yargs(hideBin(process.argv))
         model: argv.model,
         out: argv.out,
         numClasses: argv['num-classes'],
+        config: argv.config === undefined ? undefined : await readConfig(argv.config),
         overwrite: argv.overwrite,
       });
       console.log(`converted ${argv.checkpoint} -> ${argv.out}: ${report.loaded.length} weights loaded, ` +
         `${report.missing.length} missing, ${report.unused.length} unused`);
+    },
+  )
+  .command(
+    'predict',
+    'run a converted model on a preprocessed float32 .npy tensor and write its raw output as .npy',
+    (y) =>
+      y
+        .option('model', { type: 'string', demandOption: true, describe: 'converted model directory' })
+        .option('input', { type: 'string', demandOption: true, describe: 'float32 .npy, [N, 3, H, W] or [N, H, W, 3]' })
+        .option('layout', { type: 'string', choices: ['nchw', 'nhwc'], default: 'nchw' })
+        .option('out', { type: 'string', demandOption: true, describe: 'output .npy (written atomically)' })
+        .option('backend', { type: 'string', choices: ['cpu', 'wasm', 'webgpu', 'tensorflow'] }),
+    async (argv) => {
+      await useBackend(argv.backend);
+      const shape = await predict({ model: argv.model, input: argv.input, out: argv.out, layout: argv.layout as 'nchw' | 'nhwc' });
+      console.log(`wrote ${argv.out} [${shape.join(', ')}]`);
     },
   )
   .demandCommand(1)

@@ -3,7 +3,8 @@
 // architecture, port every key (an unexplained one is an error), save model.json + weights + preprocess.json.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { getPretrainedConfig, applyStateDict, createModel, isModelName } from '@natzoo/models';
+import { applyStateDict, createModel, getPretrainedConfig, isModelName, listModels } from '@natzoo/models';
+import type { LayersModel } from '@tensorflow/tfjs';
 import type { ModelName, PretrainedTag, WeightPortReport } from '@natzoo/models';
 import { loadCheckpoint } from '../checkpoint/state_dict.js';
 import { labelNames } from '../preprocess/labels.js';
@@ -26,6 +27,23 @@ async function sha256(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** timm's defaults, for architectures without published weights (custom sizes converted with --config). */
+const TIMM_DEFAULTS = {
+  mean: [0.485, 0.456, 0.406] as const,
+  std: [0.229, 0.224, 0.225] as const,
+  cropPct: 0.875,
+  interpolation: 'bicubic',
+  labels: 'unknown',
+};
+
+function preprocessingFor(name: ModelName | PretrainedTag, model: LayersModel) {
+  const [, height, width, channels] = model.inputs[0]!.shape as number[];
+  const inputSize = [channels!, height!, width!] as const;
+  // Published weights carry their own preprocessing; anything else gets timm's defaults at the model's size.
+  const published = listModels(`${name.split('.')[0]}.*`, { pretrained: true }).length > 0;
+  return published ? getPretrainedConfig(name) : { ...TIMM_DEFAULTS, inputSize };
+}
+
 export async function convertCheckpoint(opts: ConvertOptions): Promise<WeightPortReport> {
   // createModel throws for unknown names with the close matches; checking first keeps --out untouched.
   const name = opts.model as ModelName | PretrainedTag;
@@ -36,7 +54,7 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<WeightPor
   try {
     const { stateDict } = await loadCheckpoint(opts.checkpoint);
     const report = await applyStateDict(name, model, stateDict);
-    const cfg = getPretrainedConfig(name);
+    const cfg = preprocessingFor(name, model);
     const numClasses = model.outputs[0]!.shape[1] as number;
     await saveModelDir(
       model,
