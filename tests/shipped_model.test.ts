@@ -74,6 +74,20 @@ describe('the shipped CCT-2/3x2 CIFAR-10 model', () => {
     });
   });
 
+  it('natzoo eval on the CIFAR-10 batch: the upstream top-1, and --save-logits writes the same logits', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'natzoo-eval-'));
+    const saved = join(dir, 'logits.npy');
+    const { stdout } = await run(process.execPath, [
+      cli, 'eval', '--data', `cifar10:${sharedPath('data', 'cifar10', 'test_batch_first1017.bin')}`, '--save-logits', saved,
+    ]);
+    const logits = await readNpy(saved);
+    rmSync(dir, { recursive: true, force: true });
+    expect(stdout).toContain('1017 images: top-1 60.18%');
+    expect(logits.shape).toEqual([1017, 10]);
+    const worst = Math.max(...Array.from(logits.data as Float32Array, (v, i) => Math.abs(v - expected[i]!)));
+    expect(worst).toBeLessThan(1e-4);
+  });
+
   it('natzoo classify reports an undecodable image by name', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'natzoo-'));
     const bogus = join(dir, 'not_an_image.png');

@@ -11,6 +11,7 @@ import { hideBin } from 'yargs/helpers';
 import { convertCheckpoint } from '../convert/convert_checkpoint.js';
 import { loadModelDir } from '../convert/model_dir.js';
 import { imageToInput } from '../preprocess/image_input.js';
+import { evaluate } from './evaluate.js';
 import { predict } from './predict.js';
 
 /** The shipped model: the real CCT-2/3x2 CIFAR-10 checkpoint, converted (see checkpoints/README.md). */
@@ -117,6 +118,23 @@ await yargs(hideBin(process.argv))
       await useBackend(argv.backend);
       const shape = await predict({ model: argv.model, input: argv.input, out: argv.out, layout: argv.layout as 'nchw' | 'nhwc' });
       console.log(`wrote ${argv.out} [${shape.join(', ')}]`);
+    },
+  )
+  .command(
+    'eval',
+    'top-1 / top-5 of a converted model on a dataset',
+    (y) =>
+      y
+        .option('model', { type: 'string', default: DEFAULT_MODEL, describe: 'converted model directory' })
+        .option('data', { type: 'string', demandOption: true, describe: 'cifar10:<batch file or dir> | imagefolder:<dir>' })
+        .option('save-logits', { type: 'string', describe: 'write float32 [N, classes] logits as .npy' })
+        .option('batch-size', { type: 'number', default: 64 })
+        .option('backend', { type: 'string', choices: ['cpu', 'wasm', 'webgpu', 'tensorflow'] }),
+    async (argv) => {
+      await useBackend(argv.backend);
+      const result = await evaluate({ model: argv.model, data: argv.data, saveLogits: argv['save-logits'], batchSize: argv['batch-size'] });
+      const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+      console.log(`${result.count} images: top-1 ${pct(result.top1)}, top-5 ${pct(result.top5)}`);
     },
   )
   .demandCommand(1)
