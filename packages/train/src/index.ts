@@ -20,3 +20,4 @@ export type { ConvertOptions } from './convert/convert_checkpoint.js';
 export { loadModelDir, saveModelDir } from './convert/model_dir.js';
 export type { ModelPreprocess } from './convert/model_dir.js';
 export { imageToInput } from './preprocess/image_input.js';
+export { defaultCacheDir, downloadToCache } from './io/download.js';

@@ -11,6 +11,7 @@ import { hideBin } from 'yargs/helpers';
 import { convertCheckpoint } from '../convert/convert_checkpoint.js';
 import { loadModelDir } from '../convert/model_dir.js';
 import { imageToInput } from '../preprocess/image_input.js';
+import { downloadToCache } from '../io/download.js';
 import { evaluate } from './evaluate.js';
 import { predict } from './predict.js';
 
@@ -85,15 +86,17 @@ await yargs(hideBin(process.argv))
     'convert a PyTorch checkpoint into a tfjs model directory',
     (y) =>
       y
-        .positional('checkpoint', { type: 'string', demandOption: true, describe: '.pth / .pth.tar / .safetensors' })
+        .positional('checkpoint', { type: 'string', demandOption: true, describe: '.pth / .pth.tar / .safetensors, or an http(s) URL' })
         .option('model', { type: 'string', demandOption: true, describe: 'registered model name, e.g. cct_2_3x2_32.cifar10' })
         .option('out', { type: 'string', demandOption: true, describe: 'output directory (written atomically)' })
         .option('num-classes', { type: 'number' })
         .option('config', { type: 'string', describe: 'JSON file of architecture arguments (upstream names, e.g. embedding_dim)' })
         .option('overwrite', { type: 'boolean', default: false }),
     async (argv) => {
+      // A URL is downloaded into the cache first (hash-checked when its name carries one).
+      const checkpoint = /^https?:\/\//.test(argv.checkpoint) ? await downloadToCache(argv.checkpoint) : argv.checkpoint;
       const report = await convertCheckpoint({
-        checkpoint: argv.checkpoint,
+        checkpoint,
         model: argv.model,
         out: argv.out,
         numClasses: argv['num-classes'],

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+// Checkpoint download into a cache, with a progress bar. When the file name carries a hash prefix (torch hub's
+// `name-<hex>.pth` convention) the file's sha256 must start with it; a mismatch is refused and not cached.
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { basename, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Presets, SingleBar } from 'cli-progress';
+
+const HASH_IN_NAME = /-([a-f0-9]{8,})\./;
+
+export function defaultCacheDir(): string {
+  return process.env.NATZOO_CACHE ?? join(homedir(), '.cache', 'natzoo');
+}
+
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+function checkHash(url: string, name: string, digest: string): void {
+  const expected = HASH_IN_NAME.exec(name)?.[1];
+  if (expected !== undefined && !digest.startsWith(expected)) {
+    throw new Error(`${url}: sha256 ${digest} does not start with ${expected} from the file name; refusing the download`);
+  }
+}
+
+/** Returns the cached path of `url`, downloading it first when it is not cached yet. */
+export async function downloadToCache(url: string, cacheDir = defaultCacheDir(), quiet = false): Promise<string> {
+  const name = basename(new URL(url).pathname);
+  if (name === '') throw new Error(`${url}: the URL names no file`);
+  const target = join(cacheDir, name);
+  if (await stat(target).then(() => true, () => false)) {
+    checkHash(url, name, await sha256Of(target));
+    return target;
+  }
+  await mkdir(cacheDir, { recursive: true });
+  const response = await fetch(url);
+  if (!response.ok || response.body === null) throw new Error(`${url}: HTTP ${response.status} ${response.statusText}`);
+  const total = Number(response.headers.get('content-length') ?? 0);
+  const bar = quiet ? null : new SingleBar({ format: `${name} [{bar}] {percentage}% | {value}/{total} bytes`, stream: process.stderr }, Presets.shades_classic);
+  bar?.start(total, 0);
+  const partial = `${target}.part-${process.pid}`;
+  const hash = createHash('sha256');
+  let received = 0;
+  const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  body.on('data', (chunk: Buffer) => {
+    hash.update(chunk);
+    received += chunk.length;
+    bar?.update(received);
+  });
+  try {
+    await pipeline(body, createWriteStream(partial));
+    bar?.stop();
+    checkHash(url, name, hash.digest('hex'));
+    await rename(partial, target);
+  } catch (error) {
+    bar?.stop();
+    await rm(partial, { force: true });
+    throw error;
+  }
+  return target;
+}
