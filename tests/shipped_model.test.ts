@@ -10,7 +10,14 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModelDir, readNpy } from '@natzoo/train';
+import { f32Bytes, stateDictPickle, torchZip } from '../packages/train/test/support/torch_files.js';
+import type { TensorSpec } from '../packages/train/test/support/torch_files.js';
 import { repoRoot, sharedPath } from './support/shared_dir.js';
+
+/** One hand-built float32 tensor named `bogus.weight` (shape and stride overridable). */
+const tensor = (spec: Partial<TensorSpec>): TensorSpec[] => [
+  { name: 'bogus.weight', storageClass: 'FloatStorage', key: '0', storageNumel: 4, shape: [4], stride: [1], ...spec },
+];
 
 const run = promisify(execFile);
 const cli = resolve(repoRoot, 'packages/train/dist/cli/main.js');
@@ -123,6 +130,22 @@ describe('natzoo convert leaves nothing at --out when it fails', () => {
     expect(failure.stderr).toContain('truncated.pth');
     expect(existsSync(out)).toBe(false);
     expect(readFileSync(join(dir, 'truncated.pth')).length).toBe(100_000);
+  });
+
+  it.each([
+    ['a wrong magic number', () => Buffer.from('this is not a checkpoint at all'), /not a PyTorch checkpoint: neither a zip container \(PK\) nor a legacy pickle/],
+    ['a pickle naming os.system', () => torchZip(Buffer.from("cos\nsystem\n(S'echo pwned'\ntR.", 'latin1'), {}), /refusing pickle global 'os\.system'/],
+    ['a storage shorter than its shape', () => torchZip(stateDictPickle(tensor({ shape: [8], stride: [1] })), { '0': f32Bytes([1, 2, 3, 4]) }), /needs 8 elements but the storage holds 4/],
+    ['a declared shape of 2^40 elements', () => torchZip(stateDictPickle(tensor({ shape: [2 ** 40], stride: [1] })), { '0': f32Bytes([1, 2, 3, 4]) }), /1099511627776/],
+    ['keys the model does not have', () => torchZip(stateDictPickle(tensor({})), { '0': f32Bytes([1, 2, 3, 4]) }), /bogus\.weight/],
+  ] as const)('%s', async (what, bytes, message) => {
+    const file = join(dir, `${what.replace(/\W+/g, '_')}.pth`);
+    writeFileSync(file, bytes());
+    const out = join(dir, `${what.replace(/\W+/g, '_')}_out`);
+    const failure = (await convert(file, 'cct_2_3x2_32.cifar10', out)) as { stderr: string; code: number };
+    expect(failure.code, failure.stderr).toBe(1);
+    expect(failure.stderr).toMatch(message);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('converts the real checkpoint into a loadable directory', async () => {
