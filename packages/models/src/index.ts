@@ -21,7 +21,9 @@ export type { MultiHeadSelfAttentionArgs } from './layers/self_attention.js';
 
 export { defaultBinding, portWeights, WeightPortError } from './convert/port_weights.js';
 export type { PortOptions, ShapeMismatch, StateDictLike, StateDictTensor, WeightBinding, WeightPortReport } from './convert/port_weights.js';
-export { sourceShapeFor, toTfLayout } from './convert/layouts.js';
+export { fromTfLayout, sourceShapeFor, toTfLayout } from './convert/layouts.js';
+export { exportStateDict } from './convert/export_weights.js';
+export type { ExportedTensor } from './convert/export_weights.js';
 export type { LayoutTransform } from './convert/layouts.js';
 
 export * from './cct/index.js';

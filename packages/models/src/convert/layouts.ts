@@ -54,3 +54,16 @@ export function toTfLayout(transform: LayoutTransform, src: Float32Array, tfShap
   }
   return dst;
 }
+
+/** The inverse of toTfLayout: a tfjs weight of shape `tfShape` back into its PyTorch layout. */
+export function fromTfLayout(transform: LayoutTransform, src: Float32Array, tfShape: readonly number[]): Float32Array {
+  if (transform === 'identity') return src.slice();
+  // toTfLayout is a permutation; invert it by pushing each index through it once.
+  const index = new Float32Array(src.length).map((_, i) => i);
+  const moved = toTfLayout(transform, index, tfShape);
+  const dst = new Float32Array(src.length);
+  moved.forEach((from, to) => {
+    dst[from] = src[to]!;
+  });
+  return dst;
+}

@@ -12,6 +12,8 @@ import { convertCheckpoint } from '../convert/convert_checkpoint.js';
 import { loadModelDir } from '../convert/model_dir.js';
 import { imageToInput } from '../preprocess/image_input.js';
 import { downloadToCache } from '../io/download.js';
+import { writeSafetensors } from '../checkpoint/safetensors.js';
+import { exportStateDict } from '@natzoo/models';
 import { evaluate } from './evaluate.js';
 import { predict } from './predict.js';
 
@@ -138,6 +140,20 @@ await yargs(hideBin(process.argv))
       const result = await evaluate({ model: argv.model, data: argv.data, saveLogits: argv['save-logits'], batchSize: argv['batch-size'] });
       const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
       console.log(`${result.count} images: top-1 ${pct(result.top1)}, top-5 ${pct(result.top5)}`);
+    },
+  )
+  .command(
+    'export',
+    'write a converted model back as a PyTorch state_dict (.safetensors, upstream key names and layouts)',
+    (y) =>
+      y
+        .option('model', { type: 'string', demandOption: true, describe: 'converted model directory' })
+        .option('out', { type: 'string', demandOption: true, describe: 'output .safetensors (written atomically)' }),
+    async (argv) => {
+      const { model, preprocess } = await loadModelDir(argv.model);
+      const tensors = exportStateDict(model);
+      await writeSafetensors(argv.out, tensors, { format: 'pt', model: preprocess.model });
+      console.log(`wrote ${argv.out}: ${tensors.size} tensors with upstream names`);
     },
   )
   .demandCommand(1)
