@@ -18,10 +18,12 @@ const checkpoint = readFileSync(sharedPath('fixtures', 'checkpoints', 'cct_2_3x2
 describe('natzoo convert from a URL', () => {
   const work = mkdtempSync(join(tmpdir(), 'natzoo-download-'));
   const cache = join(work, 'cache');
+  let requests = 0;
   const server = createServer((request, response) => {
+    requests++;
+    if (request.url?.startsWith('/missing/')) return void response.writeHead(404).end('not found');
     response.writeHead(200, { 'content-length': checkpoint.length, 'content-type': 'application/octet-stream' });
     response.end(checkpoint);
-    void request;
   });
   let base = '';
   beforeAll(async () => {
@@ -53,5 +55,35 @@ describe('natzoo convert from a URL', () => {
     expect(readdirSync(cache)).toEqual(['cct_2_3x2_32-399ae58f.pth.tar']);
     expect(readFileSync(join(cache, 'cct_2_3x2_32-399ae58f.pth.tar')).equals(checkpoint)).toBe(true);
     expect(existsSync(join(out, 'model.json'))).toBe(true);
+    const pre = JSON.parse(readFileSync(join(out, 'preprocess.json'), 'utf8')) as { source: { url: string; sha256: string } };
+    expect(pre.source.url).toBe(`${base}/cct_2_3x2_32-399ae58f.pth.tar`);
+    expect(pre.source.sha256.startsWith('399ae58f')).toBe(true);
+  });
+
+  it('uses the cached file the second time, and still checks its hash', async () => {
+    const before = requests;
+    const result = (await convert(`${base}/cct_2_3x2_32-399ae58f.pth.tar`, join(work, 'again'))) as { stdout: string };
+    expect(result.stdout).toContain('31 weights loaded');
+    expect(requests).toBe(before);
+  });
+
+  it('reports an HTTP error with the URL, caching nothing', async () => {
+    const out = join(work, 'missing');
+    const failure = (await convert(`${base}/missing/cct.pth`, out)) as { stderr: string; code: number };
+    expect(failure.code).toBe(1);
+    expect(failure.stderr).toContain(`natzoo: ${base}/missing/cct.pth: HTTP 404`);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(cache)).toEqual(['cct_2_3x2_32-399ae58f.pth.tar']);
+  });
+
+  it('reports an unreachable host with the URL and the network cause', async () => {
+    // A port that was just free: nothing listens there.
+    const probe = createServer();
+    await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((done) => probe.close(() => done()));
+    const failure = (await convert(`http://127.0.0.1:${port}/cct.pth`, join(work, 'unreachable'))) as { stderr: string; code: number };
+    expect(failure.code).toBe(1);
+    expect(failure.stderr).toContain(`http://127.0.0.1:${port}/cct.pth: download failed (ECONNREFUSED)`);
   });
 });

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Every CCT/CVT/ViT-Lite model fixture (built by the upstream PyTorch code) through the CLI: `natzoo convert
-// --config <its kwargs>` with every key accounted for, then `natzoo predict` on its input reproduces its output.
+// Every CCT/CVT/ViT-Lite model fixture in ../shared/fixtures/models/index.json (built by the upstream PyTorch
+// code) through the built CLI: `natzoo convert --config <its kwargs>` accounts for every key, `natzoo predict` on
+// its NCHW input reproduces its output, and its other checkpoint files (timm training checkpoint) load too.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,34 +14,67 @@ import { repoRoot, sharedPath } from './support/shared_dir.js';
 const run = promisify(execFile);
 const cli = resolve(repoRoot, 'packages/train/dist/cli/main.js');
 
-/** The registered architecture an upstream constructor symbol builds; the kwargs then set every field. */
+interface IndexEntry {
+  name: string;
+  upstream: string;
+  kwargs: Record<string, unknown>;
+  checkpoint: string;
+  input: string;
+  output: string;
+  also: string[];
+}
+
+/** The registered architecture whose defaults the upstream function or class starts from; kwargs set the rest. */
 const BASE_FOR_SYMBOL: Record<string, string> = { _cct: 'cct_7_3x1_32', CCT: 'cct_7_3x1_32', _cvt: 'cvt_7_4_32', _vit_lite: 'vit_7_4_32' };
-const FIXTURES = ['cct_2_3x2_32_random', 'cct_3x1_32_tiny', 'cct_3x2_32_sine_tiny', 'cct_7x2_224_tiny', 'cvt_4_32_tiny', 'vit_lite_4_32_tiny'];
+
+const index = JSON.parse(readFileSync(sharedPath('fixtures', 'models', 'index.json'), 'utf8')) as IndexEntry[];
+const fixtures = index.filter((entry) => entry.upstream.startsWith('SHI-Labs/Compact-Transformers@'));
+
+/** `src/cct.py cct_2_3x2_32` names a registered variant; `_cct` / `CCT` / `_cvt` / `_vit_lite` a builder. */
+function baseModel(entry: IndexEntry): string {
+  const symbol = entry.upstream.split(' ').pop()!;
+  return BASE_FOR_SYMBOL[symbol] ?? symbol;
+}
 
 describe('natzoo convert --config and natzoo predict on the upstream model fixtures', () => {
   const work = mkdtempSync(join(tmpdir(), 'natzoo-fixtures-'));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it.each(FIXTURES)('%s', async (name) => {
+  it('covers the CCT, CVT and ViT-Lite fixtures', () => {
+    expect(fixtures.map((f) => f.name.split('_')[0]).sort()).toEqual(expect.arrayContaining(['cct', 'cvt', 'vit']));
+  });
+
+  it.each(fixtures.map((f) => [f.name, f] as const))('%s', async (name, entry) => {
     const dir = sharedPath('fixtures', 'models', name);
-    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as {
-      upstream: { symbol: string };
-      constructor_kwargs: Record<string, unknown>;
-    };
     const kwargs = join(work, `${name}.json`);
-    writeFileSync(kwargs, JSON.stringify(config.constructor_kwargs));
+    writeFileSync(kwargs, JSON.stringify(entry.kwargs));
+    const convert = async (checkpoint: string, out: string) => {
+      const { stdout } = await run(process.execPath, [cli, 'convert', join(dir, checkpoint), '--model', baseModel(entry), '--config', kwargs, '--out', out]);
+      expect(stdout, checkpoint).toMatch(/weights loaded, 0 missing, 0 unused/);
+    };
     const out = join(work, name);
-    const base = BASE_FOR_SYMBOL[config.upstream.symbol] ?? config.upstream.symbol;
-    const converted = await run(process.execPath, [cli, 'convert', join(dir, 'checkpoint.pth'), '--model', base, '--config', kwargs, '--out', out]);
-    expect(converted.stdout).toMatch(/weights loaded, 0 missing, 0 unused/);
+    await convert(entry.checkpoint, out);
+
     const predicted = join(work, `${name}.npy`);
-    await run(process.execPath, [cli, 'predict', '--model', out, '--input', join(dir, 'input.npy'), '--out', predicted]);
-    const [ours, upstream] = [await readNpy(predicted), await readNpy(join(dir, 'output.npy'))];
+    await run(process.execPath, [cli, 'predict', '--model', out, '--input', join(dir, entry.input), '--layout', 'nchw', '--out', predicted, '--backend', 'wasm']);
+    const [ours, upstream] = [await readNpy(predicted), await readNpy(join(dir, entry.output))];
     expect(ours.shape).toEqual(upstream.shape);
     const expected = upstream.data as Float32Array;
-    const scale = Math.max(...Array.from(expected, Math.abs));
-    const worst = Math.max(...Array.from(ours.data as Float32Array, (v, i) => Math.abs(v - expected[i]!)));
-    console.log(`${name}: predict max |diff| ${worst.toExponential(2)} (${(worst / scale).toExponential(2)} of max |logit|)`);
+    const scale = expected.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    const worst = (ours.data as Float32Array).reduce((m, v, i) => Math.max(m, Math.abs(v - expected[i]!)), 0);
+    console.log(`${name}: predict max |diff| ${worst.toExponential(2)} (${(worst / scale).toExponential(2)} of max |output|)`);
     expect(worst / scale).toBeLessThan(1e-4);
+
+    // preprocess.json states the input size the converted architecture takes (the kwargs' img_size).
+    const pre = JSON.parse(readFileSync(join(out, 'preprocess.json'), 'utf8')) as { inputSize: number[] };
+    const [, , h, w] = (await readNpy(join(dir, entry.input))).shape;
+    expect(pre.inputSize).toEqual([3, h, w]);
+
+    // Other files of the same weights (a timm training checkpoint, ...) convert to the same weights.
+    for (const other of entry.also) {
+      const again = join(work, `${name}-${other}`);
+      await convert(other, again);
+      expect(readFileSync(join(again, 'weights.bin')).equals(readFileSync(join(out, 'weights.bin'))), other).toBe(true);
+    }
   });
 });

@@ -21,3 +21,13 @@ export { loadModelDir, saveModelDir } from './convert/model_dir.js';
 export type { ModelPreprocess } from './convert/model_dir.js';
 export { imageToInput } from './preprocess/image_input.js';
 export { defaultCacheDir, downloadToCache } from './io/download.js';
+// Conversion helpers, datasets and the CLI's commands as functions.
+export { fetchCheckpoint, isUrl } from './convert/fetch_checkpoint.js';
+export { modelInputSize, preprocessFor, splitConfig, type SplitConfig } from './convert/preprocess_config.js';
+export { readCifarBinary, type LabelledImages } from './data/cifar_binary.js';
+export { labelNames, readLabelFile } from './preprocess/labels.js';
+export { classifyImages, formatClassification, type Classification, type ClassifyResult } from './cli/classify.js';
+export { evaluate, type EvalResult } from './cli/evaluate.js';
+export { predict, type PredictOptions } from './cli/predict.js';
+export { DEFAULT_MODEL, SHIPPED_DIR, resolveModelDir, type ResolveOptions } from './cli/model_ref.js';
+export { BACKENDS, useBackend, type BackendChoice } from './cli/backend.js';

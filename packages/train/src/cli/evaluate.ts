@@ -13,8 +13,12 @@ import { imageToInput } from '../preprocess/image_input.js';
 
 export interface EvalResult {
   count: number;
+  /** Fractions of `count`. */
   top1: number;
   top5: number;
+  /** How many images were right at top-1 and at top-5. */
+  correct1: number;
+  correct5: number;
 }
 
 /** A source of preprocessed batches: `count` items, `batch(from, to)` gives NHWC floats and labels. */
@@ -40,13 +44,25 @@ async function cifarDataset(path: string, pre: ModelPreprocess): Promise<Dataset
   };
 }
 
+/** torchvision's IMG_EXTENSIONS: other files in a class folder are skipped. */
+const IMAGE_EXTENSIONS = /\.(jpe?g|png|ppm|bmp|pgm|tiff?|webp)$/i;
+
 async function imageFolderDataset(root: string, pre: ModelPreprocess): Promise<Dataset> {
-  const classes = (await readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const entries = await readdir(root, { withFileTypes: true }).catch((error: Error) => {
+    throw new Error(`--data imagefolder:${root}: cannot read the directory (${error.message})`);
+  });
+  const classes = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
   if (classes.length === 0) throw new Error(`--data imagefolder:${root}: no class folders`);
+  // Folders named after the model's classes index its labels; otherwise sorted order, as torchvision numbers them.
+  const byName = classes.every((name) => pre.labels.includes(name));
   const items: { path: string; label: number }[] = [];
-  for (const [label, name] of classes.entries()) {
-    for (const file of (await readdir(join(root, name))).sort()) items.push({ path: join(root, name, file), label });
+  for (const [index, name] of classes.entries()) {
+    const label = byName ? pre.labels.indexOf(name) : index;
+    for (const file of (await readdir(join(root, name))).filter((f) => IMAGE_EXTENSIONS.test(f)).sort()) {
+      items.push({ path: join(root, name, file), label });
+    }
   }
+  if (items.length === 0) throw new Error(`--data imagefolder:${root}: no images in the class folders`);
   const [, height, width] = pre.inputSize;
   return {
     count: items.length,
@@ -67,8 +83,9 @@ export async function evaluate(opts: { model: string; data: string; saveLogits?:
   }
   const data = kind === 'cifar10' ? await cifarDataset(path, preprocess) : await imageFolderDataset(path, preprocess);
   const [, height, width] = preprocess.inputSize;
-  const classes = preprocess.labels.length;
+  const classes = model.outputs[0]!.shape[1]!;
   const batchSize = opts.batchSize ?? 64;
+  if (!(Number.isSafeInteger(batchSize) && batchSize > 0)) throw new Error(`--batch-size ${batchSize}: expected a positive integer`);
   const logits = opts.saveLogits ? new Float32Array(data.count * classes) : null;
   const bar = new SingleBar({ format: 'eval [{bar}] {value}/{total} images | top-1 {top1}% | ETA {eta}s', stream: process.stderr }, Presets.shades_classic);
   bar.start(data.count, 0, { top1: '-' });
@@ -83,6 +100,7 @@ export async function evaluate(opts: { model: string; data: string; saveLogits?:
     logits?.set(values, from * classes);
     for (let n = 0; n < to - from; n++) {
       const row = values.subarray(n * classes, (n + 1) * classes);
+      if (labels[n]! >= classes) throw new Error(`--data ${opts.data}: label ${labels[n]} of image ${from + n} is out of range for ${classes} classes`);
       const truth = row[labels[n]!]!;
       const above = row.reduce((count, v) => count + (v > truth ? 1 : 0), 0);
       if (above === 0) top1++;
@@ -92,5 +110,6 @@ export async function evaluate(opts: { model: string; data: string; saveLogits?:
   }
   bar.stop();
   if (logits !== null) await writeNpy(opts.saveLogits!, logits, [data.count, classes]);
-  return { count: data.count, top1: top1 / data.count, top5: top5 / data.count };
+  model.dispose();
+  return { count: data.count, top1: top1 / data.count, top5: top5 / data.count, correct1: top1, correct5: top5 };
 }

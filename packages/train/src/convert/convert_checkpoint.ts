@@ -3,21 +3,29 @@
 // architecture, port every key (an unexplained one is an error), save model.json + weights + preprocess.json.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { applyStateDict, createModel, getPretrainedConfig, isModelName, listModels } from '@natzoo/models';
-import type { LayersModel } from '@tensorflow/tfjs';
+import { basename } from 'node:path';
+import { applyStateDict, createModel, isModelName } from '@natzoo/models';
 import type { ModelName, PretrainedTag, WeightPortReport } from '@natzoo/models';
 import { loadCheckpoint } from '../checkpoint/state_dict.js';
-import { labelNames } from '../preprocess/labels.js';
 import { saveModelDir } from './model_dir.js';
+import { preprocessFor, splitConfig } from './preprocess_config.js';
 
 export interface ConvertOptions {
+  /** A local `.pth` / `.pth.tar` / `.pt` / `.safetensors` file (download URLs first: `downloadToCache`). */
   checkpoint: string;
   /** A registered name or `arch.tag`, e.g. `cct_2_3x2_32.cifar10`. */
   model: string;
   out: string;
   numClasses?: number;
-  /** Architecture arguments, upstream names (`embedding_dim`, `num_layers`, ...) or ours. */
+  /**
+   * Architecture arguments with the upstream constructor's names (`embedding_dim`, `num_layers`, ...) or ours;
+   * timm pretrained_cfg keys (`mean`, `std`, `crop_pct`, `interpolation`, `labels`) go to preprocess.json.
+   */
   config?: Record<string, unknown>;
+  /** Class names in label order (default: the pretrained tag's label set, else `class_<i>`). */
+  labels?: readonly string[];
+  /** Where the checkpoint was downloaded from, recorded in preprocess.json. */
+  sourceUrl?: string;
   overwrite?: boolean;
 }
 
@@ -27,50 +35,22 @@ async function sha256(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** timm's defaults, for architectures without published weights (custom sizes converted with --config). */
-const TIMM_DEFAULTS = {
-  mean: [0.485, 0.456, 0.406] as const,
-  std: [0.229, 0.224, 0.225] as const,
-  cropPct: 0.875,
-  interpolation: 'bicubic',
-  labels: 'unknown',
-};
-
-function preprocessingFor(name: ModelName | PretrainedTag, model: LayersModel) {
-  const [, height, width, channels] = model.inputs[0]!.shape as number[];
-  const inputSize = [channels!, height!, width!] as const;
-  // Published weights carry their own preprocessing; anything else gets timm's defaults at the model's size.
-  const published = listModels(`${name.split('.')[0]}.*`, { pretrained: true }).length > 0;
-  return published ? getPretrainedConfig(name) : { ...TIMM_DEFAULTS, inputSize };
-}
-
 export async function convertCheckpoint(opts: ConvertOptions): Promise<WeightPortReport> {
+  if (opts.numClasses !== undefined && !(Number.isSafeInteger(opts.numClasses) && opts.numClasses > 0)) {
+    throw new Error(`--num-classes ${opts.numClasses}: expected a positive integer`);
+  }
   // createModel throws for unknown names with the close matches; checking first keeps --out untouched.
   const name = opts.model as ModelName | PretrainedTag;
   if (!isModelName(opts.model)) createModel(name);
-  const overrides: Record<string, unknown> = { ...opts.config };
-  if (opts.numClasses !== undefined) overrides.numClasses = opts.numClasses;
-  const model = createModel(name, overrides as never);
+  const { architecture, preprocess } = splitConfig(opts.config);
+  if (opts.numClasses !== undefined) architecture.numClasses = opts.numClasses;
+  // The tag's own head size unless overridden; kwargs may spell it num_classes, which the family translates.
+  const model = createModel(name, architecture as never);
   try {
     const { stateDict } = await loadCheckpoint(opts.checkpoint);
     const report = await applyStateDict(name, model, stateDict);
-    const cfg = preprocessingFor(name, model);
-    const numClasses = model.outputs[0]!.shape[1] as number;
-    await saveModelDir(
-      model,
-      opts.out,
-      {
-        model: opts.model,
-        inputSize: [...cfg.inputSize],
-        mean: [...cfg.mean],
-        std: [...cfg.std],
-        cropPct: cfg.cropPct,
-        interpolation: cfg.interpolation,
-        labels: labelNames(cfg.labels, numClasses),
-        source: { checkpoint: opts.checkpoint.split(/[\\/]/).pop()!, sha256: await sha256(opts.checkpoint) },
-      },
-      opts.overwrite,
-    );
+    const source = { checkpoint: basename(opts.checkpoint), sha256: await sha256(opts.checkpoint), ...(opts.sourceUrl ? { url: opts.sourceUrl } : {}) };
+    await saveModelDir(model, opts.out, { ...preprocessFor(opts.model, model, preprocess, opts.labels), source }, opts.overwrite);
     return report;
   } finally {
     model.dispose();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // A converted model on disk: tfjs LayersModel format (model.json + one weight shard) plus preprocess.json,
 // written into a temporary sibling directory and renamed into place, so a failed write leaves nothing behind.
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -16,7 +17,8 @@ export interface ModelPreprocess {
   cropPct: number;
   interpolation: string;
   labels: string[];
-  source?: { checkpoint: string; sha256: string };
+  /** The converted checkpoint: file name, sha256 of its bytes, and the URL when it was downloaded. */
+  source?: { checkpoint: string; sha256: string; url?: string };
 }
 
 const WEIGHTS_FILE = 'weights.bin';
@@ -37,7 +39,8 @@ async function exists(path: string): Promise<boolean> {
 export async function saveModelDir(model: tf.LayersModel, dir: string, preprocess: ModelPreprocess, overwrite = false): Promise<void> {
   if ((await exists(dir)) && !overwrite) throw new Error(`--out ${dir} already exists; pass --overwrite to replace it`);
   await mkdir(dirname(dir), { recursive: true });
-  const staging = join(dirname(dir), `.${basename(dir)}.tmp-${process.pid}-${Date.now()}`);
+  const unique = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const staging = join(dirname(dir), `.${basename(dir)}.tmp-${unique}`);
   await mkdir(staging);
   try {
     await model.save(
@@ -56,12 +59,35 @@ export async function saveModelDir(model: tf.LayersModel, dir: string, preproces
       }),
     );
     await writeFile(join(staging, 'preprocess.json'), `${JSON.stringify(preprocess, null, 2)}\n`);
-    if (overwrite) await rm(dir, { recursive: true, force: true });
-    await rename(staging, dir);
+    // Replacing: move the old directory aside first, so a failure in between never loses both.
+    const old = join(dirname(dir), `.${basename(dir)}.old-${unique}`);
+    const replaced = overwrite && (await exists(dir));
+    if (replaced) await rename(dir, old);
+    try {
+      await rename(staging, dir);
+    } catch (error) {
+      if (replaced) await rename(old, dir);
+      throw error;
+    }
+    if (replaced) await rm(old, { recursive: true, force: true });
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     throw error;
   }
+}
+
+function checkPreprocess(dir: string, value: unknown): ModelPreprocess {
+  const p = value as Partial<ModelPreprocess> | null;
+  const triple = (v: unknown) => Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number');
+  const problem =
+    p === null || typeof p !== 'object' ? 'not an object'
+    : !triple(p.inputSize) ? 'inputSize must be [channels, height, width]'
+    : !triple(p.mean) || !triple(p.std) ? 'mean and std must be three numbers'
+    : typeof p.cropPct !== 'number' || typeof p.interpolation !== 'string' ? 'cropPct and interpolation are required'
+    : !Array.isArray(p.labels) ? 'labels must be an array of class names'
+    : null;
+  if (problem !== null) throw new Error(`--model ${dir}: preprocess.json: ${problem}`);
+  return p as ModelPreprocess;
 }
 
 /** Loads a directory written by saveModelDir (or any tfjs LayersModel directory with a preprocess.json). */
@@ -73,11 +99,22 @@ export async function loadModelDir(dir: string): Promise<{ model: tf.LayersModel
       throw new Error(`--model ${dir}: cannot read ${name}; expected a converted model directory (natzoo convert)`);
     }
   };
-  const modelJson = JSON.parse((await read('model.json')).toString('utf8')) as {
+  const parse = async (name: string): Promise<unknown> => {
+    const text = (await read(name)).toString('utf8');
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw new Error(`--model ${dir}: ${name} is not valid JSON (${(error as Error).message})`, { cause: error });
+    }
+  };
+  const modelJson = (await parse('model.json')) as {
     modelTopology: object;
     weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
   };
-  const preprocess = JSON.parse((await read('preprocess.json')).toString('utf8')) as ModelPreprocess;
+  if (modelJson?.modelTopology == null || !Array.isArray(modelJson.weightsManifest)) {
+    throw new Error(`--model ${dir}: model.json is not a tfjs LayersModel (no modelTopology / weightsManifest)`);
+  }
+  const preprocess = checkPreprocess(dir, await parse('preprocess.json'));
   const specs = modelJson.weightsManifest.flatMap((group) => group.weights);
   const shards = await Promise.all(modelJson.weightsManifest.flatMap((group) => group.paths).map(read));
   const weightData = joinWeights(shards.map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer));

@@ -12,6 +12,12 @@ const KERNELS: Record<string, KernelEnum[keyof KernelEnum]> = {
   lanczos: 'lanczos3',
 };
 
+/** Python's round(), which torchvision's CenterCrop uses: halves go to the even neighbour. */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
 /** Decodes and prepares one image; returns `[height * width * 3]` floats in HWC order. */
 export async function imageToInput(path: string, pre: ModelPreprocess): Promise<Float32Array> {
   const [, height, width] = pre.inputSize;
@@ -25,8 +31,9 @@ export async function imageToInput(path: string, pre: ModelPreprocess): Promise<
     const kernel = KERNELS[pre.interpolation] ?? 'cubic';
     const resized = rw === w && rh === h ? image : image.resize(rw, rh, { fit: 'fill', kernel });
     const raw = await resized.raw().toBuffer({ resolveWithObject: true });
-    const left = Math.round((raw.info.width - width) / 2);
-    const top = Math.round((raw.info.height - height) / 2);
+    if (raw.info.channels !== 3) throw new Error(`decoded to ${raw.info.channels} channels, expected 3`);
+    const left = roundHalfEven((raw.info.width - width) / 2);
+    const top = roundHalfEven((raw.info.height - height) / 2);
     decoded = await sharp(raw.data, { raw: { width: raw.info.width, height: raw.info.height, channels: 3 } })
       .extract({ left, top, width, height })
       .raw()
