@@ -27,3 +27,6 @@ export type { ExportedTensor } from './convert/export_weights.js';
 export type { LayoutTransform } from './convert/layouts.js';
 
 export * from './cct/index.js';
+export * from './nat/index.js';
+export { translateKwargs } from './config_kwargs.js';
+export type { UpstreamKwargs } from './config_kwargs.js';

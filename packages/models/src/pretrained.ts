@@ -4,7 +4,7 @@
 export type Interpolation = 'bicubic' | 'bilinear' | 'nearest';
 
 /** Name of the class-label list a head was trained on. */
-export type LabelSet = 'cifar10' | 'cifar100' | 'flowers102' | 'imagenet1k';
+export type LabelSet = 'cifar10' | 'cifar100' | 'flowers102' | 'imagenet1k' | 'imagenet21k';
 
 export type RGB = readonly [number, number, number];
 

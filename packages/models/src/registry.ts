@@ -4,6 +4,7 @@
 // throws with the closest matches. Adding a family is one line in FAMILIES.
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { cctFamily, cvtFamily, vitLiteFamily } from './cct/index.js';
+import { dinatFamily, dinatSFamily, isotropicFamily, natFamily } from './nat/index.js';
 import type { StateDictLike, WeightPortReport } from './convert/port_weights.js';
 import { fail } from './errors.js';
 import type { ModelFamily } from './family.js';
@@ -14,6 +15,10 @@ const FAMILIES = {
   cct: cctFamily,
   cvt: cvtFamily,
   vit_lite: vitLiteFamily,
+  nat: natFamily,
+  dinat: dinatFamily,
+  dinat_s: dinatSFamily,
+  isotropic: isotropicFamily,
 } as const;
 
 // === Types ===

@@ -28,7 +28,7 @@ describe('names', () => {
     expect(listModels('cct_7_3x1_*')).toEqual(['cct_7_3x1_32', 'cct_7_3x1_32_c100', 'cct_7_3x1_32_sine', 'cct_7_3x1_32_sine_c100']);
     expect(listModels(/^vit_\d_4_32$/)).toEqual(['vit_2_4_32', 'vit_4_4_32', 'vit_6_4_32', 'vit_7_4_32']);
     expect(listModels(undefined, { family: 'cvt' })).toHaveLength(8);
-    expect(listModels(undefined, { pretrained: true })).toEqual([
+    expect(listModels(undefined, { pretrained: true, family: 'cct' })).toEqual([
       'cct_14_7x2_224.in1k', 'cct_14_7x2_384.in1k', 'cct_14_7x2_384_fl.flowers102', 'cct_2_3x2_32.cifar10',
       'cct_7_3x1_32.cifar10', 'cct_7_3x1_32_c100.cifar100', 'cct_7_3x1_32_sine.cifar10', 'cct_7_3x1_32_sine.cifar10_1500e',
       'cct_7_3x1_32_sine_c100.cifar100', 'cct_7_3x1_32_sine_c100.cifar100_1500e', 'cct_7_7x2_224_sine.flowers102',
@@ -36,6 +36,10 @@ describe('names', () => {
     expect(isModelName('cct_2_3x2_32.cifar10')).toBe(true);
     expect(isModelName('cct_2_3x2_32.in1k')).toBe(false);
     expect(getModelFamily('vit_7_4_32_sine')).toBe('vit_lite');
+    expect(listModels('dinat_s_*')).toEqual(['dinat_s_base', 'dinat_s_large', 'dinat_s_large_21k', 'dinat_s_large_384', 'dinat_s_small', 'dinat_s_tiny']);
+    expect(listModels(undefined, { family: 'nat' })).toEqual(['nat_base', 'nat_mini', 'nat_small', 'nat_tiny']);
+    expect(listModels('*isotropic*')).toHaveLength(4);
+    expect(getModelFamily('vitrpb_small.in1k')).toBe('isotropic');
   });
 
   it('rejects unknown names with the closest matches', () => {
@@ -44,7 +48,8 @@ describe('names', () => {
     // @ts-expect-error: nor does an unknown tag
     expect(() => createModel('cct_7_3x1_32.in1k')).toThrow(/no pretrained tag 'in1k'; its tags: cifar10/);
     expect(() => getPretrainedConfig('cct_2_3x2_32_sine')).toThrow(/has no pretrained weights/);
-    expect(() => createModel('nat_mini' as never)).toThrow(ModelArgumentError);
+    expect(() => createModel('natt_mini' as never)).toThrow(ModelArgumentError);
+    expect(() => createModel('dinat_mni' as never)).toThrow(/Did you mean: dinat_mini/);
   });
 });
 
@@ -68,7 +73,8 @@ describe('pretrained configurations', () => {
       url: 'https://shi-labs.com/projects/cct/checkpoints/pretrained/cct_7_7x2_224_flowers102.pth',
     });
     expect(getPretrainedConfig('cct_7_3x1_32_sine_c100').url).toContain('cct_7_3x1_32_sine_cifar100_5000epochs.pth');
-    for (const tag of listModels(undefined, { pretrained: true })) {
+    // Every family's tags are built in tests/model_zoo.test.ts.
+    for (const tag of listModels('cct_*', { pretrained: true })) {
       const cfg = getPretrainedConfig(tag as 'cct_2_3x2_32.cifar10');
       const model = createModel(tag as 'cct_2_3x2_32.cifar10');
       expect(model.outputs[0]!.shape[1], tag).toBe(cfg.numClasses);

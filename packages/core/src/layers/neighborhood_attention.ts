@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // tfjs-layers versions of NATTEN v0.17.5's NeighborhoodAttention1D/2D modules: qkv Linear, NA, proj Linear.
 // Weight names mirror the PyTorch parameters (qkv.weight -> qkv/kernel, ...) so checkpoint conversion can map them.
-import { add, dropout, matMul, reshape, serialization, softmax, tidy, unstack } from '@tensorflow/tfjs-core';
+import { add, dropout, matMul, pad, reshape, serialization, slice, softmax, tidy, unstack } from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor4D, Tensor5D } from '@tensorflow/tfjs-core';
 import { InputSpec, initializers, layers } from '@tensorflow/tfjs-layers';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
@@ -48,6 +48,14 @@ function splitNA(rank: SpatialRank, q: Tensor, k: Tensor, v: Tensor, opts: NAOpt
   // Masked slots are -Infinity, so softmax gives them 0 and dropout leaves them 0.
   const attn = dropout(softmax(logits), attnDrop);
   return rank === 1 ? na1dAV(attn as Tensor4D, v as Tensor4D, window) : na2dAV(attn as Tensor5D, v as Tensor5D, window);
+}
+
+/** Zero-pads the spatial axes at the end up to `kernelSize * dilation` (NATTEN <= 0.15's module padding). */
+function padToWindow(x: Tensor, rank: SpatialRank, kernelSize: number[], dilation: number[]): Tensor {
+  const extra = kernelSize.map((k, axis) => Math.max(0, k * dilation[axis]! - x.shape[axis + 1]!));
+  if (extra.every((e) => e === 0)) return x;
+  const paddings: [number, number][] = [[0, 0], ...extra.map((e): [number, number] => [0, e]), [0, 0]];
+  return pad(x, paddings);
 }
 
 /** Shared implementation; not registered itself (only the concrete classes are serializable). */
@@ -104,11 +112,12 @@ abstract class NeighborhoodAttentionBase extends layers.Layer {
 
   override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor {
     return tidy(() => {
-      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      const input = Array.isArray(inputs) ? inputs[0] : inputs;
       const weights = this.naWeights;
-      if (x === undefined || weights === null) throw new NAArgumentError(`${this.label}: called before build()`);
+      if (input === undefined || weights === null) throw new NAArgumentError(`${this.label}: called before build()`);
       const { rank, channels } = this;
-      const { numHeads, kernelSize, dilation, isCausal, qkScale, attnDrop, projDrop } = this.args;
+      const { numHeads, kernelSize, dilation, isCausal, qkScale, attnDrop, projDrop, padInput } = this.args;
+      const x = padInput ? padToWindow(input, rank, kernelSize, dilation) : input;
       const headDim = channels / numHeads;
       const training = kwargs['training'] === true;
 
@@ -125,7 +134,9 @@ abstract class NeighborhoodAttentionBase extends layers.Layer {
         training && attnDrop > 0 ? splitNA(rank, q, k, v, opts, attnDrop) : fusedNA(rank, q, k, v, opts);
       let out = add(matMul(reshape(attended, [-1, channels]), weights.projKernel.read()), weights.projBias.read());
       if (training && projDrop > 0) out = dropout(out, projDrop);
-      return reshape(out, x.shape);
+      out = reshape(out, x.shape);
+      // Every op after NA is per token, so cropping after proj equals NATTEN 0.15's crop before it.
+      return x === input ? out : slice(out, new Array<number>(rank + 2).fill(0), input.shape);
     });
   }
 

@@ -36,6 +36,12 @@ export interface NeighborhoodAttentionArgs extends LayerArgs {
   attnDrop?: number | null;
   /** Dropout rate on the output while training; default 0. */
   projDrop?: number | null;
+  /**
+   * NATTEN <= 0.15 behaviour for inputs smaller than the window: zero-pad the input bottom/right up to
+   * `kernelSize * dilation` before qkv (so padded keys and values equal the qkv bias), attend, crop. Default
+   * false: such inputs are an error, as in NATTEN 0.17.
+   */
+  padInput?: boolean | null;
 }
 
 export type NeighborhoodAttention1DArgs = NeighborhoodAttentionArgs;
@@ -53,6 +59,7 @@ export interface ResolvedNAArgs {
   qkScale: number | null;
   attnDrop: number;
   projDrop: number;
+  padInput: boolean;
 }
 
 /** Prefix of every error a layer throws, so the message names the layer. */
@@ -141,6 +148,7 @@ export function resolveArgs(label: string, rank: SpatialRank, args: Neighborhood
     qkScale,
     attnDrop: checkRate(label, 'attnDrop', args.attnDrop ?? 0),
     projDrop: checkRate(label, 'projDrop', args.projDrop ?? 0),
+    padInput: args.padInput === true,
   };
 }
 
@@ -157,5 +165,6 @@ export function argsConfig(args: ResolvedNAArgs): serialization.ConfigDict {
     qkScale: args.qkScale,
     attnDrop: args.attnDrop,
     projDrop: args.projDrop,
+    padInput: args.padInput,
   };
 }

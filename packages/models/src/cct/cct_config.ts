@@ -3,7 +3,11 @@
 // camelCase fields with upstream's defaults, their validation, and the translation from upstream's
 // constructor kwargs (`embedding_dim`, `n_conv_layers`, ...) so upstream configurations build as they are.
 import { fail } from '../errors.js';
-import { didYouMean } from '../names.js';
+import { translateKwargs } from '../config_kwargs.js';
+import type { UpstreamKwargs } from '../config_kwargs.js';
+
+export { translateKwargs };
+export type { UpstreamKwargs };
 
 export type PositionalEmbeddingType = 'learnable' | 'sine' | 'none';
 
@@ -184,47 +188,8 @@ export const CCT_KWARGS = {
 /** Upstream `CVT` / `ViTLite` keyword arguments and our field for each. */
 export const PATCH_KWARGS = CLASSIFIER_KWARGS satisfies Record<string, keyof PatchTransformerConfig>;
 
-/** Upstream kwargs of a family as an object type: `{embedding_dim?: number, ...}`. */
-export type UpstreamKwargs<Table extends Record<string, string>, Config> = {
-  [K in keyof Table]?: Table[K] extends keyof Config ? Config[Table[K]] : never;
-};
-
 export type CCTKwargs = UpstreamKwargs<typeof CCT_KWARGS, CCTConfig>;
 export type PatchTransformerKwargs = UpstreamKwargs<typeof PATCH_KWARGS, PatchTransformerConfig>;
-
-/** Arguments of the upstream registry functions that are not architecture. */
-const NOT_ARCHITECTURE: Record<string, string> = {
-  pretrained: 'weights are converted from a checkpoint with the family\'s state_dict loader, not at construction',
-  progress: 'there is no download at construction',
-};
-
-/**
- * Turns overrides given with our camelCase fields, upstream's snake_case kwargs, or a mix, into camelCase
- * fields. Unknown keys, and a field given under both names, are errors that list the accepted names.
- */
-export function translateKwargs<Config>(
-  where: string,
-  overrides: Readonly<Record<string, unknown>>,
-  table: Readonly<Record<string, keyof Config & string>>,
-  fields: readonly (keyof Config & string)[],
-): Partial<Config> {
-  const out: Record<string, unknown> = {};
-  const source: Record<string, string> = {};
-  for (const [key, value] of Object.entries(overrides)) {
-    if (value === undefined) continue;
-    const field = (fields as readonly string[]).includes(key) ? key : table[key];
-    if (field === undefined) {
-      const reason = NOT_ARCHITECTURE[key];
-      if (reason !== undefined) fail(where, `'${key}' is not accepted: ${reason}`);
-      const known = [...fields, ...Object.keys(table)];
-      fail(where, `unknown override '${key}'.${didYouMean(key, known)} Accepted: ${known.join(', ')}`);
-    }
-    if (source[field] !== undefined) fail(where, `'${key}' and '${source[field]}' both set ${field}`);
-    source[field] = key;
-    out[field] = value;
-  }
-  return out as Partial<Config>;
-}
 
 /** Every field of the CCT config (for translateKwargs and error messages). */
 export const CCT_FIELDS = [

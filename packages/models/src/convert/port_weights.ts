@@ -92,8 +92,9 @@ const LEAF_TO_TORCH: Record<string, string | null> = {
   bias: 'bias',
   moving_mean: 'running_mean',
   moving_variance: 'running_var',
-  // A bare nn.Parameter: the layer itself is named after it (`classifier.positional_emb`).
+  // A bare nn.Parameter: the layer itself is named after it (`classifier.positional_emb`, `...blocks.0.gamma1`).
   embedding: null,
+  scale: null,
 };
 
 /**

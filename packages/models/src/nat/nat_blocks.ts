@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: MIT
+// Building blocks shared by NAT, DiNAT, DiNAT_s and the isotropic models, as functional-API helpers. Layer names
+// are the PyTorch module paths (`levels.0.blocks.1.attn`), so checkpoints convert by the default rule; each
+// block's last layer is named after the block itself, which is where feature taps find a level's output.
+import { initializers, layers } from '@tensorflow/tfjs-layers';
+import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
+import { NeighborhoodAttention2D } from '@natzoo/core';
+import { DropPath } from '../layers/drop_path.js';
+import { LayerNorm } from '../layers/layer_norm.js';
+import { GridSelfAttentionRPB } from './grid_attention_rpb.js';
+import { LayerScale } from './nat_layers.js';
+
+// PyTorch's LayerNorm default; tfjs-layers' 1e-3 would move the logits.
+const LN_EPS = 1e-5;
+
+export function apply(layer: layers.Layer, x: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+  return layer.apply(x) as SymbolicTensor;
+}
+
+export function layerNorm(name: string, x: SymbolicTensor): SymbolicTensor {
+  return apply(new LayerNorm({ name, epsilon: LN_EPS }), x);
+}
+
+/** nn.Linear: upstream `_init_weights` draws trunc_normal(std 0.02) and zero biases. */
+export function linear(name: string, units: number, x: SymbolicTensor, options: { activation?: 'gelu'; useBias?: boolean } = {}): SymbolicTensor {
+  const dense = layers.dense({
+    name,
+    units,
+    activation: options.activation,
+    useBias: options.useBias ?? true,
+    kernelInitializer: initializers.truncatedNormal({ mean: 0, stddev: 0.02 }),
+    biasInitializer: 'zeros',
+  });
+  return apply(dense, x);
+}
+
+/**
+ * nn.Conv2d with PyTorch's symmetric padding: an explicit ZeroPadding2D, then a 'valid' conv (TF's 'same'
+ * pads unevenly for stride 2).
+ */
+export function conv2d(
+  name: string,
+  x: SymbolicTensor,
+  options: { filters: number; kernelSize: number; strides: number; padding: number; useBias: boolean },
+): SymbolicTensor {
+  if (options.padding > 0) x = apply(layers.zeroPadding2d({ name: `${name}.pad`, padding: options.padding }), x);
+  const conv = layers.conv2d({
+    name,
+    filters: options.filters,
+    kernelSize: options.kernelSize,
+    strides: options.strides,
+    padding: 'valid',
+    useBias: options.useBias,
+    kernelInitializer: initializers.heNormal({}),
+  });
+  return apply(conv, x);
+}
+
+export function dropout(name: string, rate: number, x: SymbolicTensor): SymbolicTensor {
+  return rate > 0 ? apply(layers.dropout({ name, rate }), x) : x;
+}
+
+export interface BlockOptions {
+  dim: number;
+  numHeads: number;
+  mlpRatio: number;
+  qkvBias: boolean;
+  dropRate: number;
+  attnDropRate: number;
+  dropPath: number;
+  /** NA window; ignored for `attention: 'full'`. */
+  kernelSize: number;
+  dilation: number;
+  attention: 'neighborhood' | 'full';
+  /** NAT's `gamma1`/`gamma2` initial value; null = no layer scale. */
+  layerScale: number | null;
+  padInput: boolean;
+}
+
+/** nn.Identity when the rate is 0, as upstream builds it (`DropPath(p) if p > 0 else Identity`). */
+function dropPath(name: string, rate: number, x: SymbolicTensor): SymbolicTensor {
+  return rate > 0 ? apply(new DropPath({ name, rate }), x) : x;
+}
+
+/**
+ * NAT's `NATLayer` / DiNAT_s's `NATransformerLayer` / ViT-rpb's `VisionTransformerLayer` (pre-norm):
+ * `x + DropPath(g1 * attn(norm1(x)))`, then `x + DropPath(g2 * mlp(norm2(x)))`.
+ */
+export function transformerBlock(prefix: string, x: SymbolicTensor, o: BlockOptions): SymbolicTensor {
+  let y = layerNorm(`${prefix}.norm1`, x);
+  const attention =
+    o.attention === 'full'
+      ? new GridSelfAttentionRPB({ name: `${prefix}.attn`, numHeads: o.numHeads, qkvBias: o.qkvBias, attnDrop: o.attnDropRate, projDrop: o.dropRate })
+      : new NeighborhoodAttention2D({
+          name: `${prefix}.attn`,
+          numHeads: o.numHeads,
+          kernelSize: o.kernelSize,
+          dilation: o.dilation,
+          qkvBias: o.qkvBias,
+          relPosBias: true,
+          attnDrop: o.attnDropRate,
+          projDrop: o.dropRate,
+          padInput: o.padInput,
+        });
+  y = apply(attention, y);
+  if (o.layerScale !== null) y = apply(new LayerScale({ name: `${prefix}.gamma1`, initValue: o.layerScale }), y);
+  y = dropPath(`${prefix}.drop_path.0`, o.dropPath, y);
+  x = apply(layers.add({ name: `${prefix}.residual.0` }), [x, y]);
+
+  y = layerNorm(`${prefix}.norm2`, x);
+  y = linear(`${prefix}.mlp.fc1`, Math.floor(o.dim * o.mlpRatio), y, { activation: 'gelu' });
+  y = dropout(`${prefix}.mlp.drop.0`, o.dropRate, y);
+  y = linear(`${prefix}.mlp.fc2`, o.dim, y);
+  y = dropout(`${prefix}.mlp.drop.1`, o.dropRate, y);
+  if (o.layerScale !== null) y = apply(new LayerScale({ name: `${prefix}.gamma2`, initValue: o.layerScale }), y);
+  y = dropPath(`${prefix}.drop_path.1`, o.dropPath, y);
+  return apply(layers.add({ name: prefix }), [x, y]);
+}
+
+/** `torch.linspace(0, rate, count)`: the stochastic-depth rate of each block in order. */
+export function dropPathRates(rate: number, count: number): number[] {
+  return Array.from({ length: count }, (_, i) => (count === 1 ? 0 : (rate * i) / (count - 1)));
+}
+
+/** Classifier head: `norm` LayerNorm, mean over tokens, `head` Linear (absent for `numClasses` 0). */
+export function classifierHead(x: SymbolicTensor, numClasses: number): SymbolicTensor {
+  x = layerNorm('norm', x);
+  x = apply(layers.globalAveragePooling2d({ name: 'avgpool' }), x);
+  return numClasses > 0 ? linear('head', numClasses, x) : x;
+}
