@@ -11,6 +11,7 @@ export type { ModelFamily } from './family.js';
 export { CIFAR10, CIFAR100, FLOWERS102, IMAGENET1K } from './pretrained.js';
 export type { Interpolation, LabelSet, PretrainedCfg, RGB, VariantSpec } from './pretrained.js';
 export { ModelArgumentError } from './errors.js';
+export { createFeatureExtractor, featureLayerNames, forwardFeatures, noWeightDecay, resetClassifier } from './model_api.js';
 
 export { DropPath } from './layers/drop_path.js';
 export { LayerNorm } from './layers/layer_norm.js';
@@ -28,5 +29,6 @@ export type { LayoutTransform } from './convert/layouts.js';
 
 export * from './cct/index.js';
 export * from './nat/index.js';
+export * from './convmlp/index.js';
 export { translateKwargs } from './config_kwargs.js';
 export type { UpstreamKwargs } from './config_kwargs.js';

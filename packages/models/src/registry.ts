@@ -4,6 +4,7 @@
 // throws with the closest matches. Adding a family is one line in FAMILIES.
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { cctFamily, cvtFamily, vitLiteFamily } from './cct/index.js';
+import { convmlpFamily } from './convmlp/index.js';
 import { dinatFamily, dinatSFamily, isotropicFamily, natFamily } from './nat/index.js';
 import type { StateDictLike, WeightPortReport } from './convert/port_weights.js';
 import { fail } from './errors.js';
@@ -19,6 +20,7 @@ const FAMILIES = {
   dinat: dinatFamily,
   dinat_s: dinatSFamily,
   isotropic: isotropicFamily,
+  convmlp: convmlpFamily,
 } as const;
 
 // === Types ===

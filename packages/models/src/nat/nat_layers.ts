@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Small layers of the NAT family: per-channel layer scale (NAT's gamma1/gamma2) and Swin's patch merging
 // gather (DiNAT_s). Both are registered for serialization.
-import { concat, mul, pad, serialization, stridedSlice, tidy } from '@tensorflow/tfjs-core';
+import { mul, pad, reshape, serialization, tidy, transpose } from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { initializers, layers } from '@tensorflow/tfjs-layers';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
@@ -69,8 +69,10 @@ export class SwinPatchGather extends layers.Layer {
       const [, h, w] = x.shape as [number, number, number, number];
       if (h % 2 === 1 || w % 2 === 1) x = pad(x, [[0, 0], [0, h % 2], [0, w % 2], [0, 0]]);
       const [b, hp, wp, c] = x.shape as [number, number, number, number];
-      const take = (row: number, col: number) => stridedSlice(x, [0, row, col, 0], [b, hp, wp, c], [1, 2, 2, 1]);
-      return concat([take(0, 0), take(1, 0), take(0, 1), take(1, 1)], -1);
+      // [B, h, row, w, col, C] -> [B, h, w, col, row, C]: the row offset varies fastest, as Swin concatenates.
+      // (Reshape and transpose have gradients in tfjs; stridedSlice has none.)
+      const split = reshape(x, [b, hp / 2, 2, wp / 2, 2, c]);
+      return reshape(transpose(split, [0, 1, 3, 4, 2, 5]), [b, hp / 2, wp / 2, 4 * c]);
     });
   }
 }
