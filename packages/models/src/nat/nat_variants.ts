@@ -65,8 +65,8 @@ export const dinatVariants = {
     config: { ...common, ...large, dropPathRate: 0.2, numClasses: 21841, dilations: dilations18 },
     pretrained: { in22k: in22k(`${DINAT}/imagenet22k/dinat_large_in22k_224.pth`) },
   },
-  // 11*2 > 14 at level 2 and 11 > 7 at level 3 at 224: it only ran on NATTEN <= 0.15, which padded; padInput
-  // reproduces that. Its rpb tables are the 7x7 ones interpolated bicubically to 21x21.
+  // At 224 most of its windows exceed their maps (11*8 > 56, 11*4 > 28, 11*2 > 14, 11 > 7): it only ran on
+  // NATTEN <= 0.15, which padded; padInput reproduces that. Its rpb tables are the 7x7 ones resized to 21x21.
   dinat_large_21k_11x11: {
     config: { ...common, ...large, dropPathRate: 0.2, numClasses: 21841, kernelSize: 11, dilations: dilations18, padInput: true },
     pretrained: { in22k: in22k(`${DINAT}/imagenet22k/dinat_large_in22k_224_11x11interp.pth`) },
