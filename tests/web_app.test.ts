@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: MIT
+// The web app end to end: Vite builds apps/web, `vite preview` serves it, headless Debian Chromium (playwright-core)
+// uploads CIFAR-10 test images through the page's file input on the wasm, webgl and webgpu (SwiftShader)
+// backends, and the top-5 labels and probabilities must match the Node CLI's on the same image files.
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { classifyImages, readCifarBinary } from '@natzoo/train';
+import type { ClassifyResult } from '@natzoo/train';
+import { chromium } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildAndServeWebApp } from './browser/web_app_server.js';
+import type { WebAppServer } from './browser/web_app_server.js';
+import { repoRoot, sharedPath } from './support/shared_dir.js';
+
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const haveChromium = existsSync(chromiumPath);
+if (!haveChromium) {
+  const why = `web app e2e test: no Chromium at ${chromiumPath} (.ci/run installs Debian's; set CHROMIUM_PATH)`;
+  if (process.env.NATZOO_REQUIRE_CHROMIUM === '1') throw new Error(`${why}, but NATZOO_REQUIRE_CHROMIUM=1`);
+  console.warn(`skipped: ${why}`);
+}
+
+const ARGS = [
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+  '--disable-quic', '--no-sandbox', '--disable-gpu-sandbox', '--disable-dev-shm-usage', '--enable-unsafe-webgpu',
+];
+const MODEL_DIR = resolve(repoRoot, 'checkpoints/cct_2_3x2_32.cifar10');
+/** CIFAR-10 test records not among the bundled samples (those are records 0-7), plus one bundled sample. */
+const RECORDS = [12, 31, 105];
+const TOLERANCE = 1e-3;
+
+interface Row {
+  label: string;
+  index: number;
+  prob: number;
+}
+
+const statusOf = (page: Page) => page.getByTestId('status').textContent();
+
+/** Uploads `file` and returns the page's top-5 rows once the status reads ready for that image. */
+async function classifyInPage(page: Page, file: string): Promise<Row[]> {
+  await page.getByTestId('image-input').setInputFiles(file);
+  const name = basename(file);
+  await page.waitForFunction(
+    (expected) => {
+      const status = document.querySelector('[data-testid=status]')?.textContent;
+      return status === 'error' || (status === 'ready' && document.querySelector('[data-testid=predictions]')?.getAttribute('data-image') === expected);
+    },
+    name,
+    { timeout: 60_000 },
+  );
+  expect(await statusOf(page), `${name}: ${await page.getByTestId('error').textContent()}`).toBe('ready');
+  return page.getByTestId('prediction').evaluateAll((rows) =>
+    rows.map((row) => ({
+      label: row.getAttribute('data-label') ?? '',
+      index: Number(row.getAttribute('data-index')),
+      prob: Number(row.getAttribute('data-prob')),
+    })),
+  );
+}
+
+describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
+  let server: WebAppServer;
+  let context: BrowserContext;
+  let work: string;
+  let images: string[];
+  let reference: ClassifyResult;
+  const logs: string[] = [];
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'natzoo-web-e2e-'));
+    // CIFAR-10 records written as PNG (lossless), so the page and the CLI decode the same bytes.
+    const cifar = await readCifarBinary(sharedPath('data/cifar10/test_batch_first1017.bin'));
+    const labels = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
+    images = await Promise.all(
+      RECORDS.map(async (record) => {
+        const path = join(work, `cifar_test_${record}_${labels[cifar.labels[record]!]}.png`);
+        const pixels = cifar.pixels.subarray(record * 3072, (record + 1) * 3072);
+        writeFileSync(path, await sharp(pixels, { raw: { width: 32, height: 32, channels: 3 } }).png().toBuffer());
+        return path;
+      }),
+    );
+    images.push(resolve(repoRoot, 'checkpoints/samples/4_frog.png'));
+    reference = await classifyImages(MODEL_DIR, images, 10);
+    server = await buildAndServeWebApp();
+    context = await chromium.launchPersistentContext(join(work, 'profile'), { executablePath: chromiumPath, headless: true, args: ARGS });
+  }, 90_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.close();
+    if (work !== undefined) rmSync(work, { recursive: true, force: true });
+  });
+
+  // The first page fetches the model over HTTP and caches it; the later ones read it from IndexedDB.
+  it.each([
+    ['wasm', 'network'],
+    ['webgl', 'indexeddb'],
+    ['webgpu', 'indexeddb'],
+  ])('matches the CLI on the %s backend (model from %s)', { timeout: 90_000 }, async (backend, source) => {
+    const page = await context.newPage();
+    page.on('console', (message) => logs.push(`[${backend}] ${message.text()}`));
+    page.on('pageerror', (error) => logs.push(`[${backend}] page error: ${error.message}`));
+    try {
+      await page.goto(`${server.url}?backend=${backend}`);
+      await page.waitForFunction(() => ['model-ready', 'error'].includes(document.querySelector('[data-testid=status]')?.textContent ?? ''), null, {
+        timeout: 60_000,
+      });
+      expect(await statusOf(page), `${await page.getByTestId('error').textContent()}\n${logs.join('\n')}`).toBe('model-ready');
+      expect(await page.getByTestId('backend').textContent()).toBe(backend);
+      expect(await page.getByTestId('model-source').textContent()).toBe(source);
+
+      let worst = 0;
+      for (const [i, image] of images.entries()) {
+        const rows = await classifyInPage(page, image);
+        const cli = reference.results[i]!;
+        expect(rows).toHaveLength(5);
+        expect(rows[0]!.label, `${basename(image)}: top-1`).toBe(cli.top[0]!.label);
+        for (const row of rows) {
+          const expected = cli.top.find((t) => t.index === row.index);
+          expect(expected?.label, `${basename(image)}: class ${row.index}`).toBe(row.label);
+          expect(Math.abs(row.prob - expected!.prob), `${basename(image)} ${row.label}: page ${row.prob}, CLI ${expected!.prob}`).toBeLessThan(TOLERANCE);
+          worst = Math.max(worst, Math.abs(row.prob - expected!.prob));
+        }
+      }
+      console.log(`${backend}: ${images.length} images, top-1 equal, largest |p_page - p_cli| ${worst.toExponential(2)}`);
+      expect(await page.locator('[data-testid=view]').getAttribute('data-overlay')).toBe('sequence-pooling');
+      expect(await page.locator('#errors li.error').count()).toBe(0);
+      if (backend === 'webgpu') {
+        mkdirSync(resolve(repoRoot, 'test-artifacts'), { recursive: true });
+        await page.screenshot({ path: resolve(repoRoot, 'test-artifacts/web_app.png'), fullPage: true });
+      }
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('reports an undecodable image in the page', { timeout: 60_000 }, async () => {
+    const page = await context.newPage();
+    try {
+      await page.goto(`${server.url}?backend=wasm`);
+      await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent === 'model-ready', null, { timeout: 60_000 });
+      const broken = join(work, 'broken.png');
+      writeFileSync(broken, Buffer.from('this is not a PNG file'));
+      await page.getByTestId('image-input').setInputFiles(broken);
+      await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent === 'error', null, { timeout: 30_000 });
+      expect(await page.getByTestId('error').textContent()).toContain("cannot decode image 'broken.png'");
+      expect(await page.getByTestId('prediction').count()).toBe(0);
+    } finally {
+      await page.close();
+    }
+  });
+});
