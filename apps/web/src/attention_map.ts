@@ -66,8 +66,9 @@ function tokenGrid(model: tf.LayersModel, tokens: number): [number, number] {
   return [side, side];
 }
 
+/** `layer`'s weight named `<layer>/<suffix>` (originalName: `name` gains a `_1` when a model is loaded twice). */
 function weightNamed(layer: tf.layers.Layer, suffix: string): tf.Tensor | null {
-  const at = layer.weights.findIndex((w) => w.name.endsWith(suffix));
+  const at = layer.weights.findIndex((w) => w.originalName.endsWith(`/${suffix}`));
   return at < 0 ? null : layer.getWeights()[at]!;
 }
 
@@ -87,8 +88,17 @@ export async function sequencePoolingMap(model: tf.LayersModel, layerName: strin
   return { weights: data, rows, cols };
 }
 
-/** Attention of the query at cell `[row, col]` of NeighborhoodAttention2D `layerName`, averaged over heads. */
-export async function neighborhoodMap(model: tf.LayersModel, layerName: string, input: tf.Tensor4D, query: [number, number]): Promise<AttentionGrid> {
+/** Per-head attention of one query of an NA layer, laid out over the layer's token grid. */
+export interface QueryAttention {
+  /** `[heads][rows * cols]`: each head's softmax weights, 0 outside the query's neighbourhood. */
+  perHead: Float32Array[];
+  rows: number;
+  cols: number;
+  query: [number, number];
+}
+
+/** Attention of the query at cell `[row, col]` (clamped to the grid) of NeighborhoodAttention2D `layerName`. */
+export async function neighborhoodAttentionAt(model: tf.LayersModel, layerName: string, input: tf.Tensor4D, query: [number, number]): Promise<QueryAttention> {
   const layer = model.getLayer(layerName);
   const config = layer.getConfig() as {
     numHeads: number;
@@ -118,22 +128,32 @@ export async function neighborhoodMap(model: tf.LayersModel, layerName: string, 
       scale: config.qkScale ?? headDim ** -0.5,
       ...(rpb === null ? {} : { rpb }),
     });
-    // [heads, kh * kw] at the query, then the mean over heads.
-    const atQuery = tf.slice(tf.softmax(logits), [0, qy, qx, 0, 0], [1, 1, 1, heads, -1]);
-    return tf.mean(atQuery.reshape([heads, -1]), 0);
+    return tf.slice(tf.softmax(logits), [0, qy, qx, 0, 0], [1, 1, 1, heads, -1]).reshape([heads, -1]);
   });
   x.dispose();
   const slots = (await attn.data()) as Float32Array;
+  const perSlot = attn.shape[1]!;
   attn.dispose();
   const [kh, kw] = config.kernelSize;
   const gy = buildAxisGeometry(rows, kh, config.dilation[0], config.isCausal[0]);
   const gx = buildAxisGeometry(cols, kw, config.dilation[1], config.isCausal[1]);
-  const weights = new Float32Array(rows * cols);
-  for (let i = 0; i < gy.count[qy]!; i++) {
-    for (let j = 0; j < gx.count[qx]!; j++) {
-      const w = slots[i * kw + j]!;
-      weights[(gy.start[qy]! + i * gy.dilation) * cols + gx.start[qx]! + j * gx.dilation] = Number.isFinite(w) ? w : 0;
+  const perHead = Array.from({ length: heads }, (_, h) => {
+    const grid = new Float32Array(rows * cols);
+    for (let i = 0; i < gy.count[qy]!; i++) {
+      for (let j = 0; j < gx.count[qx]!; j++) {
+        const w = slots[h * perSlot + i * kw + j]!;
+        grid[(gy.start[qy]! + i * gy.dilation) * cols + gx.start[qx]! + j * gx.dilation] = Number.isFinite(w) ? w : 0;
+      }
     }
-  }
-  return { weights, rows, cols, query: [qy, qx] };
+    return grid;
+  });
+  return { perHead, rows, cols, query: [qy, qx] };
+}
+
+/** The neighbourhood-attention map of one query: the mean over heads. */
+export async function neighborhoodMap(model: tf.LayersModel, layerName: string, input: tf.Tensor4D, query: [number, number]): Promise<AttentionGrid> {
+  const { perHead, rows, cols, query: cell } = await neighborhoodAttentionAt(model, layerName, input, query);
+  const weights = new Float32Array(rows * cols);
+  for (const grid of perHead) grid.forEach((w, i) => (weights[i]! += w / perHead.length));
+  return { weights, rows, cols, query: cell };
 }
