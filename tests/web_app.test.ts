@@ -138,6 +138,46 @@ describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
     }
   });
 
+  it('loads a model from picked files, and reports a model URL that does not exist', { timeout: 60_000 }, async () => {
+    const page = await context.newPage();
+    try {
+      await page.goto(`${server.url}?backend=wasm`);
+      await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent === 'model-ready', null, { timeout: 60_000 });
+      await page.getByTestId('model-files').setInputFiles(['preprocess.json', 'weights.bin', 'model.json'].map((f) => join(MODEL_DIR, f)));
+      await page.waitForFunction(() => document.querySelector('[data-testid=model-source]')?.textContent === 'files', null, { timeout: 30_000 });
+      const rows = await classifyInPage(page, images[0]!);
+      const cli = reference.results[0]!;
+      expect(rows[0]!.label).toBe(cli.top[0]!.label);
+      expect(Math.abs(rows[0]!.prob - cli.top[0]!.prob)).toBeLessThan(TOLERANCE);
+
+      await page.getByTestId('model-url').fill(`${server.url}no-such-model/model.json`);
+      await page.getByRole('button', { name: 'load URL' }).click();
+      await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent === 'error', null, { timeout: 30_000 });
+      expect(await page.getByTestId('error').textContent()).toMatch(/cannot fetch .*no-such-model\/model\.json: HTTP 404/);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('reports a backend the browser lacks and falls back to the next one', { timeout: 60_000 }, async () => {
+    // The same Chromium without --enable-unsafe-webgpu has no WebGPU adapter.
+    const plain = await chromium.launchPersistentContext(join(work, 'profile-no-webgpu'), {
+      executablePath: chromiumPath,
+      headless: true,
+      args: ARGS.filter((a) => a !== '--enable-unsafe-webgpu'),
+    });
+    try {
+      const page = await plain.newPage();
+      await page.goto(`${server.url}?backend=webgpu`);
+      await page.waitForFunction(() => ['model-ready', 'error'].includes(document.querySelector('[data-testid=status]')?.textContent ?? ''), null, { timeout: 60_000 });
+      expect(await page.getByTestId('error').textContent()).toContain("backend 'webgpu' is unavailable");
+      expect(await statusOf(page)).toBe('model-ready');
+      expect(await page.getByTestId('backend').textContent()).toBe('webgl');
+    } finally {
+      await plain.close();
+    }
+  });
+
   it('reports an undecodable image in the page', { timeout: 60_000 }, async () => {
     const page = await context.newPage();
     try {

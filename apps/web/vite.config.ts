@@ -10,6 +10,8 @@ const fromRoot = (path: string) => fileURLToPath(new URL(`../../${path}`, import
 
 export default defineConfig({
   base: './',
+  // A missing file is a 404, not index.html, so a wrong model URL fails clearly.
+  appType: 'mpa',
   resolve: {
     alias: [
       { find: /^@natzoo\/core\/webgpu$/, replacement: fromRoot('packages/core/src/webgpu.ts') },
