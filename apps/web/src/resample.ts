@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: MIT
 // Separable image resampling of RGB bytes with the kernels sharp offers (nearest, linear, Catmull-Rom cubic,
-// lanczos3). Pixel centres are aligned (x_in = (x_out + 0.5) * scale - 0.5) and, when shrinking, the kernel is
-// stretched by the scale so every input pixel contributes (antialiasing), as libvips' reduce does. Results are
-// rounded to bytes, as sharp hands bytes to the normalisation.
+// lanczos3), following what libvips' vips_resize does per axis, so the page and the CLI (sharp) agree:
+// - shrinking: sample centres aligned (x_in = (x_out + 0.5) * scale - 0.5) and the kernel stretched by the
+//   scale so every input pixel contributes (vips_reduce);
+// - enlarging: x_in = x_out * scale - 0.5 with the kernel as an interpolator, lanczos3 as bicubic (vips_affine
+//   with its input displacement, as vips_resize sets it up).
+// Results are rounded to bytes, as sharp hands bytes to the normalisation. Measured against sharp in
+// tests/web_resample.test.ts.
 export type ResampleKernel = 'nearest' | 'linear' | 'cubic' | 'lanczos3';
 
 const SUPPORT: Record<ResampleKernel, number> = { nearest: 0.5, linear: 1, cubic: 2, lanczos3: 3 };
@@ -17,7 +21,8 @@ function weight(kernel: ResampleKernel, x: number): number {
   const a = Math.abs(x);
   switch (kernel) {
     case 'nearest':
-      return a < 0.5 || x === -0.5 ? 1 : 0;
+      // Half-open (-0.5, 0.5]: a tie goes to the lower pixel, floor(x_in + 0.5).
+      return x > -0.5 && x <= 0.5 ? 1 : 0;
     case 'linear':
       return a < 1 ? 1 - a : 0;
     case 'cubic':
@@ -31,22 +36,20 @@ function weight(kernel: ResampleKernel, x: number): number {
 /** For each output index: the first input index and the normalised weights of the taps. */
 function taps(inSize: number, outSize: number, kernel: ResampleKernel): { first: Int32Array; weights: Float64Array[] } {
   const scale = inSize / outSize;
-  const stretch = Math.max(1, scale);
-  const support = SUPPORT[kernel] * stretch;
+  const enlarge = outSize > inSize;
+  const shape = enlarge && kernel === 'lanczos3' ? 'cubic' : kernel;
+  // Nearest is never stretched: it picks one pixel, even when shrinking.
+  const stretch = shape === 'nearest' ? 1 : Math.max(1, scale);
+  const support = SUPPORT[shape] * stretch;
   const first = new Int32Array(outSize);
   const weights: Float64Array[] = [];
   for (let o = 0; o < outSize; o++) {
-    const centre = (o + 0.5) * scale - 0.5;
+    const centre = enlarge ? o * scale - 0.5 : (o + 0.5) * scale - 0.5;
     const lo = Math.ceil(centre - support);
     const hi = Math.floor(centre + support);
     const w = new Float64Array(hi - lo + 1);
     let sum = 0;
-    for (let i = lo; i <= hi; i++) sum += w[i - lo] = weight(kernel, (i - centre) / stretch);
-    if (sum === 0) {
-      // Nearest at an exact half: take the pixel the centre rounds to.
-      w.fill(0);
-      w[Math.round(centre) - lo] = sum = 1;
-    }
+    for (let i = lo; i <= hi; i++) sum += w[i - lo] = weight(shape, (i - centre) / stretch);
     for (let j = 0; j < w.length; j++) w[j]! /= sum;
     first[o] = lo;
     weights.push(w);
