@@ -31,6 +31,8 @@ const MODEL_DIR = resolve(repoRoot, 'checkpoints/cct_2_3x2_32.cifar10');
 /** CIFAR-10 test records not among the bundled samples (those are records 0-7), plus one bundled sample. */
 const RECORDS = [12, 31, 105];
 const TOLERANCE = 1e-3;
+/** Bundled samples taken by the sample button, by drag and drop, and by paste. */
+const SAMPLES = ['1_ship.png', '3_airplane.png', '6_automobile.png'];
 
 interface Row {
   label: string;
@@ -68,6 +70,8 @@ describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
   let work: string;
   let images: string[];
   let reference: ClassifyResult;
+  /** The CLI on bundled samples, for the sample button, drop and paste. */
+  let sampleReference: ClassifyResult;
   const logs: string[] = [];
 
   beforeAll(async () => {
@@ -85,6 +89,7 @@ describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
     );
     images.push(resolve(repoRoot, 'checkpoints/samples/4_frog.png'));
     reference = await classifyImages(MODEL_DIR, images, 10);
+    sampleReference = await classifyImages(MODEL_DIR, SAMPLES.map((f) => resolve(repoRoot, 'checkpoints/samples', f)), 10);
     server = await buildAndServeWebApp();
     context = await chromium.launchPersistentContext(join(work, 'profile'), { executablePath: chromiumPath, headless: true, args: ARGS });
   }, 90_000);
@@ -175,6 +180,46 @@ describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
       expect(await page.getByTestId('backend').textContent()).toBe('webgl');
     } finally {
       await plain.close();
+    }
+  });
+
+  it('takes images from the sample buttons, drag and drop, and paste', { timeout: 60_000 }, async () => {
+    const page = await context.newPage();
+    try {
+      await page.goto(`${server.url}?backend=wasm`);
+      await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent === 'model-ready', null, { timeout: 60_000 });
+      const ways: Record<string, (name: string) => Promise<void>> = {
+        button: (name) => page.locator(`[data-testid=sample][title="${name}"]`).click(),
+        drop: (name) =>
+          page.evaluate(async (file) => {
+            const blob = await (await fetch(`samples/${file}`)).blob();
+            const data = new DataTransfer();
+            data.items.add(new File([blob], file, { type: 'image/png' }));
+            document.getElementById('drop')!.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+          }, name),
+        paste: (name) =>
+          page.evaluate(async (file) => {
+            const blob = await (await fetch(`samples/${file}`)).blob();
+            const data = new DataTransfer();
+            data.items.add(new File([blob], file, { type: 'image/png' }));
+            window.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data }));
+          }, name),
+      };
+      for (const [i, [way, take]] of Object.entries(ways).entries()) {
+        const name = SAMPLES[i]!;
+        await take(name);
+        await page.waitForFunction(
+          (n) => document.querySelector('[data-testid=status]')?.textContent === 'ready' && document.querySelector('[data-testid=predictions]')?.getAttribute('data-image') === n,
+          name,
+          { timeout: 30_000 },
+        );
+        const top = await page.getByTestId('prediction').first();
+        const cli = sampleReference.results[i]!.top[0]!;
+        expect(await top.getAttribute('data-label'), `${way}: ${name}`).toBe(cli.label);
+        expect(Math.abs(Number(await top.getAttribute('data-prob')) - cli.prob), `${way}: ${name}`).toBeLessThan(TOLERANCE);
+      }
+    } finally {
+      await page.close();
     }
   });
 
