@@ -2,15 +2,18 @@
 // The web app end to end: Vite builds apps/web, `vite preview` serves it, headless Debian Chromium (playwright-core)
 // uploads CIFAR-10 test images through the page's file input on the wasm, webgl and webgpu (SwiftShader)
 // backends, and the top-5 labels and probabilities must match the Node CLI's on the same image files.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { classifyImages, readCifarBinary } from '@natzoo/train';
+import * as tf from '@tensorflow/tfjs';
+import { NeighborhoodAttention2D } from '@natzoo/core';
+import { classifyImages, imageToInput, loadModelDir, readCifarBinary, saveModelDir } from '@natzoo/train';
 import type { ClassifyResult } from '@natzoo/train';
 import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { neighborhoodMap } from '../apps/web/src/attention_map.js';
 import { buildAndServeWebApp } from './browser/web_app_server.js';
 import type { WebAppServer } from './browser/web_app_server.js';
 import { repoRoot, sharedPath } from './support/shared_dir.js';
@@ -31,6 +34,7 @@ const MODEL_DIR = resolve(repoRoot, 'checkpoints/cct_2_3x2_32.cifar10');
 /** CIFAR-10 test records not among the bundled samples (those are records 0-7), plus one bundled sample. */
 const RECORDS = [12, 31, 105];
 const TOLERANCE = 1e-3;
+const NA_LAYER = 'levels.0.blocks.0.attn';
 /** Bundled samples taken by the sample button, by drag and drop, and by paste. */
 const SAMPLES = ['1_ship.png', '3_airplane.png', '6_automobile.png'];
 
@@ -38,6 +42,18 @@ interface Row {
   label: string;
   index: number;
   prob: number;
+}
+
+/** A small NAT-like classifier (patch conv, one NeighborhoodAttention2D, pooling, dense) with random weights. */
+async function saveTinyNAModel(dir: string): Promise<void> {
+  const input = tf.input({ shape: [32, 32, 3] });
+  let x = tf.layers.conv2d({ name: 'patch_embed', filters: 16, kernelSize: 4, strides: 4 }).apply(input) as tf.SymbolicTensor;
+  x = new NeighborhoodAttention2D({ name: NA_LAYER, numHeads: 2, kernelSize: 3, dilation: 2 }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 10 }).apply(x) as tf.SymbolicTensor });
+  const { labels, mean, std } = JSON.parse(readFileSync(join(MODEL_DIR, 'preprocess.json'), 'utf8')) as { labels: string[]; mean: number[]; std: number[] };
+  await saveModelDir(model, dir, { model: 'tiny_nat', inputSize: [3, 32, 32], mean: mean as [number, number, number], std: std as [number, number, number], cropPct: 1, interpolation: 'bicubic', labels });
+  model.dispose();
 }
 
 const statusOf = (page: Page) => page.getByTestId('status').textContent();
@@ -110,7 +126,8 @@ describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
     page.on('console', (message) => logs.push(`[${backend}] ${message.text()}`));
     page.on('pageerror', (error) => logs.push(`[${backend}] page error: ${error.message}`));
     try {
-      await page.goto(`${server.url}?backend=${backend}`);
+      // The warm median (5 more runs) only on wasm: on SwiftShader it would cost seconds per backend.
+      await page.goto(`${server.url}?backend=${backend}&warm=${backend === 'wasm' ? 5 : 0}`);
       await page.waitForFunction(() => ['model-ready', 'error'].includes(document.querySelector('[data-testid=status]')?.textContent ?? ''), null, {
         timeout: 60_000,
       });
@@ -134,6 +151,9 @@ describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
       console.log(`${backend}: ${images.length} images, top-1 equal, largest |p_page - p_cli| ${worst.toExponential(2)}`);
       expect(await page.locator('[data-testid=view]').getAttribute('data-overlay')).toBe('sequence-pooling');
       expect(await page.locator('#errors li.error').count()).toBe(0);
+      for (const id of ['time-load', 'time-first', ...(backend === 'wasm' ? ['time-warm'] : [])]) {
+        await page.waitForFunction((t) => Number(document.querySelector(`[data-testid=${t}]`)?.getAttribute('data-ms')) > 0, id, { timeout: 30_000 });
+      }
       if (backend === 'webgpu') {
         mkdirSync(resolve(repoRoot, 'test-artifacts'), { recursive: true });
         await page.screenshot({ path: resolve(repoRoot, 'test-artifacts/web_app.png'), fullPage: true });
@@ -146,7 +166,7 @@ describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
   it('loads a model from picked files, and reports a model URL that does not exist', { timeout: 60_000 }, async () => {
     const page = await context.newPage();
     try {
-      await page.goto(`${server.url}?backend=wasm`);
+      await page.goto(`${server.url}?backend=wasm&warm=0`);
       await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent === 'model-ready', null, { timeout: 60_000 });
       await page.getByTestId('model-files').setInputFiles(['preprocess.json', 'weights.bin', 'model.json'].map((f) => join(MODEL_DIR, f)));
       await page.waitForFunction(() => document.querySelector('[data-testid=model-source]')?.textContent === 'files', null, { timeout: 30_000 });
@@ -186,7 +206,7 @@ describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
   it('takes images from the sample buttons, drag and drop, and paste', { timeout: 60_000 }, async () => {
     const page = await context.newPage();
     try {
-      await page.goto(`${server.url}?backend=wasm`);
+      await page.goto(`${server.url}?backend=wasm&warm=0`);
       await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent === 'model-ready', null, { timeout: 60_000 });
       const ways: Record<string, (name: string) => Promise<void>> = {
         button: (name) => page.locator(`[data-testid=sample][title="${name}"]`).click(),
@@ -223,10 +243,48 @@ describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
     }
   });
 
+  it.each(['wasm', 'webgpu'])('draws the NA map of a clicked query for a NAT-like model from picked files (%s)', { timeout: 60_000 }, async (backend) => {
+    const dir = join(work, 'tiny_nat');
+    if (!existsSync(dir)) await saveTinyNAModel(dir);
+    const image = images[1]!;
+    const page = await context.newPage();
+    try {
+      await page.goto(`${server.url}?backend=${backend}&warm=0`);
+      await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent === 'model-ready', null, { timeout: 60_000 });
+      await page.getByTestId('model-files').setInputFiles(['model.json', 'weights.bin', 'preprocess.json'].map((f) => join(dir, f)));
+      await page.waitForFunction(() => document.querySelector('[data-testid=model-name]')?.textContent === 'tiny_nat', null, { timeout: 30_000 });
+      const rows = await classifyInPage(page, image);
+      const cli = (await classifyImages(dir, [image], 10)).results[0]!;
+      expect(rows[0]!.label).toBe(cli.top[0]!.label);
+      for (const row of rows) expect(Math.abs(row.prob - cli.top.find((t) => t.index === row.index)!.prob)).toBeLessThan(TOLERANCE);
+
+      const view = page.getByTestId('view');
+      expect(await page.getByTestId('attention-select').inputValue()).toBe(NA_LAYER);
+      expect(await view.getAttribute('data-overlay')).toBe('neighborhood');
+      // The 320 px canvas over the 8x8 token grid: (x 250, y 50) is row 1, column 6.
+      await view.click({ position: { x: 250, y: 50 } });
+      await page.waitForFunction(() => document.querySelector('[data-testid=view]')?.getAttribute('data-query') === '1,6', null, { timeout: 30_000 });
+      const shown = await page.evaluate(
+        () => (window as unknown as { natzoo: { attention: { rows: number; cols: number; query: [number, number]; weights: number[] } } }).natzoo.attention,
+      );
+
+      const { model, preprocess } = await loadModelDir(dir);
+      const input = tf.tensor4d(await imageToInput(image, preprocess), [1, 32, 32, 3]);
+      const want = await neighborhoodMap(model, NA_LAYER, input, [1, 6]);
+      tf.dispose(input);
+      model.dispose();
+      expect([shown.rows, shown.cols, shown.query]).toEqual([8, 8, [1, 6]]);
+      want.weights.forEach((w, i) => expect(Math.abs(shown.weights[i]! - w), `cell ${i}`).toBeLessThan(1e-4));
+      expect(shown.weights.filter((w) => w > 0)).toHaveLength(9);
+    } finally {
+      await page.close();
+    }
+  });
+
   it('reports an undecodable image in the page', { timeout: 60_000 }, async () => {
     const page = await context.newPage();
     try {
-      await page.goto(`${server.url}?backend=wasm`);
+      await page.goto(`${server.url}?backend=wasm&warm=0`);
       await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent === 'model-ready', null, { timeout: 60_000 });
       const broken = join(work, 'broken.png');
       writeFileSync(broken, Buffer.from('this is not a PNG file'));

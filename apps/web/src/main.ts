@@ -2,7 +2,7 @@
 // The page's control flow: start a backend, load a model, classify images from the file input, drag and drop,
 // paste or the samples, and draw the attention overlay. Every step runs through one queue, so a new image waits
 // for the previous one, and every failure lands in the page's error list.
-// URL parameters: ?backend=webgpu|webgl|wasm|cpu, ?model=<url of a model.json>.
+// URL parameters: ?backend=webgpu|webgl|wasm|cpu, ?model=<url of a model.json>, ?warm=<runs> (default 5).
 import * as tf from '@tensorflow/tfjs';
 import { models as bundledModels, samples } from 'virtual:natzoo-assets';
 import { activateBackend, activateBest, isBackendName, offeredBackends } from './backends.js';
@@ -16,6 +16,13 @@ import { clearModelCache, loadModelFromFiles, loadModelFromUrl } from './model_l
 import type { LoadedModel } from './model_loader.js';
 import { drawImage, drawOverlay } from './overlay.js';
 import { clearErrors, clearPredictions, element, fillSelect, setStatus, showError, showPredictions, showTime } from './view.js';
+
+declare global {
+  interface Window {
+    /** The last attention map drawn, for tests and the curious (devtools). */
+    natzoo?: { attention: { kind: string; layer: string; rows: number; cols: number; query: [number, number] | null; weights: number[] } };
+  }
+}
 
 type ModelOrigin = { kind: 'url'; url: string } | { kind: 'files'; files: File[] };
 
@@ -36,6 +43,10 @@ const state = {
   /** Query cell of a neighbourhood-attention map, as fractions of the image height and width. */
   query: [0.5, 0.5] as [number, number],
 };
+
+const params = new URLSearchParams(location.search);
+/** Runs behind the warm-inference median (?warm=0 skips it, for tests on slow software backends). */
+const WARM_RUNS = Number(params.get('warm') ?? 5);
 
 let queue: Promise<void> = Promise.resolve();
 /** Runs `task` after the ones before it; its failure is shown in the page and leaves the status at 'error'. */
@@ -96,7 +107,7 @@ async function classifyCurrent(): Promise<void> {
   }
   await drawAttention();
   setStatus('ready');
-  if (wasFirst) showTime('time-warm', await warmTime(model, image.input, preprocess.inputSize));
+  if (wasFirst && WARM_RUNS > 0) showTime('time-warm', await warmTime(model, image.input, preprocess.inputSize, WARM_RUNS));
 }
 
 async function drawAttention(): Promise<void> {
@@ -114,6 +125,8 @@ async function drawAttention(): Promise<void> {
       : await neighborhoodMap(loaded.model, source.layer, input, [Math.floor(state.query[0] * source.rows), Math.floor(state.query[1] * source.cols)]);
     drawOverlay(canvas, grid);
     canvas.dataset['overlay'] = source.kind;
+    if (grid.query !== undefined) canvas.dataset['query'] = grid.query.join(',');
+    window.natzoo = { attention: { kind: source.kind, layer: source.layer, rows: grid.rows, cols: grid.cols, query: grid.query ?? null, weights: Array.from(grid.weights) } };
     element('attention-note').textContent = source.kind === 'sequence-pooling'
       ? `how much each of the ${grid.rows}x${grid.cols} tokens weighs in the pooled feature (brightest = most)`
       : `attention of the outlined query over its neighbourhood (${grid.rows}x${grid.cols} tokens, mean over heads); click to move the query`;
@@ -229,7 +242,7 @@ function wire(): void {
 
 async function start(): Promise<void> {
   wire();
-  const params = new URLSearchParams(location.search);
+  if (!(Number.isSafeInteger(WARM_RUNS) && WARM_RUNS >= 0)) throw new Error(`?warm=${params.get('warm')}: expected a whole number of runs`);
   const asked = params.get('backend');
   if (asked !== null && !isBackendName(asked)) showError(`?backend=${asked}: expected webgpu, webgl, wasm or cpu`);
   const { name, failures } = await activateBest(asked !== null && isBackendName(asked) ? asked : undefined);
