@@ -121,7 +121,7 @@ describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
     ['wasm', 'network'],
     ['webgl', 'indexeddb'],
     ['webgpu', 'indexeddb'],
-  ])('matches the CLI on the %s backend (model from %s)', { timeout: 90_000 }, async (backend, source) => {
+  ])('matches the CLI on the %s backend (model from %s)', { timeout: 120_000 }, async (backend, source) => {
     const page = await context.newPage();
     page.on('console', (message) => logs.push(`[${backend}] ${message.text()}`));
     page.on('pageerror', (error) => logs.push(`[${backend}] page error: ${error.message}`));
@@ -203,7 +203,7 @@ describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
     }
   });
 
-  it('takes images from the sample buttons, drag and drop, and paste', { timeout: 60_000 }, async () => {
+  it('takes images from the sample buttons, drag and drop, and paste; switches the backend', { timeout: 60_000 }, async () => {
     const page = await context.newPage();
     try {
       await page.goto(`${server.url}?backend=wasm&warm=0`);
@@ -238,12 +238,23 @@ describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
         expect(await top.getAttribute('data-label'), `${way}: ${name}`).toBe(cli.label);
         expect(Math.abs(Number(await top.getAttribute('data-prob')) - cli.prob), `${way}: ${name}`).toBeLessThan(TOLERANCE);
       }
+      // The selector moves to another backend, reloads the model there and classifies the same image again.
+      await page.getByTestId('backend-select').selectOption('webgl');
+      await page.waitForFunction(
+        () => document.querySelector('[data-testid=backend]')?.textContent === 'webgl' && document.querySelector('[data-testid=status]')?.textContent === 'ready',
+        null,
+        { timeout: 30_000 },
+      );
+      const last = sampleReference.results[SAMPLES.length - 1]!.top[0]!;
+      expect(await page.getByTestId('predictions').getAttribute('data-image')).toBe(SAMPLES[SAMPLES.length - 1]);
+      expect(await page.getByTestId('prediction').first().getAttribute('data-label')).toBe(last.label);
+      expect(Math.abs(Number(await page.getByTestId('prediction').first().getAttribute('data-prob')) - last.prob)).toBeLessThan(TOLERANCE);
     } finally {
       await page.close();
     }
   });
 
-  it.each(['wasm', 'webgpu'])('draws the NA map of a clicked query for a NAT-like model from picked files (%s)', { timeout: 60_000 }, async (backend) => {
+  it.each(['wasm', 'webgpu'])('draws the NA map of a clicked query for a NAT-like model from picked files (%s)', { timeout: 120_000 }, async (backend) => {
     const dir = join(work, 'tiny_nat');
     if (!existsSync(dir)) await saveTinyNAModel(dir);
     const image = images[1]!;

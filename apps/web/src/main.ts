@@ -247,7 +247,7 @@ async function start(): Promise<void> {
   if (asked !== null && !isBackendName(asked)) showError(`?backend=${asked}: expected webgpu, webgl, wasm or cpu`);
   const { name, failures } = await activateBest(asked !== null && isBackendName(asked) ? asked : undefined);
   // A backend asked for by name that failed is an error; a better one missing in auto mode is only a note.
-  for (const failure of failures) showError(failure, asked === null ? 'warning' : 'error');
+  for (const failure of failures) showError(failure, asked === null ? 'warning' : 'error', true);
   state.backend = name;
   element('backend').textContent = tf.getBackend();
   fillSelect('backend-select', (await offeredBackends()).map((b) => ({ value: b, text: b })), name);

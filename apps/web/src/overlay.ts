@@ -27,7 +27,7 @@ export function drawImage(canvas: HTMLCanvasElement, bitmap: ImageBitmap): void 
   context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
 }
 
-export function drawOverlay(canvas: HTMLCanvasElement, grid: AttentionGrid, opacity = 0.6): void {
+export function drawOverlay(canvas: HTMLCanvasElement, grid: AttentionGrid, opacity = 0.5): void {
   const max = grid.weights.reduce((m, w) => Math.max(m, w), 0) || 1;
   const cells = new ImageData(grid.cols, grid.rows);
   grid.weights.forEach((w, i) => {

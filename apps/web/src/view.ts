@@ -13,17 +13,19 @@ export function setStatus(status: 'starting' | 'loading-model' | 'model-ready' |
   element('status').textContent = status;
 }
 
-export function showError(message: string, level: 'error' | 'warning' = 'error'): void {
+/** Adds a message to the page's list; a `sticky` one (a backend that cannot start) survives clearErrors. */
+export function showError(message: string, level: 'error' | 'warning' = 'error', sticky = false): void {
   const item = document.createElement('li');
   item.className = level;
   item.dataset['level'] = level;
+  if (sticky) item.dataset['sticky'] = 'true';
   item.textContent = message;
   element('errors').append(item);
   (level === 'error' ? console.error : console.warn)(`natzoo: ${message}`);
 }
 
 export function clearErrors(): void {
-  element('errors').replaceChildren();
+  for (const item of element('errors').querySelectorAll('li:not([data-sticky])')) item.remove();
 }
 
 /** `ms` to the cell's text and its data-ms (null clears it). */
