@@ -81,6 +81,7 @@ async function loadModel(origin: ModelOrigin): Promise<void> {
   showTime('time-load', loaded.loadMs, loaded.source);
   showTime('time-first', null);
   showTime('time-warm', null);
+  if (WARM_RUNS === 0) element('time-warm').textContent = 'not measured (?warm=0)';
   state.attention = findAttentionSources(loaded.model);
   fillSelect('attention-select', [
     { value: '', text: 'none' },
