@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: MIT
+// Static build of the in-browser classifier. Relative `base` so the output works from any folder of any static
+// host; the workspace packages are bundled from their sources; the models under `checkpoints/` and the sample
+// images ride along as plain files (see bundled_assets.ts).
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+import { bundledAssets } from './bundled_assets.js';
+
+const fromRoot = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
+
+export default defineConfig({
+  base: './',
+  // A missing file is a 404, not index.html, so a wrong model URL fails clearly.
+  appType: 'mpa',
+  resolve: {
+    alias: [
+      { find: /^@natzoo\/core\/webgpu$/, replacement: fromRoot('packages/core/src/webgpu.ts') },
+      { find: /^@natzoo\/core$/, replacement: fromRoot('packages/core/src/index.ts') },
+      { find: /^@natzoo\/models$/, replacement: fromRoot('packages/models/src/index.ts') },
+    ],
+    // One tfjs engine for the app and the workspace packages, whichever node_modules they resolve from.
+    dedupe: ['@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-backend-cpu'],
+  },
+  plugins: [bundledAssets(fromRoot('checkpoints'))],
+  build: { target: 'es2022', chunkSizeWarningLimit: 4096, reportCompressedSize: false },
+  preview: { host: '127.0.0.1', port: 4173 },
+  server: { host: '127.0.0.1' },
+});
