@@ -94,8 +94,8 @@ const TINY: [ModelName, Record<string, unknown>, number][] = [
   ['convmlp_s', { blocks: [1, 1], dims: [8, 16], mlp_ratios: [2, 2], channels: 8, n_conv_blocks: 1, imgSize: 32 }, 32],
 ];
 
-describe('gradients (cpu: tfjs-wasm has no Conv2DBackpropFilter)', () => {
-  it.each(TINY)('%s (tiny) gives every trainable weight a nonzero gradient', async (name, overrides, size) => {
+describe('tiny configurations (cpu: tfjs-wasm has no Conv2DBackpropFilter)', () => {
+  it.each(TINY)('%s (tiny): every trainable weight gets a nonzero gradient; save/load keeps the outputs', async (name, overrides, size) => {
     await tf.setBackend('cpu');
     try {
       const model = createModel(name, { ...overrides, dropPathRate: 0, numClasses: 5 } as never);
@@ -108,7 +108,12 @@ describe('gradients (cpu: tfjs-wasm has no Conv2DBackpropFilter)', () => {
         expect(g, `${name}: no gradient for ${variable}`).toBeDefined();
         expect(tf.max(tf.abs(g!)).dataSync()[0], `${name}: zero gradient for ${variable}`).toBeGreaterThan(0);
       }
-      tf.dispose([x, target, ...Object.values(grads)]);
+      // Every custom layer of the family (layer scale, Swin gather, grid rpb attention) through model.json.
+      const loaded = await roundTrip(model);
+      const [before, after] = [model.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
+      expect(tf.max(tf.abs(tf.sub(before, after))).dataSync()[0]).toBe(0);
+      tf.dispose([x, target, before, after, ...Object.values(grads)]);
+      loaded.dispose();
       model.dispose();
     } finally {
       await tf.setBackend('wasm');
