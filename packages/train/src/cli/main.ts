@@ -1,15 +1,14 @@
 #!/usr/bin/env node
 // SPDX-License-Identifier: MIT
 // natzoo: convert released PyTorch checkpoints, classify images, evaluate and run converted models.
-import { exportStateDict } from '@natzoo/models';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { writeSafetensors } from '../checkpoint/safetensors.js';
 import { loadModelDir } from '../convert/model_dir.js';
 import { BACKENDS, useBackend } from './backend.js';
 import { classifyImages, formatClassification } from './classify.js';
 import { convertCommand } from './convert_command.js';
 import { evaluate } from './evaluate.js';
+import { exportFormat, exportWeights } from './export.js';
 import { DEFAULT_MODEL, resolveModelDir } from './model_ref.js';
 import { predict } from './predict.js';
 
@@ -75,18 +74,18 @@ await yargs(hideBin(process.argv))
   )
   .command(
     'export',
-    'write a converted model back as a PyTorch state_dict (.safetensors, upstream key names and layouts)',
+    'write a converted model back as a PyTorch state_dict (upstream key names and layouts; .safetensors or .pth)',
     (y) =>
       y
         .option('model', { type: 'string', demandOption: true, describe: 'converted model directory or registered name' })
-        .option('out', { type: 'string', demandOption: true, describe: 'output .safetensors (written atomically)' }),
+        .option('out', { type: 'string', demandOption: true, describe: 'output .safetensors, or .pth / .pt for torch.load (written atomically)' }),
     async (argv) => {
+      exportFormat(argv.out);
       const dir = await resolveModelDir(argv.model, { log });
       await useBackend();
       const { model, preprocess } = await loadModelDir(dir);
-      const tensors = exportStateDict(model);
-      await writeSafetensors(argv.out, tensors, { format: 'pt', model: preprocess.model });
-      console.log(`wrote ${argv.out}: ${tensors.size} tensors with upstream names`);
+      const count = await exportWeights(model, argv.out, preprocess.model);
+      console.log(`wrote ${argv.out}: ${count} tensors with upstream names`);
     },
   )
   .demandCommand(1, 'name a command: classify, convert, predict, eval or export')
