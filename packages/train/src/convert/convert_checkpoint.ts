@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
-import { applyStateDict, createModel, getModelFamily, isHFNatStateDict, isModelName, loadNATStateDict, renameHFNatStateDict } from '@natzoo/models';
+import { applyStateDict, createModel, getModelFamily, isHFNatStateDict, isModelName, loadNATStateDict, renameHFNatStateDict, WeightPortError } from '@natzoo/models';
 import type { LayersModel } from '@tensorflow/tfjs';
 import type { ModelName, PretrainedTag, StateDictLike, WeightPortReport } from '@natzoo/models';
 import { loadCheckpoint } from '../checkpoint/state_dict.js';
@@ -51,6 +51,20 @@ export interface ConvertReport extends WeightPortReport {
 
 const NAT_FAMILIES = new Set(['nat', 'dinat', 'dinat_s', 'isotropic']);
 
+/** loadNATStateDict, with a pointer to --resize-rpb when rpb tables of another kernel size are all that is wrong. */
+async function loadNAT(model: LayersModel, stateDict: StateDictLike, resizeRpb: boolean): Promise<WeightPortReport> {
+  try {
+    return await loadNATStateDict(model, stateDict, { resizeRpb });
+  } catch (error) {
+    const r = error instanceof WeightPortError ? error.report : undefined;
+    const onlyRpb = r !== undefined && r.shapeMismatch.length > 0 && r.shapeMismatch.every((m) => m.key.endsWith('.rpb')) && r.missing.length === 0 && r.unused.length === 0;
+    if (!resizeRpb && onlyRpb) {
+      throw new WeightPortError(`${(error as Error).message}\n  the rpb tables were made for another kernel size; pass --resize-rpb to resize them bicubically`, r);
+    }
+    throw error;
+  }
+}
+
 /** The family's loader, with the NAT family's options; HF names are renamed to upstream ones first. */
 async function port(name: ModelName | PretrainedTag, model: LayersModel, stateDict: StateDictLike, opts: ConvertOptions): Promise<[WeightPortReport, ConvertReport['naming']]> {
   const family = getModelFamily(name);
@@ -64,9 +78,9 @@ async function port(name: ModelName | PretrainedTag, model: LayersModel, stateDi
     if (renamed.unknown.length > 0) {
       throw new Error(`${opts.checkpoint}: transformers NAT/DiNAT keys with no upstream counterpart: ${renamed.unknown.slice(0, 10).join(', ')}${renamed.unknown.length > 10 ? ', ...' : ''}`);
     }
-    return [await loadNATStateDict(model, renamed.stateDict, { resizeRpb: opts.resizeRpb === true }), 'transformers'];
+    return [await loadNAT(model, renamed.stateDict, opts.resizeRpb === true), 'transformers'];
   }
-  if (isNAT) return [await loadNATStateDict(model, stateDict, { resizeRpb: opts.resizeRpb === true }), 'upstream'];
+  if (isNAT) return [await loadNAT(model, stateDict, opts.resizeRpb === true), 'upstream'];
   return [await applyStateDict(name, model, stateDict), 'upstream'];
 }
 
