@@ -15,6 +15,8 @@ import { TensorRecord } from './tensor_record.js';
 /**
  * What can be saved: plain data, tensors (`{dtype, shape, data}` or a TensorRecord), lists (saved as lists),
  * `OrderedDictToSave` (as `collections.OrderedDict`, what `state_dict()` returns) and other Maps (as dicts).
+ * Non-integer numbers are written as Python floats (BINFLOAT), which torch 1.13's weights_only loader refuses;
+ * state_dicts hold none.
  */
 export type TorchSaveValue =
   | null
