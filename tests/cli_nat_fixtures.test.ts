@@ -96,6 +96,16 @@ describe('natzoo convert --config and natzoo predict on the NAT-family and ConvM
     }
   });
 
+  it("takes the input size from --config's input_size (timm's spelling) as from --input-size", async () => {
+    const entry = fixtures.find((f) => f.name === 'nat_k3_96')!;
+    const config = join(work, 'k3_input_size.json');
+    writeFileSync(config, JSON.stringify({ ...entry.kwargs, input_size: [3, 96, 96] }));
+    const out = join(work, 'k3_input_size');
+    await convertCli([join(sharedPath('fixtures', 'models', entry.name), entry.checkpoint), '--model', baseModel(entry), '--config', config, '--out', out], () => undefined);
+    expect((JSON.parse(readFileSync(join(out, 'preprocess.json'), 'utf8')) as { inputSize: number[] }).inputSize).toEqual([3, 96, 96]);
+    expect(readFileSync(join(out, 'weights.bin')).equals(readFileSync(join(work, entry.name, 'weights.bin')))).toBe(true);
+  });
+
   it('refuses an --input-size that contradicts the config', async () => {
     const entry = fixtures.find((f) => 'img_size' in f.kwargs)!;
     const config = join(work, 'iso.json');

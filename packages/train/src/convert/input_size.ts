@@ -16,7 +16,7 @@ function side(where: string, value: unknown): number {
     if (channels !== 3) throw new Error(`${where}: ${channels} channels; only 3-channel input_size is read here (set the family's channel argument instead)`);
     return height;
   }
-  throw new Error(`${where}: expected a positive integer side in pixels${where.includes('input_size') ? ' or [3, H, W]' : ''}; got ${JSON.stringify(value)}`);
+  throw new Error(`${where}: expected a positive integer side in pixels${where.includes('input_size') ? ' or [3, H, W]' : ''}; got ${typeof value === 'number' ? String(value) : JSON.stringify(value)}`);
 }
 
 /**
