@@ -13,7 +13,11 @@ function probe(): { available: boolean; reason: string } {
 }
 
 export const torchEnv = probe();
-if (!torchEnv.available) console.log(`skipping the checks against PyTorch: ${torchEnv.reason}`);
+if (!torchEnv.available) {
+  // CI installs python3-torch (.ci/run) and then requires these checks to run.
+  if (process.env.NATZOO_REQUIRE_TORCH === '1') throw new Error(`NATZOO_REQUIRE_TORCH=1 but ${torchEnv.reason}`);
+  console.log(`skipping the checks against PyTorch: ${torchEnv.reason}`);
+}
 
 /** Runs `script` with /usr/bin/python3 and torch; returns its stdout (throws with stderr on failure). */
 export function runTorchScript(script: string, args: readonly string[] = []): string {

@@ -13,7 +13,10 @@ import type { ArrayTensor, TorchSaveValue } from '../src/index.js';
 const PYTHON = '/usr/bin/python3';
 const probe = spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
 const torchVersion = probe.status === 0 ? probe.stdout.trim() : null;
-if (torchVersion === null) console.log(`skipping the torch.load check: ${PYTHON} with torch is not installed (apt-get install python3-torch)`);
+if (torchVersion === null) {
+  if (process.env.NATZOO_REQUIRE_TORCH === '1') throw new Error(`NATZOO_REQUIRE_TORCH=1 but ${PYTHON} cannot import torch`);
+  console.log(`skipping the torch.load check: ${PYTHON} with torch is not installed (apt-get install python3-torch)`);
+}
 
 const tensors: Record<string, ArrayTensor> = {
   f32: { dtype: 'float32', shape: [2, 3], data: new Float32Array([1.5, -2, 3.25, 0, 1e-30, -7]) },
