@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: MIT
 // Every CCT/CVT/ViT-Lite model fixture in ../shared/fixtures/models/index.json (built by the upstream PyTorch
-// code) through the built CLI: `natzoo convert --config <its kwargs>` accounts for every key, `natzoo predict` on
-// its NCHW input reproduces its output, and its other checkpoint files (timm training checkpoint) load too.
+// code) through `natzoo convert --config <its kwargs>`, which must account for every key; `natzoo predict` on
+// its NCHW input must reproduce its output, and its other checkpoint files (timm training checkpoint) load too.
+// The first fixture runs through the built bin; the rest in this process (convertCli parses the same options,
+// predict is the command's function), which keeps the suite fast.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
-import { readNpy } from '@natzoo/train';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { convertCli, predict, readNpy } from '@natzoo/train';
 import { repoRoot, sharedPath } from './support/shared_dir.js';
 
 const run = promisify(execFile);
@@ -36,6 +40,10 @@ function baseModel(entry: IndexEntry): string {
   return BASE_FOR_SYMBOL[symbol] ?? symbol;
 }
 
+beforeAll(async () => {
+  if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
+});
+
 describe('natzoo convert --config and natzoo predict on the upstream model fixtures', () => {
   const work = mkdtempSync(join(tmpdir(), 'natzoo-fixtures-'));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -44,19 +52,23 @@ describe('natzoo convert --config and natzoo predict on the upstream model fixtu
     expect(fixtures.map((f) => f.name.split('_')[0]).sort()).toEqual(expect.arrayContaining(['cct', 'cvt', 'vit']));
   });
 
-  it.each(fixtures.map((f) => [f.name, f] as const))('%s', async (name, entry) => {
+  it.each(fixtures.map((f, i) => [f.name, f, i === 0] as const))('%s', async (name, entry, viaBin) => {
     const dir = sharedPath('fixtures', 'models', name);
     const kwargs = join(work, `${name}.json`);
     writeFileSync(kwargs, JSON.stringify(entry.kwargs));
     const convert = async (checkpoint: string, out: string) => {
-      const { stdout } = await run(process.execPath, [cli, 'convert', join(dir, checkpoint), '--model', baseModel(entry), '--config', kwargs, '--out', out]);
-      expect(stdout, checkpoint).toMatch(/weights loaded, 0 missing, 0 unused/);
+      const args = [join(dir, checkpoint), '--model', baseModel(entry), '--config', kwargs, '--out', out];
+      const lines: string[] = [];
+      if (viaBin) lines.push((await run(process.execPath, [cli, 'convert', ...args])).stdout);
+      else await convertCli(args, (l) => lines.push(l));
+      expect(lines.join('\n'), checkpoint).toMatch(/weights loaded, 0 missing, 0 unused/);
     };
     const out = join(work, name);
     await convert(entry.checkpoint, out);
 
     const predicted = join(work, `${name}.npy`);
-    await run(process.execPath, [cli, 'predict', '--model', out, '--input', join(dir, entry.input), '--layout', 'nchw', '--out', predicted, '--backend', 'wasm']);
+    if (viaBin) await run(process.execPath, [cli, 'predict', '--model', out, '--input', join(dir, entry.input), '--layout', 'nchw', '--out', predicted, '--backend', 'wasm']);
+    else await predict({ model: out, input: join(dir, entry.input), out: predicted, layout: 'nchw' });
     const [ours, upstream] = [await readNpy(predicted), await readNpy(join(dir, entry.output))];
     expect(ours.shape).toEqual(upstream.shape);
     const expected = upstream.data as Float32Array;

@@ -31,3 +31,8 @@ export { evaluate, type EvalResult } from './cli/evaluate.js';
 export { predict, type PredictOptions } from './cli/predict.js';
 export { DEFAULT_MODEL, SHIPPED_DIR, resolveModelDir, type ResolveOptions } from './cli/model_ref.js';
 export { BACKENDS, useBackend, type BackendChoice } from './cli/backend.js';
+export { convertCli, convertCommand, describeConversion, readConfig, runConvert } from './cli/convert_command.js';
+export type { ConvertReport } from './convert/convert_checkpoint.js';
+export { applyInputSize } from './convert/input_size.js';
+export { OrderedDictToSave, torchPickle, writeTorchCheckpoint, type TorchSaveValue } from './checkpoint/torch_writer.js';
+export { exportFormat, exportWeights, type ExportFormat } from './cli/export.js';

@@ -76,3 +76,5 @@ export { loadNATStateDict } from './nat_weights.js';
 export type { NATWeightOptions } from './nat_weights.js';
 export { resizeBicubic } from './bicubic.js';
 export { dinatSVariants, dinatVariants, isotropicVariants, natVariants } from './nat_variants.js';
+export { isHFNatStateDict, renameHFNatStateDict } from './hf_naming.js';
+export type { HFRenameResult } from './hf_naming.js';

@@ -95,7 +95,8 @@ export async function readSafetensors(path: string): Promise<SafetensorsFile> {
   return { path, tensors, metadata };
 }
 
-async function tensorBytes(name: string, tensor: WritableTensor, path: string): Promise<Uint8Array> {
+/** The little-endian bytes of a tensor to write (TensorRecords read from their file). */
+export async function tensorBytes(name: string, tensor: WritableTensor, path: string): Promise<Uint8Array> {
   if (tensor instanceof TensorRecord) return tensor.bytes();
   const numel = numelOf(tensor.shape);
   const { data } = tensor;

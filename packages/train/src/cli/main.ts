@@ -1,36 +1,16 @@
 #!/usr/bin/env node
 // SPDX-License-Identifier: MIT
 // natzoo: convert released PyTorch checkpoints, classify images, evaluate and run converted models.
-import { readFile } from 'node:fs/promises';
-import { exportStateDict } from '@natzoo/models';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { writeSafetensors } from '../checkpoint/safetensors.js';
-import { convertCheckpoint } from '../convert/convert_checkpoint.js';
 import { loadModelDir } from '../convert/model_dir.js';
-import { fetchCheckpoint, isUrl } from '../convert/fetch_checkpoint.js';
-import { readLabelFile } from '../preprocess/labels.js';
 import { BACKENDS, useBackend } from './backend.js';
 import { classifyImages, formatClassification } from './classify.js';
+import { convertCommand } from './convert_command.js';
 import { evaluate } from './evaluate.js';
+import { exportFormat, exportWeights } from './export.js';
 import { DEFAULT_MODEL, resolveModelDir } from './model_ref.js';
 import { predict } from './predict.js';
-
-async function readConfig(path: string): Promise<Record<string, unknown>> {
-  const text = await readFile(path, 'utf8').catch((error: Error) => {
-    throw new Error(`--config ${path}: cannot read the file (${error.message})`);
-  });
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`--config ${path}: not valid JSON (${(error as Error).message})`, { cause: error });
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new Error(`--config ${path}: expected a JSON object of architecture arguments`);
-  }
-  return parsed as Record<string, unknown>;
-}
 
 const log = (line: string) => console.error(line);
 const backendOption = { type: 'string', choices: BACKENDS, describe: 'default: tfjs-node when installed, else wasm' } as const;
@@ -56,42 +36,7 @@ await yargs(hideBin(process.argv))
       console.log(argv.json ? JSON.stringify(result.results, null, 2) : formatClassification(result));
     },
   )
-  .command(
-    'convert <checkpoint>',
-    'convert a PyTorch checkpoint into a tfjs model directory (model.json, weights.bin, preprocess.json)',
-    (y) =>
-      y
-        .positional('checkpoint', { type: 'string', demandOption: true, describe: '.pth / .pth.tar / .pt / .safetensors file, or an http(s) URL' })
-        .option('model', { type: 'string', demandOption: true, describe: 'registered name or arch.tag, e.g. cct_2_3x2_32.cifar10' })
-        .option('out', { type: 'string', demandOption: true, describe: 'output directory (written atomically)' })
-        .option('num-classes', { type: 'number', describe: 'head size, when it differs from the tag\'s' })
-        .option('config', { type: 'string', describe: 'JSON of architecture arguments with upstream names (embedding_dim, num_layers, ...)' })
-        .option('labels', { type: 'string', describe: 'class names, one per line in label order (e.g. CIFAR-10 batches.meta.txt)' })
-        .option('overwrite', { type: 'boolean', default: false, describe: 'replace an existing --out' })
-        .example('$0 convert model_best.pth.tar --model cct_2_3x2_32.cifar10 --out checkpoints/cct_2_3x2_32.cifar10', ''),
-    async (argv) => {
-      const config = argv.config === undefined ? undefined : await readConfig(argv.config);
-      const labels = argv.labels === undefined ? undefined : await readLabelFile(argv.labels);
-      // A URL is downloaded into the cache first (hash-checked when its name carries one).
-      const url = isUrl(argv.checkpoint) ? argv.checkpoint : undefined;
-      const checkpoint = await fetchCheckpoint(argv.checkpoint);
-      await useBackend();
-      const report = await convertCheckpoint({
-        checkpoint,
-        model: argv.model,
-        out: argv.out,
-        numClasses: argv['num-classes'],
-        config,
-        labels,
-        sourceUrl: url,
-        overwrite: argv.overwrite,
-      });
-      console.log(
-        `converted ${argv.checkpoint} -> ${argv.out}: ${report.loaded.length} weights loaded, ` +
-          `${report.missing.length} missing, ${report.unused.length} unused`,
-      );
-    },
-  )
+  .command(convertCommand)
   .command(
     'predict',
     'run a converted model on a preprocessed float32 .npy tensor and write its raw output as .npy',
@@ -129,18 +74,18 @@ await yargs(hideBin(process.argv))
   )
   .command(
     'export',
-    'write a converted model back as a PyTorch state_dict (.safetensors, upstream key names and layouts)',
+    'write a converted model back as a PyTorch state_dict (upstream key names and layouts; .safetensors or .pth)',
     (y) =>
       y
         .option('model', { type: 'string', demandOption: true, describe: 'converted model directory or registered name' })
-        .option('out', { type: 'string', demandOption: true, describe: 'output .safetensors (written atomically)' }),
+        .option('out', { type: 'string', demandOption: true, describe: 'output .safetensors, or .pth / .pt for torch.load (written atomically)' }),
     async (argv) => {
+      exportFormat(argv.out);
       const dir = await resolveModelDir(argv.model, { log });
       await useBackend();
       const { model, preprocess } = await loadModelDir(dir);
-      const tensors = exportStateDict(model);
-      await writeSafetensors(argv.out, tensors, { format: 'pt', model: preprocess.model });
-      console.log(`wrote ${argv.out}: ${tensors.size} tensors with upstream names`);
+      const count = await exportWeights(model, argv.out, preprocess.model);
+      console.log(`wrote ${argv.out}: ${count} tensors with upstream names`);
     },
   )
   .demandCommand(1, 'name a command: classify, convert, predict, eval or export')

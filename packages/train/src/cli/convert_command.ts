@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+// `natzoo convert`: a PyTorch checkpoint (file or URL) -> a tfjs model directory. Its options and handler live
+// here so that main.ts only registers the command.
+import { readFile } from 'node:fs/promises';
+import yargs from 'yargs';
+import type { Argv, CommandModule } from 'yargs';
+import { convertCheckpoint, type ConvertReport } from '../convert/convert_checkpoint.js';
+import { fetchCheckpoint, isUrl } from '../convert/fetch_checkpoint.js';
+import { readLabelFile } from '../preprocess/labels.js';
+import { useBackend } from './backend.js';
+
+/** Reads --config: a JSON object of architecture arguments (upstream kwargs or ours) and preprocessing keys. */
+export async function readConfig(path: string): Promise<Record<string, unknown>> {
+  const text = await readFile(path, 'utf8').catch((error: Error) => {
+    throw new Error(`--config ${path}: cannot read the file (${error.message})`);
+  });
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`--config ${path}: not valid JSON (${(error as Error).message})`, { cause: error });
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new Error(`--config ${path}: expected a JSON object of architecture arguments`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** The one-line summary `natzoo convert` prints. */
+export function describeConversion(source: string, out: string, report: ConvertReport): string {
+  const extras = [
+    report.weightsKey !== null ? `weights from '${report.weightsKey}'` : '',
+    report.strippedPrefix !== null ? `prefix '${report.strippedPrefix}' removed` : '',
+    report.naming === 'transformers' ? 'transformers names renamed to upstream ones' : '',
+    report.ignored.length > 0 ? `${report.ignored.length} derivable buffers skipped` : '',
+    report.converted.length > 0 ? `${report.converted.length} converted (${[...new Set(report.converted.map((c) => c.note))].join('; ')})` : '',
+  ].filter((s) => s !== '');
+  return (
+    `converted ${source} -> ${out}: ${report.loaded.length} weights loaded, ${report.missing.length} missing, ${report.unused.length} unused` +
+    (extras.length > 0 ? ` (${extras.join(', ')})` : '')
+  );
+}
+
+const builder = (y: Argv) =>
+  y
+    .positional('checkpoint', { type: 'string', demandOption: true, describe: '.pth / .pth.tar / .pt / .safetensors file, or an http(s) URL' })
+    .option('model', { type: 'string', demandOption: true, describe: 'registered name or arch.tag, e.g. cct_2_3x2_32.cifar10' })
+    .option('out', { type: 'string', demandOption: true, describe: 'output directory (written atomically)' })
+    .option('num-classes', { type: 'number', describe: 'head size, when it differs from the tag\'s' })
+    .option('config', { type: 'string', describe: 'JSON of architecture arguments with upstream names (embed_dim, depths, kernel_size, embedding_dim, ...); may also set input_size/img_size, mean, std, crop_pct, interpolation, labels' })
+    .option('input-size', { type: 'number', describe: 'side of the square input in pixels the model is built for (NAT/DiNAT/ConvMLP take any size upstream; default: the variant\'s)' })
+    .option('ema', { type: 'boolean', default: false, describe: 'take the EMA weights of a training checkpoint (state_dict_ema, model_ema, ...) instead of state_dict' })
+    .option('key', { type: 'string', describe: 'dotted path of the entry holding the weights, when it is not found automatically' })
+    .option('resize-rpb', { type: 'boolean', default: false, describe: 'NAT family: resize rpb tables of another kernel size bicubically (as upstream made 11x11 weights from 7x7 ones)' })
+    .option('labels', { type: 'string', describe: 'class names, one per line in label order (e.g. CIFAR-10 batches.meta.txt)' })
+    .option('overwrite', { type: 'boolean', default: false, describe: 'replace an existing --out' })
+    .example('$0 convert model_best.pth.tar --model cct_2_3x2_32.cifar10 --out checkpoints/cct_2_3x2_32.cifar10', '')
+    .example('$0 convert state_dict.pth --model nat_mini --config arch.json --input-size 96 --out nat96', 'a custom NAT built for 96 px inputs');
+
+type ConvertArgs = ReturnType<typeof builder> extends Argv<infer T> ? T : never;
+
+/** Runs `natzoo convert` with parsed arguments; resolves to the report it printed. */
+export async function runConvert(argv: ConvertArgs, print: (line: string) => void = console.log): Promise<ConvertReport> {
+  const config = argv.config === undefined ? undefined : await readConfig(argv.config);
+  const labels = argv.labels === undefined ? undefined : await readLabelFile(argv.labels);
+  // A URL is downloaded into the cache first (hash-checked when its name carries one).
+  const url = isUrl(argv.checkpoint) ? argv.checkpoint : undefined;
+  const checkpoint = await fetchCheckpoint(argv.checkpoint);
+  await useBackend();
+  const report = await convertCheckpoint({
+    checkpoint,
+    model: argv.model,
+    out: argv.out,
+    numClasses: argv['num-classes'],
+    config,
+    labels,
+    sourceUrl: url,
+    overwrite: argv.overwrite,
+    inputSize: argv['input-size'],
+    ema: argv.ema,
+    key: argv.key,
+    resizeRpb: argv['resize-rpb'],
+  });
+  print(describeConversion(argv.checkpoint, argv.out, report));
+  return report;
+}
+
+export const convertCommand: CommandModule<object, ConvertArgs> = {
+  command: 'convert <checkpoint>',
+  describe: 'convert a PyTorch checkpoint into a tfjs model directory (model.json, weights.bin, preprocess.json)',
+  builder,
+  handler: async (argv) => {
+    await runConvert(argv);
+  },
+};
+
+/**
+ * `natzoo convert <args...>` in this process (same options and handler as the CLI, errors thrown rather than
+ * printed), for scripts and tests that convert many checkpoints without starting node for each.
+ */
+export async function convertCli(args: readonly string[], print: (line: string) => void = console.log): Promise<ConvertReport> {
+  let report: ConvertReport | undefined;
+  await yargs(['convert', ...args])
+    .scriptName('natzoo')
+    .command({ ...convertCommand, handler: async (argv) => void (report = await runConvert(argv, print)) })
+    .strict()
+    .exitProcess(false)
+    .fail((message, error) => {
+      throw error ?? new Error(message);
+    })
+    .parseAsync();
+  if (report === undefined) throw new Error(`natzoo convert ${args.join(' ')}: the command did not run`);
+  return report;
+}
