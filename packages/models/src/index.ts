@@ -27,3 +27,4 @@ export type { ExportedTensor } from './convert/export_weights.js';
 export type { LayoutTransform } from './convert/layouts.js';
 
 export * from './cct/index.js';
+export * from './stylenat/index.js';

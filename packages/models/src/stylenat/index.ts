@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+// StyleNAT: generator, discriminator, their configurations and upstream state_dict conversion. The generator
+// is not a classifier, so it lives beside the registry: `createStyleNATGenerator(preset | config, overrides)`.
+import type { StateDictLike, WeightPortReport } from '../convert/port_weights.js';
+import { StyleNATGenerator } from './generator.js';
+import { generatorDerivedBuffers } from './generator_params.js';
+import { resolveStyleNATConfig, STYLENAT_PRESETS } from './stylenat_config.js';
+import type { StyleNATConfig, StyleNATPreset } from './stylenat_config.js';
+import { loadParamSet } from './stylenat_weights.js';
+
+/** A generator with random weights from a preset (`ffhq256`, `ffhq1024`) or a config, plus overrides (ours or upstream kwargs). */
+export function createStyleNATGenerator(base: StyleNATPreset | StyleNATConfig = 'ffhq256', overrides: Record<string, unknown> = {}): StyleNATGenerator {
+  const where = 'createStyleNATGenerator';
+  const config = typeof base === 'string' ? STYLENAT_PRESETS[base] : base;
+  if (config === undefined) throw new Error(`${where}: unknown preset '${String(base)}'; presets: ${Object.keys(STYLENAT_PRESETS).join(', ')}`);
+  return new StyleNATGenerator(resolveStyleNATConfig(where, config, overrides));
+}
+
+/** Loads an upstream generator state_dict (`g_ema` or `g` of a released checkpoint) into `generator`. */
+export function loadStyleNATGeneratorStateDict(generator: StyleNATGenerator, stateDict: StateDictLike): Promise<WeightPortReport> {
+  return loadParamSet('StyleNAT generator', generator.params, stateDict, generatorDerivedBuffers(generator.config));
+}
+
+export { StyleNATGenerator } from './generator.js';
+export type { SynthesisOptions } from './generator.js';
+export { generatorSpecs } from './generator_params.js';
+export { ParamSet } from './param_set.js';
+export type { ParamLayout, ParamSpec } from './param_set.js';
+export {
+  discriminatorChannels,
+  generatorPlan,
+  latentCount,
+  resolveDiscriminatorConfig,
+  resolveStyleNATConfig,
+  STYLENAT_DISCRIMINATOR_FFHQ256,
+  STYLENAT_FFHQ1024,
+  STYLENAT_FFHQ256,
+  STYLENAT_PRESETS,
+} from './stylenat_config.js';
+export type { GeneratorLayerPlan, HeadSplit, StyleNATConfig, StyleNATDiscriminatorConfig, StyleNATPreset } from './stylenat_config.js';
+export { blurDownsample, blurUpsample, makeKernel, sinusoidalGrid, upfirdn2d } from './stylenat_ops.js';
+export { exportParamSet, loadParamSet } from './stylenat_weights.js';
+export type { DerivedBuffer } from './stylenat_weights.js';
