@@ -2,10 +2,11 @@
 // StyleNAT: generator, discriminator, their configurations and upstream state_dict conversion. The generator
 // is not a classifier, so it lives beside the registry: `createStyleNATGenerator(preset | config, overrides)`.
 import type { StateDictLike, WeightPortReport } from '../convert/port_weights.js';
+import { StyleNATDiscriminator } from './discriminator.js';
 import { StyleNATGenerator } from './generator.js';
 import { generatorDerivedBuffers } from './generator_params.js';
-import { resolveStyleNATConfig, STYLENAT_PRESETS } from './stylenat_config.js';
-import type { StyleNATConfig, StyleNATPreset } from './stylenat_config.js';
+import { resolveDiscriminatorConfig, resolveStyleNATConfig, STYLENAT_DISCRIMINATOR_FFHQ256, STYLENAT_PRESETS } from './stylenat_config.js';
+import type { StyleNATConfig, StyleNATDiscriminatorConfig, StyleNATPreset } from './stylenat_config.js';
 import { loadParamSet } from './stylenat_weights.js';
 
 /** A generator with random weights from a preset (`ffhq256`, `ffhq1024`) or a config, plus overrides (ours or upstream kwargs). */
@@ -21,6 +22,19 @@ export function loadStyleNATGeneratorStateDict(generator: StyleNATGenerator, sta
   return loadParamSet('StyleNAT generator', generator.params, stateDict, generatorDerivedBuffers(generator.config));
 }
 
+/** A discriminator with random weights: the FFHQ-256 settings (spectral norm) with overrides (ours or upstream kwargs). */
+export function createStyleNATDiscriminator(overrides: Record<string, unknown> = {}): StyleNATDiscriminator {
+  return new StyleNATDiscriminator(resolveDiscriminatorConfig('createStyleNATDiscriminator', STYLENAT_DISCRIMINATOR_FFHQ256, overrides));
+}
+
+/** Loads an upstream discriminator state_dict (`d` of a training checkpoint) into `discriminator`. */
+export function loadStyleNATDiscriminatorStateDict(discriminator: StyleNATDiscriminator, stateDict: StateDictLike): Promise<WeightPortReport> {
+  return loadParamSet('StyleNAT discriminator', discriminator.params, stateDict, discriminator.derivedBuffers());
+}
+
+export type { StyleNATDiscriminatorConfig };
+export { StyleNATDiscriminator } from './discriminator.js';
+export { haarTransform, inverseHaarTransform } from './haar.js';
 export { StyleNATGenerator } from './generator.js';
 export type { SynthesisOptions } from './generator.js';
 export { generatorSpecs } from './generator_params.js';
@@ -37,7 +51,7 @@ export {
   STYLENAT_FFHQ256,
   STYLENAT_PRESETS,
 } from './stylenat_config.js';
-export type { GeneratorLayerPlan, HeadSplit, StyleNATConfig, StyleNATDiscriminatorConfig, StyleNATPreset } from './stylenat_config.js';
+export type { GeneratorLayerPlan, HeadSplit, StyleNATConfig, StyleNATPreset } from './stylenat_config.js';
 export { blurDownsample, blurUpsample, makeKernel, sinusoidalGrid, upfirdn2d } from './stylenat_ops.js';
 export { exportParamSet, loadParamSet } from './stylenat_weights.js';
 export type { DerivedBuffer } from './stylenat_weights.js';

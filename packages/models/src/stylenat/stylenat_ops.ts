@@ -63,7 +63,7 @@ export function makeKernel(k: readonly number[]): number[][] {
 }
 
 /** Inserts `factor - 1` zeros after every sample along `axis` (1 = height, 2 = width) of NHWC. */
-function zeroStuff(x: tf.Tensor4D, factor: number, axis: 1 | 2): tf.Tensor4D {
+export function zeroStuff(x: tf.Tensor4D, factor: number, axis: 1 | 2): tf.Tensor4D {
   if (factor === 1) return x;
   const [b, h, w, c] = x.shape;
   if (axis === 1) {
@@ -75,7 +75,7 @@ function zeroStuff(x: tf.Tensor4D, factor: number, axis: 1 | 2): tf.Tensor4D {
 }
 
 /** Pads (or, for negative amounts, crops) height and width of NHWC. */
-function padOrCrop(x: tf.Tensor4D, y0: number, y1: number, x0: number, x1: number): tf.Tensor4D {
+export function padOrCrop(x: tf.Tensor4D, y0: number, y1: number, x0: number, x1: number): tf.Tensor4D {
   let out = tf.pad(x, [[0, 0], [Math.max(y0, 0), Math.max(y1, 0)], [Math.max(x0, 0), Math.max(x1, 0)], [0, 0]]);
   if (y0 < 0 || y1 < 0 || x0 < 0 || x1 < 0) {
     const [, h, w] = out.shape;
