@@ -31,3 +31,7 @@ export { evaluate, type EvalResult } from './cli/evaluate.js';
 export { predict, type PredictOptions } from './cli/predict.js';
 export { DEFAULT_MODEL, SHIPPED_DIR, resolveModelDir, type ResolveOptions } from './cli/model_ref.js';
 export { BACKENDS, useBackend, type BackendChoice } from './cli/backend.js';
+// StyleNAT: model directories, conversion, generation.
+export { loadStyleNATDir, readStyleNATModelJson, saveStyleNATDir, writeDirAtomic } from './gan/stylenat_dir.js';
+export { convertStyleNATCheckpoint, isStyleNATModelName, STYLENAT_MODELS } from './gan/convert_stylenat.js';
+export { generate, parseSeeds, tileImages, type GenerateCliOptions } from './cli/generate.js';

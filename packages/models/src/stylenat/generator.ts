@@ -67,12 +67,11 @@ export class StyleNATGenerator {
     const heads = layer.heads;
     const hd = c / heads;
     const scale = this.config.qkScale ?? hd ** -0.5;
-    const qkv = linear(x, this.p(`${prefix}.qkv.weight`), this.config.qkvBias ? this.p(`${prefix}.qkv.bias`) : undefined);
-    const [q, k, v] = tf.split(tf.reshape(qkv, [b, h, w, 3, heads, hd]), 3, 3).map((t) => tf.reshape(t, [b, h, w, heads, hd]) as tf.Tensor5D) as [
-      tf.Tensor5D,
-      tf.Tensor5D,
-      tf.Tensor5D,
-    ];
+    const qkv = linear(x, this.p(`${prefix}.qkv.weight`), this.config.qkvBias ? this.p(`${prefix}.qkv.bias`) : undefined) as tf.Tensor4D;
+    // Channel slices of the 4-D qkv (upstream's reshape(..., 3, heads, hd) order): rank-4 slices are fast on
+    // every backend, where splitting a rank-6 view is not (SplitV on wasm).
+    const part = (which: number, head0: number, count: number) =>
+      tf.reshape(tf.slice(qkv, [0, 0, 0, which * c + head0 * hd], [b, h, w, count * hd]), [b, h, w, count, hd]) as tf.Tensor5D;
     let out: tf.Tensor;
     if (layer.attention.kind === 'mhsa') {
       // Full attention over the 4x4 map with a [heads, 7, 7] RPB indexed key - query (upstream MHSARPB).
@@ -80,24 +79,19 @@ export class StyleNATGenerator {
       const toHeads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [b, n, heads, hd]), [0, 2, 1, 3]);
       const rpb = this.p(`${prefix}.rpb`);
       const bias = tf.reshape(tf.gather(tf.reshape(rpb, [heads, -1]), this.biasIndex, 1), [1, heads, n, n]);
-      const logits = tf.add(tf.matMul(tf.mul(toHeads(q), scale), toHeads(k), false, true), bias);
-      const attended = tf.matMul(tf.softmax(logits), toHeads(v));
+      const logits = tf.add(tf.matMul(tf.mul(toHeads(part(0, 0, heads)), scale), toHeads(part(1, 0, heads)), false, true), bias);
+      const attended = tf.matMul(tf.softmax(logits), toHeads(part(2, 0, heads)));
       out = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [b, h, w, c]);
     } else {
       // Contiguous head splits, each with its own window and RPB, concatenated back in head order.
-      const sizes = layer.attention.splits.map((s) => s.heads);
-      const qs = tf.split(q, sizes, 3);
-      const ks = tf.split(k, sizes, 3);
-      const vs = tf.split(v, sizes, 3);
-      const parts = layer.attention.splits.map((s, i) =>
-        na2d(qs[i] as tf.Tensor5D, ks[i] as tf.Tensor5D, vs[i] as tf.Tensor5D, {
-          kernelSize: s.kernelSize,
-          dilation: s.dilation,
-          rpb: this.p(`${prefix}.${s.rpbKey}`),
-          scale,
-        }),
-      );
-      out = tf.reshape(parts.length === 1 ? parts[0]! : tf.concat(parts, 3), [b, h, w, c]);
+      let head0 = 0;
+      const parts = layer.attention.splits.map((s) => {
+        const [q, k, v] = [0, 1, 2].map((which) => part(which, head0, s.heads)) as [tf.Tensor5D, tf.Tensor5D, tf.Tensor5D];
+        head0 += s.heads;
+        const o = na2d(q, k, v, { kernelSize: s.kernelSize, dilation: s.dilation, rpb: this.p(`${prefix}.${s.rpbKey}`), scale });
+        return tf.reshape(o, [b, h, w, s.heads * hd]);
+      });
+      out = parts.length === 1 ? parts[0]! : tf.concat(parts, 3);
     }
     return linear(out, this.p(`${prefix}.proj.weight`), this.p(`${prefix}.proj.bias`)) as tf.Tensor4D;
   }

@@ -55,3 +55,7 @@ export type { GeneratorLayerPlan, HeadSplit, StyleNATConfig, StyleNATPreset } fr
 export { blurDownsample, blurUpsample, makeKernel, sinusoidalGrid, upfirdn2d } from './stylenat_ops.js';
 export { exportParamSet, loadParamSet } from './stylenat_weights.js';
 export type { DerivedBuffer } from './stylenat_weights.js';
+export { decodeStyleNAT, encodeStyleNAT, isStyleNATModelJson, STYLENAT_FORMAT } from './stylenat_artifacts.js';
+export type { StyleNATModelJson, StyleNATModuleName, StyleNATModules } from './stylenat_artifacts.js';
+export { denormalizeImages, generateImages, IMAGENET_MEAN, IMAGENET_STD, latentFromSeed, latentsFromSeeds, meanLatent, normalizeImages, stylesFor } from './generate.js';
+export type { GenerateOptions } from './generate.js';

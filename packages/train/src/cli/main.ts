@@ -3,6 +3,7 @@
 // natzoo: convert released PyTorch checkpoints, classify images, evaluate and run converted models.
 import { readFile } from 'node:fs/promises';
 import { exportStateDict } from '@natzoo/models';
+import { Presets, SingleBar } from 'cli-progress';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { writeSafetensors } from '../checkpoint/safetensors.js';
@@ -13,6 +14,7 @@ import { readLabelFile } from '../preprocess/labels.js';
 import { BACKENDS, useBackend } from './backend.js';
 import { classifyImages, formatClassification } from './classify.js';
 import { evaluate } from './evaluate.js';
+import { generate } from './generate.js';
 import { DEFAULT_MODEL, resolveModelDir } from './model_ref.js';
 import { predict } from './predict.js';
 
@@ -143,7 +145,44 @@ await yargs(hideBin(process.argv))
       console.log(`wrote ${argv.out}: ${tensors.size} tensors with upstream names`);
     },
   )
-  .demandCommand(1, 'name a command: classify, convert, predict, eval or export')
+  .command(
+    'generate',
+    'images from a converted StyleNAT generator: seeds or --z latents, truncation, style mixing; PNG grid and/or raw .npy',
+    (y) =>
+      y
+        .option('model', { type: 'string', demandOption: true, describe: 'StyleNAT model directory (natzoo convert ... --model stylenat_ffhq256)' })
+        .option('seeds', { type: 'string', default: '0-15', describe: 'seeds: 0-15, 1,5,9 or 0-3,10 (ignored with --z)' })
+        .option('z', { type: 'string', describe: 'float32 .npy [N, style_dim] latent codes to use instead of seeds' })
+        .option('truncation', { type: 'number', default: 1, describe: 'truncation psi toward the mean w (1 = none, 0.7 typical)' })
+        .option('truncation-samples', { type: 'number', default: 4096, describe: 'z samples averaged for the mean w' })
+        .option('mix-seeds', { type: 'string', describe: 'style mixing: seeds of a second z (one per sample)' })
+        .option('crossover', { type: 'number', describe: 'first block taking the mixing w (default n_latent / 2)' })
+        .option('out', { type: 'string', describe: 'PNG grid, or with --per-seed a directory of <seed>.png' })
+        .option('per-seed', { type: 'boolean', default: false, describe: 'one PNG per sample instead of a grid' })
+        .option('cols', { type: 'number', describe: 'grid columns (default ceil(sqrt(N)))' })
+        .option('padding', { type: 'number', default: 0, describe: 'pixels between grid cells' })
+        .option('raw-out', { type: 'string', describe: 'raw generator output [N, 3, H, W] float32 .npy (ImageNet-normalised)' })
+        .option('batch-size', { type: 'number', default: 4 })
+        .option('backend', backendOption)
+        .example('$0 generate --model stylenat_ffhq256 --seeds 0-15 --truncation 0.7 --out grid.png', ''),
+    async (argv) => {
+      await useBackend(argv.backend);
+      const bar = new SingleBar({ format: 'generate [{bar}] {value}/{total}', clearOnComplete: true }, Presets.shades_classic);
+      let started = false;
+      const result = await generate({
+        model: argv.model, seeds: argv.seeds, z: argv.z, truncation: argv.truncation, truncationSamples: argv['truncation-samples'],
+        mixSeeds: argv['mix-seeds'], crossover: argv.crossover, out: argv.out, perSample: argv['per-seed'], cols: argv.cols,
+        padding: argv.padding, rawOut: argv['raw-out'], batchSize: argv['batch-size'],
+        onProgress: (done, total) => {
+          if (!started && process.stderr.isTTY) (bar.start(total, 0), (started = true));
+          if (started) bar.update(done);
+        },
+      });
+      if (started) bar.stop();
+      console.log(`generated ${result.count} images: ${result.files.join(', ')}`);
+    },
+  )
+  .demandCommand(1, 'name a command: classify, convert, predict, eval, export or generate')
   .strict()
   .help()
   .fail((message, error, y) => {

@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import { applyStateDict, createModel, isModelName } from '@natzoo/models';
 import type { ModelName, PretrainedTag, WeightPortReport } from '@natzoo/models';
 import { loadCheckpoint } from '../checkpoint/state_dict.js';
+import { convertStyleNATCheckpoint, isStyleNATModelName } from '../gan/convert_stylenat.js';
 import { saveModelDir } from './model_dir.js';
 import { preprocessFor, splitConfig } from './preprocess_config.js';
 
@@ -36,6 +37,8 @@ async function sha256(path: string): Promise<string> {
 }
 
 export async function convertCheckpoint(opts: ConvertOptions): Promise<WeightPortReport> {
+  // StyleNAT generators are not registry classifiers: their own converter and directory format.
+  if (isStyleNATModelName(opts.model)) return convertStyleNATCheckpoint(opts);
   if (opts.numClasses !== undefined && !(Number.isSafeInteger(opts.numClasses) && opts.numClasses > 0)) {
     throw new Error(`--num-classes ${opts.numClasses}: expected a positive integer`);
   }
