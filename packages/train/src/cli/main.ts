@@ -174,7 +174,10 @@ await yargs(hideBin(process.argv))
         mixSeeds: argv['mix-seeds'], crossover: argv.crossover, out: argv.out, perSample: argv['per-seed'], cols: argv.cols,
         padding: argv.padding, rawOut: argv['raw-out'], batchSize: argv['batch-size'],
         onProgress: (done, total) => {
-          if (!started && process.stderr.isTTY) (bar.start(total, 0), (started = true));
+          if (!started && process.stderr.isTTY) {
+            bar.start(total, 0);
+            started = true;
+          }
           if (started) bar.update(done);
         },
       });
