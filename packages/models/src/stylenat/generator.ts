@@ -67,11 +67,16 @@ export class StyleNATGenerator {
     const heads = layer.heads;
     const hd = c / heads;
     const scale = this.config.qkScale ?? hd ** -0.5;
-    const qkv = linear(x, this.p(`${prefix}.qkv.weight`), this.config.qkvBias ? this.p(`${prefix}.qkv.bias`) : undefined) as tf.Tensor4D;
-    // Channel slices of the 4-D qkv (upstream's reshape(..., 3, heads, hd) order): rank-4 slices are fast on
-    // every backend, where splitting a rank-6 view is not (SplitV on wasm).
-    const part = (which: number, head0: number, count: number) =>
-      tf.reshape(tf.slice(qkv, [0, 0, 0, which * c + head0 * hd], [b, h, w, count * hd]), [b, h, w, count, hd]) as tf.Tensor5D;
+    const weight = this.p(`${prefix}.qkv.weight`);
+    const bias = this.config.qkvBias ? this.p(`${prefix}.qkv.bias`) : undefined;
+    // q, k or v of heads [head0, head0 + count): upstream's qkv columns are (3, heads, hd). Slicing the small
+    // weight and running one matmul per part is cheaper than slicing the large activation (slow on wasm).
+    const part = (which: number, head0: number, count: number) => {
+      const at = which * c + head0 * hd;
+      const cols = count * hd;
+      const out = linear(x, tf.slice(weight, [0, at], [-1, cols]), bias === undefined ? undefined : tf.slice(bias, [at], [cols]));
+      return tf.reshape(out, [b, h, w, count, hd]) as tf.Tensor5D;
+    };
     let out: tf.Tensor;
     if (layer.attention.kind === 'mhsa') {
       // Full attention over the 4x4 map with a [heads, 7, 7] RPB indexed key - query (upstream MHSARPB).
