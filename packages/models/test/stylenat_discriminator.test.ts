@@ -70,7 +70,7 @@ describe('discriminator pieces', () => {
   });
 
   it('power iteration drives sigma to the largest singular value', () => {
-    const d = createStyleNATDiscriminator({ size: 8, channels: { 4: 8, 8: 8 } });
+    const d = createStyleNATDiscriminator({ size: 16, channels: { 4: 8, 8: 8, 16: 8 } });
     for (let i = 0; i < 200; i++) d.updateSpectralNorm();
     // sigma = u . (W v) for final_linear.2 ([8] -> [1]): the norm of its single row.
     const w = d.params.get('final_linear.2.weight_orig');

@@ -35,3 +35,6 @@ export { BACKENDS, useBackend, type BackendChoice } from './cli/backend.js';
 export { loadStyleNATDir, readStyleNATModelJson, saveStyleNATDir, writeDirAtomic } from './gan/stylenat_dir.js';
 export { convertStyleNATCheckpoint, isStyleNATModelName, STYLENAT_MODELS } from './gan/convert_stylenat.js';
 export { generate, parseSeeds, tileImages, type GenerateCliOptions } from './cli/generate.js';
+export { clipGradNorm, discriminatorLogisticLoss, generatorNonSaturatingLoss, r1Penalty } from './gan/gan_losses.js';
+export { GAN_DEFAULTS, StyleNATGanTrainer, type GanTrainConfig, type StepStats } from './gan/gan_trainer.js';
+export { imageFolder, type ImageSource } from './gan/image_folder.js';

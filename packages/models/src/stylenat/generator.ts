@@ -133,24 +133,33 @@ export class StyleNATGenerator {
     if (ws.rank !== 3 || ws.shape[1] !== this.nLatent || ws.shape[2] !== this.config.styleDim) {
       throw new Error(`synthesis: ws must be [B, ${this.nLatent}, ${this.config.styleDim}]; got [${ws.shape.join(', ')}]`);
     }
-    return tf.tidy(() => {
-      const batch = ws.shape[0];
-      let x = tf.tile(this.p('input.input'), [batch, 1, 1, 1]) as tf.Tensor4D;
-      let skip: tf.Tensor4D | null = null;
-      const latents = tf.unstack(ws, 1) as tf.Tensor2D[];
+    // Each stage in its own tidy, so a 256/1024 px forward holds one stage's temporaries at a time.
+    const stage = <T extends tf.Tensor>(previous: tf.Tensor | null, f: () => T): T => {
+      const out = tf.tidy(f);
+      if (previous !== null && previous !== out) previous.dispose();
+      return out;
+    };
+    const latents = tf.unstack(ws, 1) as tf.Tensor2D[];
+    let x = tf.tidy(() => tf.tile(this.p('input.input'), [ws.shape[0], 1, 1, 1]) as tf.Tensor4D);
+    let skip: tf.Tensor4D | null = null;
+    try {
       for (const layer of this.plan) {
-        for (let b = 0; b < 2; b++) x = this.block(x, latents[2 * layer.index + b]!, layer, `layers.${layer.index}.blocks.${b}`);
-        if (layer.outDim !== null) x = this.upsample(x, layer);
+        for (let b = 0; b < 2; b++) x = stage(x, () => this.block(x, latents[2 * layer.index + b]!, layer, `layers.${layer.index}.blocks.${b}`));
+        if (layer.outDim !== null) x = stage(x, () => this.upsample(x, layer));
         // The skip is upsampled into every ToRGB but the last (which runs at the same resolution as the one before).
-        skip = this.toRgb(x, skip, layer.index, layer.index > 0 && layer.outDim !== null);
+        const previousSkip: tf.Tensor4D | null = skip;
+        skip = stage(previousSkip, () => this.toRgb(x, previousSkip, layer.index, layer.index > 0 && layer.outDim !== null));
         if (opts.intermediates !== undefined) {
           const [bb, hh, ww, cc] = x.shape;
           opts.intermediates.set(`layers.${layer.index}`, tf.keep(tf.reshape(x, [bb, hh * ww, cc])));
           opts.intermediates.set(`to_rgbs.${layer.index}`, tf.keep(tf.transpose(skip, [0, 3, 1, 2])));
         }
       }
-      return skip!;
-    });
+    } finally {
+      x.dispose();
+      tf.dispose(latents);
+    }
+    return skip!;
   }
 
   /** Repeats w `[B, styleDim]` for every block: `[B, nLatent, styleDim]`. */

@@ -210,7 +210,8 @@ export function resolveDiscriminatorConfig(
     out[field] = value;
   }
   const cfg = out as unknown as StyleNATDiscriminatorConfig;
-  if (!(isPowerOfTwo(cfg.size) && cfg.size >= 8 && cfg.size <= 1024)) fail(where, `discriminator size ${cfg.size}: expected a power of two in 8..1024`);
+  // Below 16 px upstream's last FromRGB would reach 2x2 and its final linear (C * 4 * 4 inputs) could not apply.
+  if (!(isPowerOfTwo(cfg.size) && cfg.size >= 16 && cfg.size <= 1024)) fail(where, `discriminator size ${cfg.size}: expected a power of two in 16..1024`);
   const channels = discriminatorChannels(cfg);
   for (let r = 2; r <= Math.log2(cfg.size); r++) {
     const c = channels[2 ** r];

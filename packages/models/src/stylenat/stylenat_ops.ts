@@ -7,10 +7,14 @@ import * as tf from '@tensorflow/tfjs';
 
 const SQRT2 = Math.SQRT2;
 
-/** `leaky_relu(x + bias, 0.2) * sqrt(2)` (upstream `fused_leaky_relu`). */
+/**
+ * `leaky_relu(x + bias, 0.2) * sqrt(2)` (upstream `fused_leaky_relu`), written `(0.6 x + 0.4 |x|) sqrt(2)`:
+ * tfjs's LeakyRelu gradient goes through `Greater`, which has no gradient, so R1's second-order gradient
+ * could not pass through it; Abs's gradient (Step) has one.
+ */
 export function fusedLeakyRelu(x: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
   const shifted = bias === undefined ? x : tf.add(x, bias);
-  return tf.mul(tf.leakyRelu(shifted, 0.2), SQRT2);
+  return tf.add(tf.mul(shifted, 0.6 * SQRT2), tf.mul(tf.abs(shifted), 0.4 * SQRT2));
 }
 
 /**
