@@ -38,3 +38,4 @@ export { generate, parseSeeds, tileImages, type GenerateCliOptions } from './cli
 export { clipGradNorm, discriminatorLogisticLoss, generatorNonSaturatingLoss, r1Penalty } from './gan/gan_losses.js';
 export { GAN_DEFAULTS, StyleNATGanTrainer, type GanTrainConfig, type StepStats } from './gan/gan_trainer.js';
 export { imageFolder, type ImageSource } from './gan/image_folder.js';
+export { FeatureAccumulator, featureStatistics, frechetDistance, type FeatureStatistics } from './gan/fid.js';
