@@ -39,3 +39,4 @@ export { clipGradNorm, discriminatorLogisticLoss, generatorNonSaturatingLoss, r1
 export { GAN_DEFAULTS, StyleNATGanTrainer, type GanTrainConfig, type StepStats } from './gan/gan_trainer.js';
 export { imageFolder, type ImageSource } from './gan/image_folder.js';
 export { FeatureAccumulator, featureStatistics, frechetDistance, type FeatureStatistics } from './gan/fid.js';
+export { batchIndices, trainGan, type TrainGanOptions } from './gan/train_gan.js';

@@ -15,6 +15,9 @@ import { BACKENDS, useBackend } from './backend.js';
 import { classifyImages, formatClassification } from './classify.js';
 import { evaluate } from './evaluate.js';
 import { generate } from './generate.js';
+import { featureStatistics, frechetDistance } from '../gan/fid.js';
+import { trainGan } from '../gan/train_gan.js';
+import { readNpy } from '../io/npy.js';
 import { DEFAULT_MODEL, resolveModelDir } from './model_ref.js';
 import { predict } from './predict.js';
 
@@ -185,7 +188,63 @@ await yargs(hideBin(process.argv))
       console.log(`generated ${result.count} images: ${result.files.join(', ')}`);
     },
   )
-  .demandCommand(1, 'name a command: classify, convert, predict, eval, export or generate')
+  .command(
+    'train-gan',
+    'train (or fine-tune, or resume) a StyleNAT GAN on a folder of images; cpu backend (tfjs-wasm lacks conv filter gradients)',
+    (y) =>
+      y
+        .option('data', { type: 'string', demandOption: true, describe: 'folder of training images (png, jpg, webp; any depth)' })
+        .option('out', { type: 'string', demandOption: true, describe: 'run directory: checkpoint/ (resumed automatically), samples/, log.jsonl' })
+        .option('steps', { type: 'number', demandOption: true, describe: 'total iterations' })
+        .option('config', { type: 'string', describe: 'JSON: generator options (size, style_dim, in_channels, ...) and "discriminator": {...}' })
+        .option('init', { type: 'string', describe: 'start from a converted StyleNAT directory with g, g_ema and d' })
+        .option('batch', { type: 'number', default: 8 })
+        .option('d-lr', { type: 'number', default: 2e-4, describe: 'discriminator lr; G gets d-lr / 4 (TTUR)' })
+        .option('r1', { type: 'number', default: 10, describe: 'R1 gamma (lazy, every --reg-every iterations)' })
+        .option('reg-every', { type: 'number', default: 16 })
+        .option('xflip', { type: 'boolean', default: true, describe: 'random x-flips of real images (--no-xflip: off)' })
+        .option('seed', { type: 'number', default: 0 })
+        .option('sample-every', { type: 'number', default: 500 })
+        .option('checkpoint-every', { type: 'number', default: 1000 })
+        .option('backend', { ...backendOption, default: 'cpu' }),
+    async (argv) => {
+      await useBackend(argv.backend);
+      const config = argv.config === undefined ? {} : await readConfig(argv.config);
+      const { discriminator, ...generator } = config;
+      const bar = new SingleBar({ format: 'train-gan [{bar}] {value}/{total} | D {d} G {g} R1 {r1}', clearOnComplete: false }, Presets.shades_classic);
+      let started = false;
+      const result = await trainGan({
+        data: argv.data, out: argv.out, steps: argv.steps, generator, discriminator: discriminator as Record<string, unknown> | undefined, init: argv.init,
+        train: { batch: argv.batch, dLr: argv['d-lr'], r1: argv.r1, regEvery: argv['reg-every'], xflip: argv.xflip, seed: argv.seed },
+        sampleEvery: argv['sample-every'], checkpointEvery: argv['checkpoint-every'],
+        onStep: (s, total) => {
+          if (!started) {
+            bar.start(total, s.step - 1, { d: '-', g: '-', r1: '-' });
+            started = true;
+          }
+          bar.update(s.step, { d: s.dLoss.toFixed(3), g: s.gLoss.toFixed(3), r1: s.r1 === null ? '-' : s.r1.toFixed(3) });
+        },
+      });
+      if (started) bar.stop();
+      console.log(`trained to step ${result.step}; checkpoint in ${argv.out}/checkpoint (natzoo generate --model ${argv.out}/checkpoint)`);
+    },
+  )
+  .command(
+    'fid <a> <b>',
+    'Fréchet distance between two sets of features (float32 .npy [N, D], e.g. Inception pool3 features you computed)',
+    (y) => y.positional('a', { type: 'string', demandOption: true }).positional('b', { type: 'string', demandOption: true }),
+    async (argv) => {
+      const load = async (path: string) => {
+        const array = await readNpy(path);
+        if (array.shape.length !== 2 || !(array.data instanceof Float32Array || array.data instanceof Float64Array)) {
+          throw new Error(`${path}: expected float features [N, D]; got ${array.dtype} [${array.shape.join(', ')}]`);
+        }
+        return featureStatistics(array.data, array.shape[1]!);
+      };
+      console.log(frechetDistance(await load(argv.a), await load(argv.b)).toFixed(4));
+    },
+  )
+  .demandCommand(1, 'name a command: classify, convert, predict, eval, export, generate, train-gan or fid')
   .strict()
   .help()
   .fail((message, error, y) => {
