@@ -9,7 +9,7 @@
 // Env: BENCH_QUICK=1 (1 timed run), BENCH_BACKENDS, BENCH_OUT, BENCH_MAX_RUN_S (after the warm-up, skip further
 //   runs of a case slower than this; default 120).
 import { createRequire } from 'node:module';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { createStyleNATGenerator, latentsFromSeeds } from '@natzoo/models';
@@ -61,6 +61,7 @@ async function startWebGPU() {
 /** Times generator.forward on `batch` latents: warm-up, then up to TIMED_RUNS runs (fewer when slow). */
 async function measure(generator, batch) {
   const z = latentsFromSeeds(Array.from({ length: batch }, (_, i) => i), generator.config.styleDim);
+  progress(`${tf.getBackend()} batch ${batch}: warm-up run`);
   const once = async () => {
     const t0 = performance.now();
     const { image, latents } = generator.forward(z);
@@ -123,8 +124,11 @@ printTable(
     { title: 'note', cell: (r) => r.note ?? '', left: true },
   ],
   rows,
-  [`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}; wasm runs 1 thread in Node; 'runs' = timed runs after one warm-up (0: the warm-up alone, too slow to repeat)`],
+  [
+    `machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}; wasm runs 1 thread in Node`,
+    "'runs' = timed runs after one warm-up (0: the warm-up alone, too slow to repeat); webgpu in Node is Dawn on whatever adapter it finds",
+  ],
 );
 for (const b of backendsReport) if (!b.ok) console.log(`# ${b.name}: not measured (${b.reason})`);
-writeJsonAtomic(OUT, { benchmark: 'stylenat_generator', size: SIZE, date: new Date().toISOString(), node: process.version, cpus: cpus().length, backends: backendsReport, rows });
+writeJsonAtomic(OUT, { benchmark: 'stylenat_generator', size: SIZE, date: new Date().toISOString(), node: process.version, cpus: cpus().length, loadavg: loadavg(), backends: backendsReport, rows });
 console.error(`wrote ${OUT}`);
