@@ -4,26 +4,14 @@
 // and w, every intermediate and the image must match upstream's float64 outputs to 1e-4 of their scale.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStyleNATGenerator, exportParamSet, generatorPlan, loadStyleNATGeneratorStateDict, STYLENAT_FFHQ1024, STYLENAT_FFHQ256, WeightPortError } from '@natzoo/models';
 import type { StyleNATGenerator } from '@natzoo/models';
 import { loadStateDict, readNpy } from '@natzoo/train';
 import { sharedPath } from '../../../tests/support/shared_dir.js';
+import { fixture, fixtureGenerator } from './support/stylenat_fixture.js';
 
 const DIR = sharedPath('fixtures', 'models', 'stylenat_legacy_64');
-
-interface Fixture {
-  generator: { constructor: { size: number; legacy: boolean; args: Record<string, unknown> }; channel_override: { in_channels: number[] }; param_count: number };
-}
-
-export const fixture = JSON.parse(readFileSync(`${DIR}/fixture.json`, 'utf8')) as Fixture;
-
-/** Our generator for the fixture's constructor arguments (upstream kwarg names) and channel list. */
-export function fixtureGenerator(): StyleNATGenerator {
-  const g = fixture.generator;
-  return createStyleNATGenerator('ffhq256', { ...g.constructor.args, size: g.constructor.size, legacy: g.constructor.legacy, in_channels: g.channel_override.in_channels });
-}
 
 async function npy(name: string): Promise<{ shape: number[]; data: Float32Array }> {
   const a = await readNpy(`${DIR}/${name}`);
@@ -121,5 +109,22 @@ describe('StyleNAT generator conversion', () => {
       expect(Math.round(g.countParams() / 1e4) / 100).toBe(millions);
       g.dispose();
     }
+  });
+
+  it('Hydra NA (non-legacy): uneven head splits get upstream\'s rpb.<i> shapes and survive an export/load round trip', async () => {
+    const overrides = { size: 16, style_dim: 16, n_mlp: 2, in_channels: [96, 96, 96], min_heads: 1, legacy: false, kernels: [[3], [7], [7, 5]], dilations: [[1], [1], [1, 2]] };
+    const a = createStyleNATGenerator('ffhq256', overrides);
+    // 3 heads in 2 splits: upstream gives the extra head to the last split.
+    expect(a.params.specs.get('layers.2.blocks.0.attn.rpb.0')!.torchShape).toEqual([1, 13, 13]);
+    expect(a.params.specs.get('layers.2.blocks.0.attn.rpb.1')!.torchShape).toEqual([2, 9, 9]);
+    expect(a.params.has('layers.1.blocks.0.attn.rpb.1')).toBe(false);
+    const b = createStyleNATGenerator('ffhq256', overrides);
+    await loadStyleNATGeneratorStateDict(b, new Map([...exportParamSet(a.params)].map(([k, t]) => [k, { shape: t.shape, toFloat32: () => t.data }])));
+    const z = tf.randomNormal([2, 16], 0, 1, 'float32', 11) as tf.Tensor2D;
+    const [ia, ib] = [a.forward(z).image, b.forward(z).image];
+    expect(ib.dataSync()).toEqual(ia.dataSync());
+    tf.dispose([z, ia, ib]);
+    a.dispose();
+    b.dispose();
   });
 });

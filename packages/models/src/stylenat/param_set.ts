@@ -38,15 +38,39 @@ export function torchShapeOf(shape: readonly number[], layout: ParamLayout, torc
   }
 }
 
+/** `data` of `shape` with its axes permuted (`out.shape[i] = shape[perm[i]]`), in plain JS (no backend readback). */
+function permute(data: Float32Array, shape: readonly number[], perm: readonly number[]): Float32Array {
+  const rank = shape.length;
+  const strides = new Array<number>(rank);
+  for (let i = rank - 1, s = 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i]!;
+  }
+  const outShape = perm.map((p) => shape[p]!);
+  const outStrides = perm.map((p) => strides[p]!);
+  const out = new Float32Array(data.length);
+  const index = new Array<number>(rank).fill(0);
+  for (let n = 0; n < out.length; n++) {
+    let src = 0;
+    for (let i = 0; i < rank; i++) src += index[i]! * outStrides[i]!;
+    out[n] = data[src]!;
+    for (let i = rank - 1; i >= 0; i--) {
+      if (++index[i]! < outShape[i]!) break;
+      index[i] = 0;
+    }
+  }
+  return out;
+}
+
 /** Converts PyTorch-layout data to ours. */
 export function fromTorch(data: Float32Array, torchShape: readonly number[], layout: ParamLayout): Float32Array {
   switch (layout) {
     case 'linear':
-      return tf.tidy(() => tf.transpose(tf.tensor(data, [...torchShape])).dataSync() as Float32Array);
+      return permute(data, torchShape, [1, 0]);
     case 'conv':
-      return tf.tidy(() => tf.transpose(tf.tensor(data, [...torchShape]), [2, 3, 1, 0]).dataSync() as Float32Array);
+      return permute(data, torchShape, [2, 3, 1, 0]);
     case 'nchw':
-      return tf.tidy(() => tf.transpose(tf.tensor(data, [...torchShape]), [0, 2, 3, 1]).dataSync() as Float32Array);
+      return permute(data, torchShape, [0, 2, 3, 1]);
     default:
       return data;
   }
@@ -56,11 +80,11 @@ export function fromTorch(data: Float32Array, torchShape: readonly number[], lay
 export function toTorch(data: Float32Array, shape: readonly number[], layout: ParamLayout): Float32Array {
   switch (layout) {
     case 'linear':
-      return tf.tidy(() => tf.transpose(tf.tensor(data, [...shape])).dataSync() as Float32Array);
+      return permute(data, shape, [1, 0]);
     case 'conv':
-      return tf.tidy(() => tf.transpose(tf.tensor(data, [...shape]), [3, 2, 0, 1]).dataSync() as Float32Array);
+      return permute(data, shape, [3, 2, 0, 1]);
     case 'nchw':
-      return tf.tidy(() => tf.transpose(tf.tensor(data, [...shape]), [0, 3, 1, 2]).dataSync() as Float32Array);
+      return permute(data, shape, [0, 3, 1, 2]);
     default:
       return data;
   }
