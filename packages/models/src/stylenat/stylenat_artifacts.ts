@@ -64,35 +64,49 @@ export function isStyleNATModelJson(json: unknown): json is StyleNATModelJson {
 export function decodeStyleNAT(modelJson: StyleNATModelJson, weightData: ArrayBuffer, only?: readonly StyleNATModuleName[]): StyleNATModules {
   if (!isStyleNATModelJson(modelJson)) throw new Error(`model.json: format is not '${STYLENAT_FORMAT}'`);
   const specs = modelJson.weightsManifest.flatMap((g) => g.weights);
-  const tensors = tf.io.decodeWeights(weightData, specs);
+  const arrays = decodeFloat32Weights(weightData, specs);
   const values = (module: string) => {
     const out = new Map<string, Float32Array>();
     const prefix = `${module}/`;
-    for (const [name, t] of Object.entries(tensors)) if (name.startsWith(prefix)) out.set(name.slice(prefix.length), t.dataSync() as Float32Array);
+    for (const [name, data] of arrays) if (name.startsWith(prefix)) out.set(name.slice(prefix.length), data);
     return out;
   };
   const wanted = (m: StyleNATModuleName) => modelJson.modules.includes(m) && (only === undefined || only.includes(m));
-  try {
-    const gConfig = resolveStyleNATConfig('model.json generator', modelJson.generator);
-    const build = (m: 'g_ema' | 'g') => {
-      const v = values(m);
-      const g = new StyleNATGenerator(gConfig, v);
-      if (v.size !== g.params.specs.size) {
-        g.dispose();
-        throw new Error(`model.json: module ${m} has ${v.size} weights, its configuration needs ${g.params.specs.size}`);
-      }
-      return g;
-    };
-    const modules: StyleNATModules = { g_ema: build('g_ema') };
-    if (wanted('g')) modules.g = build('g');
-    if (wanted('d')) {
-      if (modelJson.discriminator === undefined) throw new Error('model.json: module d listed without a discriminator configuration');
-      const v = values('d');
-      modules.d = new StyleNATDiscriminator(resolveDiscriminatorConfig('model.json discriminator', modelJson.discriminator), v);
-      if (v.size !== modules.d.params.specs.size) throw new Error(`model.json: module d has ${v.size} weights, its configuration needs ${modules.d.params.specs.size}`);
+  const gConfig = resolveStyleNATConfig('model.json generator', modelJson.generator);
+  const build = (m: 'g_ema' | 'g') => {
+    const v = values(m);
+    const g = new StyleNATGenerator(gConfig, v);
+    if (v.size !== g.params.specs.size) {
+      g.dispose();
+      throw new Error(`model.json: module ${m} has ${v.size} weights, its configuration needs ${g.params.specs.size}`);
     }
-    return modules;
-  } finally {
-    tf.dispose(Object.values(tensors));
+    return g;
+  };
+  const modules: StyleNATModules = { g_ema: build('g_ema') };
+  if (wanted('g')) modules.g = build('g');
+  if (wanted('d')) {
+    if (modelJson.discriminator === undefined) throw new Error('model.json: module d listed without a discriminator configuration');
+    const v = values('d');
+    modules.d = new StyleNATDiscriminator(resolveDiscriminatorConfig('model.json discriminator', modelJson.discriminator), v);
+    if (v.size !== modules.d.params.specs.size) throw new Error(`model.json: module d has ${v.size} weights, its configuration needs ${modules.d.params.specs.size}`);
   }
+  return modules;
+}
+
+/**
+ * Weight bytes -> name -> Float32Array, read on the CPU (no tensors: reading back from a GPU backend
+ * synchronously is not possible in Node). Our files hold unquantised float32 only.
+ */
+function decodeFloat32Weights(data: ArrayBuffer, specs: readonly tf.io.WeightsManifestEntry[]): Map<string, Float32Array> {
+  const out = new Map<string, Float32Array>();
+  let offset = 0;
+  for (const spec of specs) {
+    if (spec.dtype !== 'float32' || spec.quantization !== undefined) throw new Error(`model.json: weight ${spec.name} is ${spec.dtype}${spec.quantization ? ' (quantized)' : ''}; expected float32`);
+    const size = spec.shape.reduce((a, b) => a * b, 1);
+    if (offset + 4 * size > data.byteLength) throw new Error(`weights: ${data.byteLength} bytes end inside ${spec.name}`);
+    out.set(spec.name, new Float32Array(data.slice(offset, offset + 4 * size)));
+    offset += 4 * size;
+  }
+  if (offset !== data.byteLength) throw new Error(`weights: ${data.byteLength - offset} bytes left after the last weight`);
+  return out;
 }

@@ -85,19 +85,21 @@ async function writePng(path: string, data: Uint8Array, width: number, height: n
 }
 
 /** Runs the generator over z in batches; returns raw NHWC output values. */
-function runBatches(generator: StyleNATGenerator, z: tf.Tensor2D, mixZ: tf.Tensor2D | undefined, opts: GenerateCliOptions, meanW: tf.Tensor | undefined): Float32Array {
+async function runBatches(generator: StyleNATGenerator, z: tf.Tensor2D, mixZ: tf.Tensor2D | undefined, opts: GenerateCliOptions, meanW: tf.Tensor | undefined): Promise<Float32Array> {
   const n = z.shape[0];
   const size = generator.config.size;
   const batch = Math.max(1, opts.batchSize ?? 4);
   const out = new Float32Array(n * size * size * 3);
   for (let at = 0; at < n; at += batch) {
     const count = Math.min(batch, n - at);
-    const values = tf.tidy(() => {
+    const images = tf.tidy(() => {
       const zb = tf.slice(z, [at, 0], [count, -1]);
       const mb = mixZ === undefined ? undefined : tf.slice(mixZ, [at, 0], [count, -1]);
-      return generateImages(generator, zb, { truncation: opts.truncation ?? 1, meanW, mixZ: mb, crossover: opts.crossover }).dataSync() as Float32Array;
+      return generateImages(generator, zb, { truncation: opts.truncation ?? 1, meanW, mixZ: mb, crossover: opts.crossover });
     });
-    out.set(values, at * size * size * 3);
+    // Asynchronous readback: GPU backends cannot read synchronously in Node.
+    out.set((await images.data()) as Float32Array, at * size * size * 3);
+    images.dispose();
     opts.onProgress?.(at + count, n);
   }
   return out;
@@ -125,18 +127,19 @@ export async function generate(opts: GenerateCliOptions): Promise<{ count: numbe
       mixZ = latentsFromSeeds(mix, dim);
     }
     if (psi !== 1) meanW = meanLatent(generator, opts.truncationSamples ?? 4096);
-    const raw = runBatches(generator, z, mixZ, opts, meanW);
+    const raw = await runBatches(generator, z, mixZ, opts, meanW);
     const files: string[] = [];
     if (opts.rawOut !== undefined) {
-      const nchw = tf.tidy(() => tf.transpose(tf.tensor4d(raw, [n, size, size, 3]), [0, 3, 1, 2]).dataSync() as Float32Array);
+      const nchwT = tf.tidy(() => tf.transpose(tf.tensor4d(raw, [n, size, size, 3]), [0, 3, 1, 2]));
+      const nchw = (await nchwT.data()) as Float32Array;
+      nchwT.dispose();
       await writeNpy(opts.rawOut, nchw, [n, 3, size, size]);
       files.push(opts.rawOut);
     }
     if (opts.out !== undefined) {
-      const pixels = tf.tidy(() => {
-        const rgb = denormalizeImages(tf.tensor4d(raw, [n, size, size, 3]));
-        return Uint8Array.from(tf.round(tf.mul(rgb, 255)).dataSync());
-      });
+      const scaled = tf.tidy(() => tf.round(tf.mul(denormalizeImages(tf.tensor4d(raw, [n, size, size, 3])), 255)));
+      const pixels = Uint8Array.from(await scaled.data());
+      scaled.dispose();
       if (opts.perSample) {
         await mkdir(opts.out, { recursive: true });
         for (let i = 0; i < n; i++) {
