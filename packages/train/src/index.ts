@@ -40,3 +40,4 @@ export { GAN_DEFAULTS, StyleNATGanTrainer, type GanTrainConfig, type StepStats }
 export { imageFolder, type ImageSource } from './gan/image_folder.js';
 export { FeatureAccumulator, featureStatistics, frechetDistance, type FeatureStatistics } from './gan/fid.js';
 export { batchIndices, trainGan, type TrainGanOptions } from './gan/train_gan.js';
+export { generatedFeatureStatistics, type FeatureExtractor, type GeneratedStatisticsOptions } from './gan/fid_generator.js';

@@ -2,8 +2,10 @@
 // The Fréchet distance against closed forms (numpy/scipy are not available to compute a reference here):
 // 1-D Gaussians, non-commuting 2x2 covariances via Tr sqrt(M) = sqrt(tr M + 2 sqrt(det M)) for a 2x2 M with
 // positive eigenvalues, invariance under a common rotation, and feature statistics of hand-computable data.
+import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { FeatureAccumulator, featureStatistics, frechetDistance } from '@natzoo/train';
+import { createStyleNATGenerator } from '@natzoo/models';
+import { FeatureAccumulator, featureStatistics, frechetDistance, generatedFeatureStatistics } from '@natzoo/train';
 
 const stats = (mean: number[], cov: number[]) => ({ dim: mean.length, mean: Float64Array.from(mean), cov: Float64Array.from(cov) });
 
@@ -68,5 +70,23 @@ describe('Fréchet distance', () => {
     acc.add(rows.slice(2));
     expect([...acc.statistics().cov]).toEqual([4, 8, 8, 16]);
     expect(() => featureStatistics([1, 2], 2)).toThrow(/at least 2 rows/);
+  });
+
+  it('generated-image statistics: the same seeds give FD 0, other seeds a positive FD', async () => {
+    await tf.setBackend('cpu');
+    const g = createStyleNATGenerator('ffhq256', { size: 16, style_dim: 16, n_mlp: 2, in_channels: [16, 16, 16], min_heads: 2 });
+    // A stand-in extractor: per-channel means and standard deviations of the [0, 1] images (6 features).
+    const extract = (x: tf.Tensor4D) => tf.tidy(() => {
+      const { mean, variance } = tf.moments(x, [1, 2]);
+      return tf.concat([mean, tf.sqrt(variance)], 1) as tf.Tensor2D;
+    });
+    const a = await generatedFeatureStatistics(g, extract, { count: 12, batch: 5 });
+    const b = await generatedFeatureStatistics(g, extract, { count: 12, batch: 4 });
+    const c = await generatedFeatureStatistics(g, extract, { count: 12, batch: 4, seed: 100 });
+    expect(a.count).toBe(12);
+    expect(a.dim).toBe(6);
+    expect(Math.abs(frechetDistance(a, b))).toBeLessThan(1e-9);
+    expect(frechetDistance(a, c)).toBeGreaterThan(0);
+    g.dispose();
   });
 });
