@@ -32,3 +32,4 @@ export * from './nat/index.js';
 export * from './convmlp/index.js';
 export { translateKwargs } from './config_kwargs.js';
 export type { UpstreamKwargs } from './config_kwargs.js';
+export * from './stylenat/index.js';

@@ -36,3 +36,13 @@ export type { ConvertReport } from './convert/convert_checkpoint.js';
 export { applyInputSize } from './convert/input_size.js';
 export { OrderedDictToSave, torchPickle, writeTorchCheckpoint, type TorchSaveValue } from './checkpoint/torch_writer.js';
 export { exportFormat, exportWeights, type ExportFormat } from './cli/export.js';
+// StyleNAT: model directories, conversion, generation.
+export { loadStyleNATDir, readStyleNATModelJson, saveStyleNATDir, writeDirAtomic } from './gan/stylenat_dir.js';
+export { convertStyleNATCheckpoint, isStyleNATModelName, STYLENAT_MODELS } from './gan/convert_stylenat.js';
+export { generate, parseSeeds, tileImages, type GenerateCliOptions } from './cli/generate.js';
+export { clipGradNorm, discriminatorLogisticLoss, generatorNonSaturatingLoss, r1Penalty } from './gan/gan_losses.js';
+export { GAN_DEFAULTS, StyleNATGanTrainer, type GanTrainConfig, type StepStats } from './gan/gan_trainer.js';
+export { imageFolder, type ImageSource } from './gan/image_folder.js';
+export { FeatureAccumulator, featureStatistics, frechetDistance, type FeatureStatistics } from './gan/fid.js';
+export { batchIndices, trainGan, type TrainGanOptions } from './gan/train_gan.js';
+export { generatedFeatureStatistics, type FeatureExtractor, type GeneratedStatisticsOptions } from './gan/fid_generator.js';

@@ -44,7 +44,7 @@ export function describeConversion(source: string, out: string, report: ConvertR
 const builder = (y: Argv) =>
   y
     .positional('checkpoint', { type: 'string', demandOption: true, describe: '.pth / .pth.tar / .pt / .safetensors file, or an http(s) URL' })
-    .option('model', { type: 'string', demandOption: true, describe: 'registered name or arch.tag, e.g. cct_2_3x2_32.cifar10' })
+    .option('model', { type: 'string', demandOption: true, describe: 'registered name or arch.tag, e.g. cct_2_3x2_32.cifar10; StyleNAT: stylenat_ffhq256, stylenat_ffhq1024, stylenat (+ --config)' })
     .option('out', { type: 'string', demandOption: true, describe: 'output directory (written atomically)' })
     .option('num-classes', { type: 'number', describe: 'head size, when it differs from the tag\'s' })
     .option('config', { type: 'string', describe: 'JSON of architecture arguments with upstream names (embed_dim, depths, kernel_size, embedding_dim, ...); may also set input_size/img_size, mean, std, crop_pct, interpolation, labels' })

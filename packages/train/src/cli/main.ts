@@ -1,14 +1,19 @@
 #!/usr/bin/env node
 // SPDX-License-Identifier: MIT
 // natzoo: convert released PyTorch checkpoints, classify images, evaluate and run converted models.
+import { Presets, SingleBar } from 'cli-progress';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { loadModelDir } from '../convert/model_dir.js';
 import { BACKENDS, useBackend } from './backend.js';
 import { classifyImages, formatClassification } from './classify.js';
-import { convertCommand } from './convert_command.js';
+import { convertCommand, readConfig } from './convert_command.js';
 import { evaluate } from './evaluate.js';
 import { exportFormat, exportWeights } from './export.js';
+import { generate } from './generate.js';
+import { featureStatistics, frechetDistance } from '../gan/fid.js';
+import { trainGan } from '../gan/train_gan.js';
+import { readNpy } from '../io/npy.js';
 import { DEFAULT_MODEL, resolveModelDir } from './model_ref.js';
 import { predict } from './predict.js';
 
@@ -88,7 +93,103 @@ await yargs(hideBin(process.argv))
       console.log(`wrote ${argv.out}: ${count} tensors with upstream names`);
     },
   )
-  .demandCommand(1, 'name a command: classify, convert, predict, eval or export')
+  .command(
+    'generate',
+    'images from a converted StyleNAT generator: seeds or --z latents, truncation, style mixing; PNG grid and/or raw .npy',
+    (y) =>
+      y
+        .option('model', { type: 'string', demandOption: true, describe: 'StyleNAT model directory (natzoo convert ... --model stylenat_ffhq256)' })
+        .option('seeds', { type: 'string', default: '0-15', describe: 'seeds: 0-15, 1,5,9 or 0-3,10 (ignored with --z)' })
+        .option('z', { type: 'string', describe: 'float32 .npy [N, style_dim] latent codes to use instead of seeds' })
+        .option('truncation', { type: 'number', default: 1, describe: 'truncation psi toward the mean w (1 = none, 0.7 typical)' })
+        .option('truncation-samples', { type: 'number', default: 4096, describe: 'z samples averaged for the mean w' })
+        .option('mix-seeds', { type: 'string', describe: 'style mixing: seeds of a second z (one per sample)' })
+        .option('crossover', { type: 'number', describe: 'first block taking the mixing w (default n_latent / 2)' })
+        .option('out', { type: 'string', describe: 'PNG grid, or with --per-seed a directory of <seed>.png' })
+        .option('per-seed', { type: 'boolean', default: false, describe: 'one PNG per sample instead of a grid' })
+        .option('cols', { type: 'number', describe: 'grid columns (default ceil(sqrt(N)))' })
+        .option('padding', { type: 'number', default: 0, describe: 'pixels between grid cells' })
+        .option('raw-out', { type: 'string', describe: 'raw generator output [N, 3, H, W] float32 .npy (ImageNet-normalised)' })
+        .option('batch-size', { type: 'number', default: 4 })
+        .option('backend', backendOption)
+        .example('$0 generate --model stylenat_ffhq256 --seeds 0-15 --truncation 0.7 --out grid.png', ''),
+    async (argv) => {
+      await useBackend(argv.backend);
+      const bar = new SingleBar({ format: 'generate [{bar}] {value}/{total}', clearOnComplete: true }, Presets.shades_classic);
+      let started = false;
+      const result = await generate({
+        model: argv.model, seeds: argv.seeds, z: argv.z, truncation: argv.truncation, truncationSamples: argv['truncation-samples'],
+        mixSeeds: argv['mix-seeds'], crossover: argv.crossover, out: argv.out, perSample: argv['per-seed'], cols: argv.cols,
+        padding: argv.padding, rawOut: argv['raw-out'], batchSize: argv['batch-size'],
+        onProgress: (done, total) => {
+          if (!started && process.stderr.isTTY) {
+            bar.start(total, 0);
+            started = true;
+          }
+          if (started) bar.update(done);
+        },
+      });
+      if (started) bar.stop();
+      console.log(`generated ${result.count} images: ${result.files.join(', ')}`);
+    },
+  )
+  .command(
+    'train-gan',
+    'train (or fine-tune, or resume) a StyleNAT GAN on a folder of images; cpu backend (tfjs-wasm lacks conv filter gradients)',
+    (y) =>
+      y
+        .option('data', { type: 'string', demandOption: true, describe: 'folder of training images (png, jpg, webp; any depth)' })
+        .option('out', { type: 'string', demandOption: true, describe: 'run directory: checkpoint/ (resumed automatically), samples/, log.jsonl' })
+        .option('steps', { type: 'number', demandOption: true, describe: 'total iterations' })
+        .option('config', { type: 'string', describe: 'JSON: generator options (size, style_dim, in_channels, ...) and "discriminator": {...}' })
+        .option('init', { type: 'string', describe: 'start from a converted StyleNAT directory with g, g_ema and d' })
+        .option('batch', { type: 'number', default: 8 })
+        .option('d-lr', { type: 'number', default: 2e-4, describe: 'discriminator lr; G gets d-lr / 4 (TTUR)' })
+        .option('r1', { type: 'number', default: 10, describe: 'R1 gamma (lazy, every --reg-every iterations)' })
+        .option('reg-every', { type: 'number', default: 16 })
+        .option('xflip', { type: 'boolean', default: true, describe: 'random x-flips of real images (--no-xflip: off)' })
+        .option('seed', { type: 'number', default: 0 })
+        .option('sample-every', { type: 'number', default: 500 })
+        .option('checkpoint-every', { type: 'number', default: 1000 })
+        .option('backend', { ...backendOption, default: 'cpu' }),
+    async (argv) => {
+      await useBackend(argv.backend);
+      const config = argv.config === undefined ? {} : await readConfig(argv.config);
+      const { discriminator, ...generator } = config;
+      const bar = new SingleBar({ format: 'train-gan [{bar}] {value}/{total} | D {d} G {g} R1 {r1}', clearOnComplete: false }, Presets.shades_classic);
+      let started = false;
+      const result = await trainGan({
+        data: argv.data, out: argv.out, steps: argv.steps, generator, discriminator: discriminator as Record<string, unknown> | undefined, init: argv.init,
+        train: { batch: argv.batch, dLr: argv['d-lr'], r1: argv.r1, regEvery: argv['reg-every'], xflip: argv.xflip, seed: argv.seed },
+        sampleEvery: argv['sample-every'], checkpointEvery: argv['checkpoint-every'],
+        onStep: (s, total) => {
+          if (!started) {
+            bar.start(total, s.step - 1, { d: '-', g: '-', r1: '-' });
+            started = true;
+          }
+          bar.update(s.step, { d: s.dLoss.toFixed(3), g: s.gLoss.toFixed(3), r1: s.r1 === null ? '-' : s.r1.toFixed(3) });
+        },
+      });
+      if (started) bar.stop();
+      console.log(`trained to step ${result.step}; checkpoint in ${argv.out}/checkpoint (natzoo generate --model ${argv.out}/checkpoint)`);
+    },
+  )
+  .command(
+    'fid <a> <b>',
+    'Fréchet distance between two sets of features (float32 .npy [N, D], e.g. Inception pool3 features you computed)',
+    (y) => y.positional('a', { type: 'string', demandOption: true }).positional('b', { type: 'string', demandOption: true }),
+    async (argv) => {
+      const load = async (path: string) => {
+        const array = await readNpy(path);
+        if (array.shape.length !== 2 || !(array.data instanceof Float32Array || array.data instanceof Float64Array)) {
+          throw new Error(`${path}: expected float features [N, D]; got ${array.dtype} [${array.shape.join(', ')}]`);
+        }
+        return featureStatistics(array.data, array.shape[1]!);
+      };
+      console.log(frechetDistance(await load(argv.a), await load(argv.b)).toFixed(4));
+    },
+  )
+  .demandCommand(1, 'name a command: classify, convert, predict, eval, export, generate, train-gan or fid')
   .strict()
   .help()
   .fail((message, error, y) => {

@@ -9,6 +9,7 @@ import type { LayersModel } from '@tensorflow/tfjs';
 import type { ModelName, PretrainedTag, StateDictLike, WeightPortReport } from '@natzoo/models';
 import { loadCheckpoint } from '../checkpoint/state_dict.js';
 import { applyInputSize } from './input_size.js';
+import { convertStyleNATCheckpoint, isStyleNATModelName } from '../gan/convert_stylenat.js';
 import { saveModelDir } from './model_dir.js';
 import { preprocessFor, splitConfig } from './preprocess_config.js';
 
@@ -91,6 +92,8 @@ async function sha256(path: string): Promise<string> {
 }
 
 export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertReport> {
+  // StyleNAT generators are not registry classifiers: their own converter and directory format.
+  if (isStyleNATModelName(opts.model)) return { ...(await convertStyleNATCheckpoint(opts)), weightsKey: null, strippedPrefix: null, naming: 'upstream' };
   if (opts.numClasses !== undefined && !(Number.isSafeInteger(opts.numClasses) && opts.numClasses > 0)) {
     throw new Error(`--num-classes ${opts.numClasses}: expected a positive integer`);
   }

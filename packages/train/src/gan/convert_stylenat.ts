@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+// `natzoo convert <ckpt.pt> --model stylenat_ffhq256 --out <dir>`: a released StyleNAT checkpoint (the "old"
+// layout {g, g_ema, d, ...} or the newer {state_dicts: {g, g_ema, d}}) -> a StyleNAT model directory holding g_ema
+// (used for generation) and, when present, g and d (for fine-tuning). The legacy split-head layout (rpb0/rpb1)
+// is detected from the keys unless the configuration says otherwise.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { basename } from 'node:path';
+import {
+  loadStyleNATDiscriminatorStateDict,
+  loadStyleNATGeneratorStateDict,
+  resolveDiscriminatorConfig,
+  resolveStyleNATConfig,
+  STYLENAT_DISCRIMINATOR_FFHQ256,
+  STYLENAT_PRESETS,
+  StyleNATDiscriminator,
+  StyleNATGenerator,
+} from '@natzoo/models';
+import type { StyleNATConfig, StyleNATModules, WeightPortReport } from '@natzoo/models';
+import { loadCheckpoint } from '../checkpoint/state_dict.js';
+import type { StateDict } from '../checkpoint/state_dict.js';
+import type { ConvertOptions } from '../convert/convert_checkpoint.js';
+import { saveStyleNATDir } from './stylenat_dir.js';
+
+/** `--model` names for StyleNAT: the FFHQ presets, or `stylenat` (FFHQ-256 settings changed through --config). */
+export const STYLENAT_MODELS: Record<string, Readonly<StyleNATConfig>> = {
+  stylenat: STYLENAT_PRESETS.ffhq256,
+  stylenat_ffhq256: STYLENAT_PRESETS.ffhq256,
+  stylenat_ffhq1024: STYLENAT_PRESETS.ffhq1024,
+};
+
+export function isStyleNATModelName(name: string): boolean {
+  return Object.hasOwn(STYLENAT_MODELS, name);
+}
+
+async function sha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** The state_dict under `module` (old layout) or `state_dicts.<module>` (new layout); null when absent. */
+async function moduleStateDict(path: string, module: string): Promise<StateDict | null> {
+  for (const key of [module, `state_dicts.${module}`]) {
+    try {
+      return (await loadCheckpoint(path, { key })).stateDict;
+    } catch (error) {
+      if (!/is not a dict of tensors/.test((error as Error).message)) throw error;
+    }
+  }
+  return null;
+}
+
+function prefixed(module: string, report: WeightPortReport): WeightPortReport {
+  const p = (s: string) => `${module}/${s}`;
+  return {
+    loaded: report.loaded.map(p),
+    missing: report.missing.map(p),
+    unused: report.unused.map(p),
+    shapeMismatch: report.shapeMismatch.map((m) => ({ ...m, weight: p(m.weight), key: p(m.key) })),
+    rejected: report.rejected.map((r) => ({ ...r, key: p(r.key) })),
+    kept: report.kept.map((k) => ({ ...k, weight: p(k.weight) })),
+    converted: report.converted.map((c) => ({ ...c, weight: p(c.weight), key: p(c.key) })),
+    ignored: report.ignored.map((i) => ({ ...i, key: p(i.key) })),
+  };
+}
+
+function merge(reports: WeightPortReport[]): WeightPortReport {
+  const out: WeightPortReport = { loaded: [], missing: [], unused: [], shapeMismatch: [], rejected: [], kept: [], converted: [], ignored: [] };
+  for (const r of reports) for (const k of Object.keys(out) as (keyof WeightPortReport)[]) (out[k] as unknown[]).push(...(r[k] as unknown[]));
+  return out;
+}
+
+/**
+ * Converts a StyleNAT checkpoint. `config` takes generator options (ours or upstream's `style_dim`, `kernels`, ...,
+ * `size`, `legacy`, `in_channels`) and, under `discriminator`, the discriminator's (`size`, `sn`, `channels`, ...).
+ */
+export async function convertStyleNATCheckpoint(opts: ConvertOptions): Promise<WeightPortReport> {
+  const base = STYLENAT_MODELS[opts.model];
+  if (base === undefined) throw new Error(`--model ${opts.model}: not a StyleNAT model (${Object.keys(STYLENAT_MODELS).join(', ')})`);
+  if (opts.numClasses !== undefined) throw new Error('--num-classes: StyleNAT generators have no classifier head');
+  const { discriminator: dOverrides, ...gOverrides } = opts.config ?? {};
+  const gEmaDict = await moduleStateDict(opts.checkpoint, 'g_ema');
+  if (gEmaDict === null) throw new Error(`${opts.checkpoint}: no g_ema state_dict (looked for 'g_ema' and 'state_dicts.g_ema')`);
+  if (gOverrides.legacy === undefined) {
+    const keys = [...gEmaDict.keys()];
+    if (keys.some((k) => k.endsWith('.attn.rpb0'))) gOverrides.legacy = true;
+    else if (keys.some((k) => /\.attn\.rpb\.\d+$/.test(k))) gOverrides.legacy = false;
+  }
+  const gConfig = resolveStyleNATConfig(`--model ${opts.model}`, base, gOverrides);
+  const dConfig = resolveDiscriminatorConfig('--config discriminator', { ...STYLENAT_DISCRIMINATOR_FFHQ256, size: gConfig.size }, (dOverrides ?? {}) as Record<string, unknown>);
+
+  const modules: StyleNATModules = { g_ema: new StyleNATGenerator(gConfig) };
+  try {
+    const reports = [prefixed('g_ema', await loadStyleNATGeneratorStateDict(modules.g_ema, gEmaDict))];
+    const gDict = await moduleStateDict(opts.checkpoint, 'g');
+    if (gDict !== null) {
+      modules.g = new StyleNATGenerator(gConfig);
+      reports.push(prefixed('g', await loadStyleNATGeneratorStateDict(modules.g, gDict)));
+    }
+    const dDict = await moduleStateDict(opts.checkpoint, 'd');
+    if (dDict !== null) {
+      modules.d = new StyleNATDiscriminator(dConfig);
+      reports.push(prefixed('d', await loadStyleNATDiscriminatorStateDict(modules.d, dDict)));
+    }
+    const source = { checkpoint: basename(opts.checkpoint), sha256: await sha256(opts.checkpoint), ...(opts.sourceUrl ? { url: opts.sourceUrl } : {}) };
+    await saveStyleNATDir(opts.out, modules, { model: opts.model, source, convertedBy: 'natzoo convert' }, opts.overwrite);
+    return merge(reports);
+  } finally {
+    modules.g_ema.dispose();
+    modules.g?.dispose();
+    modules.d?.dispose();
+  }
+}

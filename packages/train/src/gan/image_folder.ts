@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+// A minimal image-folder source for GAN training: every image under a directory, resized so the shorter side
+// is `size` and centre-cropped (upstream's `Resize(size)`, `CenterCrop(size)`), as [0, 1] RGB. Kept separate so
+// the training loop can move to the shared data pipeline later; it only needs `count` and `read(indices)`.
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+
+const IMAGE = /\.(png|jpe?g|webp|gif|tiff?|avif)$/i;
+
+export interface ImageSource {
+  readonly count: number;
+  readonly size: number;
+  /** NHWC float32 in [0, 1] for the given indices. */
+  read(indices: readonly number[]): Promise<Float32Array>;
+}
+
+async function listImages(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await listImages(path)));
+    else if (entry.isFile() && IMAGE.test(entry.name)) out.push(path);
+  }
+  return out;
+}
+
+/** Every image file under `dir` (recursively, sorted), decoded on demand; decoded images are cached up to `cacheImages`. */
+export async function imageFolder(dir: string, size: number, cacheImages = 4096): Promise<ImageSource> {
+  let files: string[];
+  try {
+    files = (await listImages(dir)).sort();
+  } catch (error) {
+    throw new Error(`--data ${dir}: cannot list the folder (${(error as Error).message})`, { cause: error });
+  }
+  if (files.length === 0) throw new Error(`--data ${dir}: no images (png, jpg, webp, ...) found`);
+  const cache = new Map<number, Uint8Array>();
+  const decode = async (i: number): Promise<Uint8Array> => {
+    const hit = cache.get(i);
+    if (hit !== undefined) return hit;
+    let pixels: Buffer;
+    try {
+      pixels = await sharp(files[i]!).removeAlpha().toColorspace('srgb').resize(size, size, { fit: 'cover', position: 'centre', kernel: 'linear' }).raw().toBuffer();
+    } catch (error) {
+      throw new Error(`${files[i]}: cannot decode (${(error as Error).message})`, { cause: error });
+    }
+    const bytes = new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength);
+    if (cache.size < cacheImages) cache.set(i, bytes);
+    return bytes;
+  };
+  return {
+    count: files.length,
+    size,
+    async read(indices) {
+      const out = new Float32Array(indices.length * size * size * 3);
+      const decoded = await Promise.all(indices.map(decode));
+      decoded.forEach((bytes, n) => {
+        for (let j = 0; j < bytes.length; j++) out[n * bytes.length + j] = bytes[j]! / 255;
+      });
+      return out;
+    },
+  };
+}

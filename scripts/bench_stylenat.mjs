@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: MIT
+// Benchmark (not a test): StyleNAT generator throughput, images/s, at the FFHQ-256 configuration (48.9M
+// parameters, random weights) on every backend that initialises here: wasm, cpu and, when Dawn finds an adapter,
+// webgpu. Forward only (mapping + synthesis), synchronised with `await data()`; median of timed runs after a
+// warm-up. Prints a table and writes bench-results/stylenat.json.
+//
+//   pnpm bench:stylenat
+//   node scripts/bench_stylenat.mjs [--backends=wasm,cpu,webgpu] [--batch=1,4] [--size=256] [--quick] [--out=file.json]
+// Env: BENCH_QUICK=1 (1 timed run), BENCH_BACKENDS, BENCH_OUT, BENCH_MAX_RUN_S (after the warm-up, skip further
+//   runs of a case slower than this; default 120).
+import { createRequire } from 'node:module';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { createStyleNATGenerator, latentsFromSeeds } from '@natzoo/models';
+import { probeBackends } from './bench/backends.mjs';
+import { median } from './bench/measure.mjs';
+import { ms, printTable, writeJsonAtomic } from './bench/report.mjs';
+
+const argv = process.argv.slice(2);
+const KNOWN = ['quick', 'backends', 'batch', 'size', 'out'];
+for (const a of argv) {
+  if (!KNOWN.includes(a.replace(/^--/, '').split('=')[0])) {
+    console.error(`bench_stylenat: unknown argument ${a}; expected --backends=wasm,cpu,webgpu --batch=1,4 --size=256 --quick --out=file.json`);
+    process.exit(2);
+  }
+}
+const argValue = (/** @type {string} */ name) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const QUICK = argv.includes('--quick') || process.env.BENCH_QUICK === '1';
+const BACKENDS = (argValue('backends') ?? process.env.BENCH_BACKENDS ?? 'wasm,cpu,webgpu').split(',').map((s) => s.trim()).filter(Boolean);
+const BATCHES = (argValue('batch') ?? '1,4').split(',').map(Number);
+const SIZE = Number(argValue('size') ?? 256);
+const OUT = argValue('out') ?? process.env.BENCH_OUT ?? fileURLToPath(new URL('../bench-results/stylenat.json', import.meta.url));
+const MAX_RUN_MS = Number(process.env.BENCH_MAX_RUN_S ?? 120) * 1000;
+const TIMED_RUNS = QUICK ? 1 : 5;
+
+const started = performance.now();
+const progress = (/** @type {string} */ msg) => console.error(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${msg}`);
+
+/** WebGPU in Node: Dawn's navigator.gpu must exist before tfjs's webgpu backend is imported. */
+async function startWebGPU() {
+  const requireCore = createRequire(new URL('../packages/core/package.json', import.meta.url));
+  const importFromCore = (/** @type {string} */ name) => import(pathToFileURL(requireCore.resolve(name)).href);
+  try {
+    if (globalThis.navigator?.gpu == null) {
+      const dawn = await importFromCore('webgpu');
+      Object.assign(globalThis, dawn.globals);
+      Object.defineProperty(globalThis, 'navigator', { value: { gpu: dawn.create([]) }, configurable: true, writable: true });
+    }
+    const adapter = await globalThis.navigator.gpu.requestAdapter();
+    if (adapter == null) return { ok: false, reason: 'no WebGPU adapter (Dawn needs Vulkan: Mesa 25 lavapipe or a GPU driver)' };
+    await importFromCore('@tensorflow/tfjs-backend-webgpu');
+    await import('@natzoo/core/webgpu');
+    if (!(await tf.setBackend('webgpu'))) return { ok: false, reason: 'tf.setBackend(webgpu) failed' };
+    return { ok: true, reason: `${adapter.info.vendor} ${adapter.info.architecture} ${adapter.info.description}`.trim() };
+  } catch (error) {
+    return { ok: false, reason: String(/** @type {any} */ (error)?.message ?? error).split('\n')[0] };
+  }
+}
+
+/** Times generator.forward on `batch` latents: warm-up, then up to TIMED_RUNS runs (fewer when slow). */
+async function measure(generator, batch) {
+  const z = latentsFromSeeds(Array.from({ length: batch }, (_, i) => i), generator.config.styleDim);
+  progress(`${tf.getBackend()} batch ${batch}: warm-up run`);
+  const once = async () => {
+    const t0 = performance.now();
+    const { image, latents } = generator.forward(z);
+    await image.data();
+    tf.dispose([image, latents]);
+    return performance.now() - t0;
+  };
+  const firstMs = await once();
+  const times = [];
+  const runs = firstMs > MAX_RUN_MS ? 0 : TIMED_RUNS;
+  for (let i = 0; i < runs; i++) {
+    times.push(await once());
+    if (times[times.length - 1] * (runs - i - 1) > 2 * MAX_RUN_MS) break;
+  }
+  z.dispose();
+  const medianMs = times.length > 0 ? median(times) : firstMs;
+  return { firstMs, medianMs, runs: times.length, timesMs: times, imagesPerSec: (1000 * batch) / medianMs };
+}
+
+const rows = [];
+const backendsReport = [];
+const probe = await probeBackends(BACKENDS.filter((b) => b !== 'webgpu'));
+for (const name of BACKENDS) {
+  let status;
+  if (name === 'webgpu') status = await startWebGPU();
+  else {
+    const p = probe.find((r) => r.name === name);
+    status = p?.ok ? { ok: await tf.setBackend(name), reason: p.reason } : { ok: false, reason: p?.reason ?? 'unknown backend' };
+  }
+  backendsReport.push({ name, ...status });
+  if (!status.ok) {
+    progress(`${name}: skipped (${status.reason})`);
+    continue;
+  }
+  const generator = createStyleNATGenerator('ffhq256', { size: SIZE });
+  progress(`${name}: StyleNAT ${SIZE}px generator, ${(generator.countParams() / 1e6).toFixed(2)}M parameters (${status.reason})`);
+  for (const batch of BATCHES) {
+    try {
+      const m = await measure(generator, batch);
+      rows.push({ backend: name, size: SIZE, batch, ...m });
+      progress(`${name} batch ${batch}: ${ms(m.medianMs)} ms per batch, ${m.imagesPerSec.toFixed(3)} images/s`);
+    } catch (error) {
+      const note = String(/** @type {any} */ (error)?.message ?? error).split('\n')[0].slice(0, 120);
+      rows.push({ backend: name, size: SIZE, batch, note });
+      progress(`${name} batch ${batch}: failed (${note})`);
+    }
+  }
+  generator.dispose();
+}
+
+printTable(
+  `StyleNAT generator, FFHQ-${SIZE} configuration (random weights), forward z -> image`,
+  [
+    { title: 'backend', cell: (r) => r.backend, left: true },
+    { title: 'batch', cell: (r) => String(r.batch) },
+    { title: 'first ms', cell: (r) => ms(r.firstMs) },
+    { title: 'median ms', cell: (r) => ms(r.medianMs) },
+    { title: 'runs', cell: (r) => (r.runs == null ? '' : String(r.runs)) },
+    { title: 'images/s', cell: (r) => (r.imagesPerSec == null ? '' : r.imagesPerSec.toFixed(3)) },
+    { title: 'note', cell: (r) => r.note ?? '', left: true },
+  ],
+  rows,
+  [
+    `machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}; wasm runs 1 thread in Node`,
+    "'runs' = timed runs after one warm-up (0: the warm-up alone, too slow to repeat); webgpu in Node is Dawn on whatever adapter it finds",
+  ],
+);
+for (const b of backendsReport) if (!b.ok) console.log(`# ${b.name}: not measured (${b.reason})`);
+writeJsonAtomic(OUT, { benchmark: 'stylenat_generator', size: SIZE, date: new Date().toISOString(), node: process.version, cpus: cpus().length, loadavg: loadavg(), backends: backendsReport, rows });
+console.error(`wrote ${OUT}`);
