@@ -90,8 +90,9 @@ const maxAbsDiff = (/** @type {ArrayLike<number>} */ a, /** @type {ArrayLike<num
 };
 
 // ---- setup ----
-if (BACKENDS.includes('webgpu')) await setUpWebGPU();
+const webgpuProblem = BACKENDS.includes('webgpu') ? await setUpWebGPU() : null;
 const backends = await probeBackends(BACKENDS);
+for (const b of backends) if (b.name === 'webgpu' && !b.ok && webgpuProblem) b.reason = webgpuProblem;
 const runnable = BACKENDS.filter((n) => backends.some((b) => b.name === n && b.ok));
 if (runnable.length === 0) {
   console.error(`bench_models: none of [${BACKENDS.join(', ')}] initialised`);
