@@ -10,7 +10,8 @@
 //   node scripts/bench_models.mjs [--models=nat_mini,cct_7_3x1_32] [--backends=wasm,cpu,webgpu]
 //        [--batches=1,8] [--quick] [--no-peers] [--out=file.json]
 // Env: BENCH_QUICK=1, BENCH_MAX_RUN_S (skip a tfjs case whose single run is predicted slower; default 30),
-//      BENCH_PYTHON (default /usr/bin/python3, the interpreter with Debian's python3-torch).
+//      BENCH_PYTHON (default /usr/bin/python3, the interpreter with Debian's python3-torch),
+//      BENCH_PAIRS (interleaved tfjs-wasm / onnxruntime pairs for nat_mini at batch 1; default 9, quick 3).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,9 +20,10 @@ import * as tf from '@tensorflow/tfjs';
 import { createModel, exportStateDict } from '@natzoo/models';
 import { readNpy, writeNpy, writeSafetensors } from '@natzoo/train';
 import { probeBackends } from './bench/backends.mjs';
+import { headToHead, printHeadToHead } from './bench/head_to_head.mjs';
 import { kernelBreakdown, printBreakdown } from './bench/kernel_profile.mjs';
 import { median, runsFor } from './bench/measure.mjs';
-import { probePeers, runOrt, runTorch } from './bench/peers.mjs';
+import { probePeers, runOrt, runTorch, startOrtServer } from './bench/peers.mjs';
 import { ms, printTable, writeJsonAtomic } from './bench/report.mjs';
 import { setUpWebGPU } from './bench/webgpu_setup.mjs';
 
@@ -45,6 +47,7 @@ const BACKENDS = list(argValue('backends') ?? 'wasm,cpu');
 const BATCHES = list(argValue('batches') ?? (QUICK ? '1' : '1,8')).map(Number);
 const OUT = argValue('out') ?? fileURLToPath(new URL('../bench-results/models.json', import.meta.url));
 const MAX_RUN_MS = Number(process.env.BENCH_MAX_RUN_S ?? 30) * 1000;
+const PAIRS = Number(process.env.BENCH_PAIRS ?? (QUICK ? 3 : 9));
 for (const m of MODELS) {
   if (!ALL_MODELS.includes(m)) {
     console.error(`bench_models: --models has '${m}'; expected some of ${ALL_MODELS.join(', ')}`);
@@ -125,8 +128,9 @@ const meta = {
 const results = /** @type {any[]} */ ([]);
 const parity = /** @type {any[]} */ ([]);
 let breakdown = null;
+let interleaved = /** @type {any[] | null} */ (null);
 const save = (/** @type {boolean} */ complete) =>
-  writeJsonAtomic(OUT, { meta: { ...meta, loadAverageAtEnd: loadavg() }, complete, backends, peers, parity, results, kernelBreakdown: breakdown });
+  writeJsonAtomic(OUT, { meta: { ...meta, loadAverageAtEnd: loadavg() }, complete, backends, peers, parity, results, kernelBreakdown: breakdown, headToHead: interleaved });
 
 /** backend -> its ms per image over the first backend's, learnt on the first model both ran. */
 const slowdown = new Map();
@@ -198,6 +202,14 @@ async function benchModel(/** @type {string} */ name) {
       if (name === 'nat_mini' && backend === 'wasm') {
         progress('nat_mini: per-kernel profile on wasm, batch 1');
         breakdown = await kernelBreakdown(model, size);
+        if (onnxReady && peers.ort == null) {
+          const server = await startOrtServer({ onnx, size, threads: 1 });
+          try {
+            interleaved = await headToHead(model, size, server, BATCHES, PAIRS, progress);
+          } finally {
+            server.close();
+          }
+        }
       }
     }
     model.dispose();
@@ -271,6 +283,7 @@ if (parity.length > 0) {
     { title: 'note', cell: (r) => r.error ?? r.ortError ?? '', left: true },
   ], parity, ['the peers load our weights (exportStateDict -> .safetensors), so the speed rows compare one computation']);
 }
+if (interleaved) printHeadToHead(interleaved, 'wasm');
 if (breakdown) printBreakdown(breakdown);
 save(true);
 progress(`done; results in ${OUT}`);

@@ -4,9 +4,12 @@
 //
 //   node scripts/bench/ort_peer.mjs --onnx=model.onnx --size=224 --threads=1 --batches=1,8
 //     [--input=x.npy (NHWC float32, batch 1: its logits go to --logits-out)] [--logits-out=y.bin]
-//     [--quick] [--target-ms=3000]
-// --threads=0 lets onnxruntime choose (one intra-op thread per physical core).
+//     [--quick] [--target-ms=3000] [--serve]
+// --threads=0 lets onnxruntime choose (one intra-op thread per physical core). With --serve it then reads batch
+// sizes from stdin, one per line, runs one timed forward pass for each and answers `{"ms": ...}` per line, so
+// the parent can interleave these runs with its own (ratios that hold up when the machine's load drifts).
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import * as ort from 'onnxruntime-node';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => {
@@ -73,21 +76,37 @@ if (args.input) {
   writeFileSync(args['logits-out'], Buffer.from(logits.buffer, logits.byteOffset, logits.byteLength));
 }
 
+const inputs = new Map();
+/** One timed forward pass on a random input of the given batch (made once per batch size). */
+async function once(/** @type {number} */ batch) {
+  if (!inputs.has(batch)) {
+    const n = batch * 3 * size * size;
+    inputs.set(batch, new ort.Tensor('float32', Float32Array.from({ length: n }, () => Math.random() * 2 - 1), [batch, 3, size, size]));
+  }
+  const t0 = performance.now();
+  await session.run({ image: inputs.get(batch) });
+  return performance.now() - t0;
+}
+
+if (args.serve === 'true') {
+  console.log(JSON.stringify({ ready: true }));
+  for await (const line of createInterface({ input: process.stdin })) {
+    const batch = Number(line.trim());
+    if (!Number.isInteger(batch) || batch < 1) break;
+    console.log(JSON.stringify({ ms: await once(batch) }));
+  }
+  await session.release();
+  process.exit(0);
+}
+
 for (const batch of batches) {
-  const n = batch * 3 * size * size;
-  const x = new ort.Tensor('float32', Float32Array.from({ length: n }, () => Math.random() * 2 - 1), [batch, 3, size, size]);
-  const once = async () => {
-    const t0 = performance.now();
-    await session.run({ image: x });
-    return performance.now() - t0;
-  };
   // Warm-up (not timed), then enough runs to fill targetMs: at least 3, fewer when a run is slow.
-  let warmMs = await once();
-  if (!quick && warmMs < 2000) warmMs = await once();
+  let warmMs = await once(batch);
+  if (!quick && warmMs < 2000) warmMs = await once(batch);
   const minRuns = warmMs < 3000 ? 3 : warmMs < 15000 ? 2 : 1;
   const runs = quick ? 2 : Math.max(minRuns, Math.min(30, Math.ceil(targetMs / Math.max(warmMs, 1e-3))));
   const timesMs = [];
-  for (let i = 0; i < runs; i++) timesMs.push(await once());
+  for (let i = 0; i < runs; i++) timesMs.push(await once(batch));
   result.runs.push({
     batch,
     medianMs: median(timesMs),

@@ -3,6 +3,7 @@
 // Debian's /usr/bin/python3) and onnxruntime-node (scripts/bench/ort_peer.mjs) on the ONNX graph that the
 // PyTorch script exports. A missing peer is reported with the reason, never an error.
 import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 export const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
@@ -76,4 +77,28 @@ export async function runOrt(options, progress) {
     args.push(v === true ? `--${k}` : `--${k}=${v}`);
   }
   return parseResult('ort_peer.mjs', await run(process.execPath, args, progress));
+}
+
+/**
+ * ort_peer.mjs --serve: a session kept open in its own process, answering one timed run per request.
+ * @param {Record<string, string | number>} options
+ * @returns {Promise<{run: (batch: number) => Promise<number>, close: () => void}>}
+ */
+export async function startOrtServer(options) {
+  const args = [ORT_SCRIPT, '--serve', ...Object.entries(options).map(([k, v]) => `--${k}=${v}`)];
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: /** @type {import('node:stream').Readable} */ (child.stdout) })[Symbol.asyncIterator]();
+  const next = async () => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error('ort_peer --serve exited early');
+    return JSON.parse(value);
+  };
+  await next(); // {"ready": true} once the session is built
+  return {
+    run: async (batch) => {
+      child.stdin.write(`${batch}\n`);
+      return (await next()).ms;
+    },
+    close: () => child.stdin.end(),
+  };
 }
