@@ -271,7 +271,8 @@ printTable('models: images/s and peak memory', [
 ], results, [
   'img/s = batch * 1000 / median ms of a forward pass, warm-up excluded; vs ort 1t = img/s / onnxruntime-node 1-thread img/s (same model, batch, run)',
   'peak MB: tfjs = tf.profile peakBytes (live tensors incl. weights); torch/onnxruntime = peak RSS growth of their process from before the model/session was built',
-  `load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} cores (others' work slows every column alike)`,
+  `load average (1/5/15 min) at start ${meta.loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')}, at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}, on ${cpus().length} cores`,
+  'rows are measured minutes apart, so a drifting load moves their ratios; the interleaved nat_mini table below pairs runs back to back',
 ]);
 if (parity.length > 0) {
   printTable('peer parity (same weights, one random 1-image input)', [
