@@ -19,6 +19,8 @@ export type { LayerNormArgs } from './layers/layer_norm.js';
 export type { DropPathArgs } from './layers/drop_path.js';
 export { MultiHeadSelfAttention } from './layers/self_attention.js';
 export type { MultiHeadSelfAttentionArgs } from './layers/self_attention.js';
+export { TokenwiseDense } from './layers/tokenwise_dense.js';
+export type { TokenwiseActivation, TokenwiseDenseArgs } from './layers/tokenwise_dense.js';
 
 export { defaultBinding, portWeights, WeightPortError } from './convert/port_weights.js';
 export type { PortOptions, ShapeMismatch, StateDictLike, StateDictTensor, WeightBinding, WeightPortReport } from './convert/port_weights.js';

@@ -7,6 +7,7 @@ import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { NeighborhoodAttention2D } from '@natzoo/core';
 import { DropPath } from '../layers/drop_path.js';
 import { LayerNorm } from '../layers/layer_norm.js';
+import { TokenwiseDense } from '../layers/tokenwise_dense.js';
 import { GridSelfAttentionRPB } from './grid_attention_rpb.js';
 import { LayerScale } from './nat_layers.js';
 
@@ -21,15 +22,17 @@ export function layerNorm(name: string, x: SymbolicTensor): SymbolicTensor {
   return apply(new LayerNorm({ name, epsilon: LN_EPS }), x);
 }
 
-/** nn.Linear: upstream `_init_weights` draws trunc_normal(std 0.02) and zero biases. */
+/**
+ * nn.Linear: upstream `_init_weights` draws trunc_normal(std 0.02) and zero biases. A TokenwiseDense rather than
+ * tfjs-layers' Dense, which copies its kernel on every call for the rank-4 token maps used here.
+ */
 export function linear(name: string, units: number, x: SymbolicTensor, options: { activation?: 'gelu'; useBias?: boolean } = {}): SymbolicTensor {
-  const dense = layers.dense({
+  const dense = new TokenwiseDense({
     name,
     units,
     activation: options.activation,
     useBias: options.useBias ?? true,
     kernelInitializer: initializers.truncatedNormal({ mean: 0, stddev: 0.02 }),
-    biasInitializer: 'zeros',
   });
   return apply(dense, x);
 }
