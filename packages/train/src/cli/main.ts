@@ -15,6 +15,7 @@ import { classifyImages, formatClassification } from './classify.js';
 import { evaluate } from './evaluate.js';
 import { DEFAULT_MODEL, resolveModelDir } from './model_ref.js';
 import { predict } from './predict.js';
+import { runTrain, trainBuilder } from './train.js';
 
 async function readConfig(path: string): Promise<Record<string, unknown>> {
   const text = await readFile(path, 'utf8').catch((error: Error) => {
@@ -143,7 +144,8 @@ await yargs(hideBin(process.argv))
       console.log(`wrote ${argv.out}: ${tensors.size} tensors with upstream names`);
     },
   )
-  .demandCommand(1, 'name a command: classify, convert, predict, eval or export')
+  .command('train', 'train or fine-tune a model (CIFAR, ImageFolder) with the upstream recipes; resumable', trainBuilder, runTrain)
+  .demandCommand(1, 'name a command: classify, convert, predict, eval, export or train')
   .strict()
   .help()
   .fail((message, error, y) => {
