@@ -15,6 +15,7 @@ export function trainBuilder(y: Argv) {
     .option('out', { type: 'string', demandOption: true, describe: 'run directory: checkpoint.safetensors, log.jsonl, model/ (written atomically)' })
     .option('config', { type: 'string', describe: 'timm / upstream YAML config (lr, batch_size, epochs, warmup_epochs, cooldown_epochs, weight_decay, drop_path, model_ema, aa, mixup, ...)' })
     .option('set', { type: 'string', array: true, describe: 'override one config key: --set lr=1e-3 --set aa=rand-m9-mstd0.5-inc1' })
+    .option('arch', { type: 'string', array: true, describe: 'model constructor argument, upstream or camelCase name: --arch embedding_dim=64 --arch num_layers=2' })
     .option('resume', { type: 'boolean', default: false, describe: 'continue from <out>/checkpoint.safetensors exactly where it stopped' })
     .option('init', { type: 'string', describe: 'start from a converted model directory (fine-tuning); weights copied where name and shape match' })
     .option('num-classes', { type: 'number', describe: 'classes of the head (a new head when it differs from --init\'s)' })
@@ -37,11 +38,11 @@ export function trainBuilder(y: Argv) {
 type TrainArgs = Awaited<ReturnType<ReturnType<typeof trainBuilder>['parseAsync']>>;
 
 /** `--set key=value` pairs, values read as YAML scalars (numbers, booleans, null, [a, b]). */
-function setPairs(pairs: readonly string[]): Record<string, unknown> {
+function setPairs(pairs: readonly string[], flag = '--set'): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new Error(`--set ${pair}: expected key=value`);
+    if (eq <= 0) throw new Error(`${flag} ${pair}: expected key=value`);
     out[pair.slice(0, eq)] = parseYaml(pair.slice(eq + 1)) as unknown;
   }
   return out;
@@ -55,12 +56,12 @@ export async function runTrain(argv: TrainArgs): Promise<void> {
   Object.assign(recipe, recipeFromObject('--set', setPairs(argv.set ?? [])));
   const flags = { epochs: argv.epochs, batchSize: argv['batch-size'], lr: argv.lr, seed: argv.seed };
   for (const [key, value] of Object.entries(flags)) if (value !== undefined) Object.assign(recipe, { [key]: value });
-  if (argv.resume && (argv.config !== undefined || argv.init !== undefined || Object.values(flags).some((v) => v !== undefined))) {
-    throw new Error('--resume continues the run as it was checkpointed; it takes no --config, --init, --set or recipe flags');
+  if (argv.resume && (argv.config !== undefined || argv.init !== undefined || argv.arch !== undefined || argv.set !== undefined || Object.values(flags).some((v) => v !== undefined))) {
+    throw new Error('--resume continues the run as it was checkpointed; it takes no --config, --init, --arch, --set or recipe flags');
   }
   console.error(`natzoo train on the ${backend} backend`);
   const result = await train({
-    model: argv.model, data: argv.data, valCount: argv['val-count'], valLabels: argv['val-labels'], recipe, out: argv.out,
+    model: argv.model, arch: setPairs(argv.arch ?? [], '--arch'), data: argv.data, valCount: argv['val-count'], valLabels: argv['val-labels'], recipe, out: argv.out,
     resume: argv.resume, init: argv.init, numClasses: argv['num-classes'], workers: argv.workers, prefetch: argv.prefetch,
     checkpointEvery: argv['checkpoint-every'], progress: argv.progress && process.stderr.isTTY === true, exportPt: argv['export-pt'],
   });

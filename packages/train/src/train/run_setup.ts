@@ -16,6 +16,8 @@ import { loadTrainCheckpoint } from './train_checkpoint.js';
 export interface TrainOptions {
   /** Registered model name; optional with `init` (its architecture) or `resume`. */
   model?: string;
+  /** Model constructor arguments (`createModel` overrides, upstream kwargs accepted), e.g. `{ embedding_dim: 64 }`. */
+  arch?: Record<string, unknown>;
   /** `--data kind:path`; optional with `resume` (the checkpoint's). */
   data?: string;
   /** Hold out the last `valCount` training images for validation (a fixed split). */
@@ -47,6 +49,7 @@ export interface RunSetup {
   recipe: Recipe;
   preprocess: ModelPreprocess;
   dataSpec: string;
+  split: { valCount?: number; valLabels?: string };
   train: ImageDataset;
   val: ImageDataset | null;
   trainTransform: TransformConfig;
@@ -66,7 +69,7 @@ function inputSizeOf(model: tf.LayersModel): [number, number] {
   return [h, w];
 }
 
-async function openSplits(spec: string, options: TrainOptions): Promise<{ train: ImageDataset; val: ImageDataset | null }> {
+async function openSplits(spec: string, options: { valCount?: number; valLabels?: string }): Promise<{ train: ImageDataset; val: ImageDataset | null }> {
   const splits = await openDataSpec(spec, { valLabels: options.valLabels });
   if (options.valCount !== undefined && options.valCount > 0) {
     const { train, val } = holdOut(splits.train, options.valCount);
@@ -104,9 +107,10 @@ export async function prepareRun(options: TrainOptions, log: (line: string) => v
       w.write(tf.tensor(data, w.shape as number[]));
     }
     const dataSpec = options.data ?? meta.data;
-    const { train, val } = await openSplits(dataSpec, options);
+    const split = { valCount: options.valCount ?? meta.split.valCount, valLabels: options.valLabels ?? meta.split.valLabels };
+    const { train, val } = await openSplits(dataSpec, split);
     const t = transforms(meta.recipe, meta.preprocess);
-    return { model, modelName: meta.model, overrides: meta.overrides, recipe: meta.recipe, preprocess: meta.preprocess, dataSpec, train, val, trainTransform: t.train, evalTransform: t.eval, resumeFrom: saved };
+    return { model, modelName: meta.model, overrides: meta.overrides, recipe: meta.recipe, preprocess: meta.preprocess, dataSpec, split, train, val, trainTransform: t.train, evalTransform: t.eval, resumeFrom: saved };
   }
 
   const recipe: Recipe = { ...TIMM_DEFAULTS, ...options.recipe };
@@ -115,7 +119,7 @@ export async function prepareRun(options: TrainOptions, log: (line: string) => v
   const { kind } = parseDataSpec(dataSpec);
   const { train, val } = await openSplits(dataSpec, options);
   const numClasses = options.numClasses ?? recipe.numClasses ?? train.numClasses;
-  const overrides: Record<string, unknown> = { numClasses };
+  const overrides: Record<string, unknown> = { ...options.arch, numClasses };
   if (recipe.dropPath !== null) overrides.dropPathRate = recipe.dropPath;
   if (recipe.drop !== null) overrides.dropRate = recipe.drop;
   let norm = datasetNorm(kind);
@@ -148,5 +152,5 @@ export async function prepareRun(options: TrainOptions, log: (line: string) => v
     labels: numClasses === train.numClasses ? [...train.classNames] : Array.from({ length: numClasses }, (_, i) => `class_${i}`),
   };
   const t = transforms(recipe, preprocess);
-  return { model, modelName, overrides, recipe, preprocess, dataSpec, train, val, trainTransform: t.train, evalTransform: t.eval, resumeFrom: null };
+  return { model, modelName, overrides, recipe, preprocess, dataSpec, split: { valCount: options.valCount, valLabels: options.valLabels }, train, val, trainTransform: t.train, evalTransform: t.eval, resumeFrom: null };
 }

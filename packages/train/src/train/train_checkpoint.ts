@@ -27,6 +27,8 @@ export interface CheckpointMeta {
   preprocess: ModelPreprocess;
   recipe: Recipe;
   data: string;
+  /** How validation was split off (`--val-count`, `--val-labels`), so a resume reads the same split. */
+  split: { valCount?: number; valLabels?: string };
   position: TrainPosition;
   rng: { algorithm: 'sfc32'; seed: number; streams: string };
   optimizer: { kind: string; updates: number };

@@ -86,7 +86,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     for (const w of model.weights) weights.set(w.originalName, { shape: [...w.shape] as number[], data: (await w.read().data()) as Float32Array });
     const opt = await optimizer.saveState();
     const meta: CheckpointMeta = {
-      format: 'natzoo-train-checkpoint/1', model: setup.modelName, overrides: setup.overrides, preprocess, recipe, data: setup.dataSpec,
+      format: 'natzoo-train-checkpoint/1', model: setup.modelName, overrides: setup.overrides, preprocess, recipe, data: setup.dataSpec, split: setup.split,
       position: pos, rng: { algorithm: 'sfc32', seed, streams: "rngFor(seed, 'order'|'sample'|'mix'|'step', counters)" },
       optimizer: { kind: optimizer.kind, updates: opt.updates }, ema: ema !== null, bestTop1, lastEpochRecord,
     };
