@@ -7,6 +7,7 @@ import { randomResizedCropBox, evalResize } from '../augment/crop.js';
 import { cropResize, decodeImageFile, flipHorizontal, normalize, type Interpolation, type RgbImage } from '../augment/image.js';
 import { parseRandAugment, randAugment } from '../augment/rand_augment.js';
 import { randomErase, type EraseMode } from '../augment/random_erasing.js';
+import { imageToInput } from '../preprocess/image_input.js';
 import { rngFor } from '../train/rng.js';
 import type { SampleSource } from './dataset.js';
 
@@ -44,8 +45,13 @@ async function loadSource(source: SampleSource): Promise<RgbImage> {
 
 /** Decodes and transforms one image; returns HWC float32 of `size`. Throws on an unreadable image. */
 export async function prepareSample(source: SampleSource, config: TransformConfig, key: SampleKey): Promise<Float32Array> {
-  const image = await loadSource(source);
   const [height, width] = config.size;
+  if (!config.train && source.kind === 'file') {
+    // Image files take exactly the eval path of `natzoo eval` / `classify`.
+    const pre = { model: '', labels: [], inputSize: [3, height, width] as [number, number, number], mean: config.mean, std: config.std, cropPct: config.cropPct, interpolation: config.interpolation };
+    return imageToInput(source.path, pre);
+  }
+  const image = await loadSource(source);
   if (!config.train) {
     const same = image.width === width && image.height === height && config.cropPct === 1;
     if (same) return normalize(image, config.mean, config.std);

@@ -93,6 +93,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     await saveTrainCheckpoint(checkpointPath, meta, { model: weights, optim: opt.tensors, ema: ema === null ? null : await ema.saveState() });
   };
 
+  if (setup.resumeFrom === null && options.init !== undefined && valLoader !== null) {
+    // The starting point of a fine-tune, to compare the epochs against.
+    const before = await evaluateModel(model, valLoader);
+    await runLog.append({ type: 'eval', phase: 'init', globalStep: 0, val: before });
+    log(`--init ${options.init} before training: val top-1 ${(100 * before.top1).toFixed(2)}% top-5 ${(100 * before.top5).toFixed(2)}% loss ${before.loss.toFixed(4)}`);
+  }
   const bar = options.progress
     ? new SingleBar({ format: 'epoch {epoch} [{bar}] {value}/{total} | loss {loss} | lr {lr} | {ips} img/s | ETA {eta_formatted}', stream: process.stderr, etaBuffer: 20 })
     : null;
