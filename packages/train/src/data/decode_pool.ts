@@ -41,7 +41,6 @@ export class DecodePool implements SamplePreparer {
       const worker = new Worker(path);
       worker.on('message', (reply: DecodeReply) => this.settle(reply));
       worker.on('error', (error) => this.failWorker(i, error));
-      worker.unref();
       this.workers.push(worker);
       this.load.push(0);
     }

@@ -103,18 +103,18 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     ? new SingleBar({ format: 'epoch {epoch} [{bar}] {value}/{total} | loss {loss} | lr {lr} | {ips} img/s | ETA {eta_formatted}', stream: process.stderr, etaBuffer: 20 })
     : null;
   let lastEval: EvalMetrics | null = null;
-  let skippedTotal = 0;
   try {
     for (let epoch = position.epoch; epoch < totalEpochs; epoch++) {
       const startStep = epoch === position.epoch ? position.stepInEpoch : 0;
       bar?.start(stepsPerEpoch, startStep, { epoch: `${epoch + 1}/${totalEpochs}`, loss: '-', lr: '-', ips: '-' });
       let lossSum = 0;
       let lossCount = 0;
+      let skipped = 0;
       const epochStart = performance.now();
       for await (const batch of trainLoader.epoch(epoch, startStep)) {
         const stepStart = performance.now();
         for (const s of batch.skipped) {
-          skippedTotal++;
+          skipped++;
           log(`skipped unreadable image ${s.path}: ${s.error}`);
           await runLog.append({ type: 'skip', globalStep: position.globalStep, path: s.path, error: s.error });
         }
@@ -159,7 +159,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       bar?.stop();
       const epochRecord: Record<string, unknown> = {
         type: 'epoch', epoch, globalStep: position.globalStep, trainLoss: lossCount > 0 ? lossSum / lossCount : null,
-        seconds: Math.round((performance.now() - epochStart) / 100) / 10, skipped: skippedTotal,
+        seconds: Math.round((performance.now() - epochStart) / 100) / 10, skipped,
       };
       if (valLoader !== null) {
         lastEval = await evaluateModel(model, valLoader);
