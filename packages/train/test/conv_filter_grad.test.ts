@@ -25,8 +25,8 @@ describe('Conv2DBackpropFilter via a forward conv', () => {
     await tf.setBackend('cpu');
     for (const [xShape, filterShape, strides, pad] of CASES) {
       const info = tf.backend_util.computeConv2DInfo(xShape, filterShape, strides, 1, pad, undefined, false, 'channelsLast');
-      const x = tf.randomNormal(xShape, 0, 1, 'float32', 1);
-      const dy = tf.randomNormal([xShape[0], info.outHeight, info.outWidth, filterShape[3]], 0, 1, 'float32', 2);
+      const x = tf.randomNormal(xShape, 0, 1, 'float32', 1) as tf.Tensor4D;
+      const dy = tf.randomNormal([xShape[0], info.outHeight, info.outWidth, filterShape[3]], 0, 1, 'float32', 2) as tf.Tensor4D;
       const ours = conv2dFilterGradient(x, dy, filterShape, strides, pad);
       const refInfo = reference({ inputs: { x, dy }, backend: tf.backend(), attrs: { strides, pad, dataFormat: 'NHWC', filterShape } as never });
       const ref = tf.engine().makeTensorFromTensorInfo(refInfo as tf.TensorInfo);
@@ -40,7 +40,7 @@ describe('Conv2DBackpropFilter via a forward conv', () => {
       await tf.setBackend(backend);
       const x = tf.tensor4d(Array.from({ length: 2 * 8 * 8 * 3 }, (_, i) => Math.sin(i)), [2, 8, 8, 3]);
       const w = tf.tensor4d(Array.from({ length: 3 * 3 * 3 * 4 }, (_, i) => Math.cos(i)), [3, 3, 3, 4]);
-      const g = tf.grad((f: tf.Tensor4D) => tf.sum(tf.square(tf.conv2d(x, f, 2, 'same'))))(w);
+      const g = tf.grad((f: tf.Tensor) => tf.sum(tf.square(tf.conv2d(x, f as tf.Tensor4D, 2, 'same'))))(w);
       return [...(await g.data())];
     };
     const cpu = await grad('cpu');
