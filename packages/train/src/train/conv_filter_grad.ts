@@ -6,6 +6,7 @@
 // its own forward conv; this version runs on their fast forward paths (XNNPACK on wasm).
 import * as tf from '@tensorflow/tfjs';
 import type { Conv2DBackpropFilterAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import { borrowTensor } from './kernel_tensors.js';
 
 /** dW for NHWC input `x`, output gradient `dy` and the forward conv's geometry. */
 export function conv2dFilterGradient(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [number, number, number, number], strides: number | [number, number], pad: Conv2DBackpropFilterAttrs['pad'], dimRoundingMode?: 'floor' | 'round' | 'ceil'): tf.Tensor4D {
@@ -26,9 +27,8 @@ const kernelFunc: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as Conv2DBackpropFilterAttrs;
   if (dataFormat !== 'NHWC') throw new Error(`Conv2DBackpropFilter: only NHWC is supported here; got ${dataFormat}`);
-  const engine = tf.engine();
-  const xt = engine.makeTensorFromTensorInfo(x) as tf.Tensor4D;
-  const dyt = engine.makeTensorFromTensorInfo(dy) as tf.Tensor4D;
+  const xt = borrowTensor(x, backend as tf.KernelBackend) as tf.Tensor4D;
+  const dyt = borrowTensor(dy, backend as tf.KernelBackend) as tf.Tensor4D;
   try {
     const result = conv2dFilterGradient(xt, dyt, filterShape, strides, pad, dimRoundingMode);
     const values = result.dataSync() as Float32Array;

@@ -25,7 +25,7 @@ import { prepareRun, type RunSetup, type TrainOptions } from './run_setup.js';
 import { saveTrainCheckpoint, type CheckpointMeta, type TrainPosition } from './train_checkpoint.js';
 import { computeGradients } from './train_step.js';
 import { exportTrained } from './export_trained.js';
-import { registerConv2DFilterGradient } from './conv_filter_grad.js';
+import { registerTrainingKernels } from './training_kernels.js';
 
 export interface TrainResult {
   out: string;
@@ -43,7 +43,7 @@ function makeOptimizer(setup: RunSetup, params: ReturnType<typeof trainableParam
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const log = options.log ?? ((line: string) => console.error(line));
-  registerConv2DFilterGradient();
+  registerTrainingKernels();
   await mkdir(options.out, { recursive: true });
   const setup = await prepareRun(options, log);
   const { model, recipe, preprocess } = setup;
