@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The wasm matmul wrapper (explicit transposes, batched products as 2-D ones) against the cpu backend, for every
+// The wasm matmul wrapper (explicit transposes) against the cpu backend, for every
 // transpose combination, batched, broadcast and 4-D shapes, and inside a gradient (inputs saved for backward
 // must survive the kernel).
 import * as tf from '@tensorflow/tfjs';
@@ -19,7 +19,7 @@ async function onBoth(f: () => tf.Tensor): Promise<[number[], number[]]> {
 }
 
 describe('wasm matmul wrapper', () => {
-  it('equals cpu for transposes, batches and broadcasting', async () => {
+  it('equals cpu for every transpose combination, batched and broadcast', async () => {
     const cases: [number[], number[], boolean, boolean][] = [
       [[5, 7], [7, 3], false, false], [[5, 7], [3, 7], false, true], [[7, 5], [7, 3], true, false], [[7, 5], [3, 7], true, true],
       [[4, 5, 7], [4, 7, 3], false, false], [[4, 7, 5], [4, 3, 7], true, true], [[4, 5, 7], [1, 7, 3], false, false],
