@@ -75,7 +75,7 @@ describe('CIFAR-100 binary records', () => {
       const c10 = await readCifarBinary(binaryFile());
       expect([...c100.labels]).toEqual([...c10.labels.subarray(0, 5)].map((l) => l + 90));
       expect(Buffer.compare(Buffer.from(c100.pixels), Buffer.from(c10.pixels.subarray(0, 5 * 3072)))).toBe(0);
-      await expect(readCifarBinary(binaryFile(), 'cifar100')).rejects.toThrow(/3074-byte cifar100 records/);
+      await expect(readCifarBinary(binaryFile(), 'cifar100')).rejects.toThrow(/3074-byte CIFAR-100 records/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 export type CifarVariant = 'cifar10' | 'cifar100';
 
 const LABEL_BYTES: Record<CifarVariant, number> = { cifar10: 1, cifar100: 2 };
+const DISPLAY: Record<CifarVariant, string> = { cifar10: 'CIFAR-10', cifar100: 'CIFAR-100' };
 
 export interface LabelledImages {
   /** `[N, 32, 32, 3]` uint8 RGB, HWC. */
@@ -28,7 +29,7 @@ export async function readCifarBinary(path: string, variant: CifarVariant = 'cif
   const buffers = await Promise.all(files.map((f) => readFile(f)));
   for (const [i, b] of buffers.entries()) {
     if (b.length === 0 || b.length % recordBytes !== 0) {
-      throw new Error(`--data ${variant}:${files[i]}: ${b.length} bytes is not a whole number of ${recordBytes}-byte ${variant} records`);
+      throw new Error(`--data ${variant}:${files[i]}: ${b.length} bytes is not a whole number of ${recordBytes}-byte ${DISPLAY[variant]} records`);
     }
   }
   const count = buffers.reduce((n, b) => n + b.length / recordBytes, 0);
