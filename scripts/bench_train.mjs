@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Benchmark (not a test) of one training step (forward + backward + AdamW update, dropout and drop path on) in
 // images per second, per model, batch size and backend. CCT models run at their own 32x32 input (at 224 their
-// 3136-12544 tokens need several GB of attention logits per image); NAT models at 224. Prints a table and writes
+// 3136-12544 tokens need 79 MB-2.5 GB of attention logits per image and layer); NAT models at 224. Prints a table and writes
 // bench-results/train.json.
 //
 //   pnpm bench:train
