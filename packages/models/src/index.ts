@@ -11,7 +11,7 @@ export type { ModelFamily } from './family.js';
 export { CIFAR10, CIFAR100, FLOWERS102, IMAGENET1K } from './pretrained.js';
 export type { Interpolation, LabelSet, PretrainedCfg, RGB, VariantSpec } from './pretrained.js';
 export { ModelArgumentError } from './errors.js';
-export { createFeatureExtractor, featureLayerNames, forwardFeatures, noWeightDecay, resetClassifier } from './model_api.js';
+export { createFeatureExtractor, featureLayerNames, forwardFeatures, isNoWeightDecay, noWeightDecay, resetClassifier } from './model_api.js';
 
 export { DropPath } from './layers/drop_path.js';
 export { LayerNorm } from './layers/layer_norm.js';

@@ -72,13 +72,19 @@ export function resetClassifier(model: LayersModel, numClasses: number): LayersM
   return functionalModel({ inputs: model.inputs, outputs, name: model.name });
 }
 
-const NO_DECAY_NAMES = /(^|[./])(rpb|positional_emb|class_emb|pos_embed|gamma1|gamma2)([./]|$)/;
+const NO_DECAY_NAMES =
+  /(^|[./])(rpb|positional_emb|class_emb|pos_embed|absolute_pos_embed|relative_position_bias_table)([./]|$)|\/(bias|gamma|beta)$/;
 
 /**
- * Weights excluded from weight decay, by name: relative positional bias tables (upstream
- * `no_weight_decay_keywords` = {'rpb'}), position embeddings and class tokens, and every weight of rank <= 1
- * (biases, norm scales and shifts, layer scale), as timm's optimizer factory filters them.
+ * Whether a weight takes no weight decay: relative positional bias tables (upstream `no_weight_decay_keywords` =
+ * {'rpb'}), position embeddings and class tokens, every bias and norm parameter, and every weight of rank <= 1
+ * (layer scale included), as timm's `param_groups_weight_decay` filters them.
  */
+export function isNoWeightDecay(name: string, shape: readonly (number | null)[]): boolean {
+  return shape.length <= 1 || NO_DECAY_NAMES.test(name);
+}
+
+/** The model's trainable weights that take no weight decay (see isNoWeightDecay), by name. */
 export function noWeightDecay(model: LayersModel): string[] {
-  return model.trainableWeights.filter((w) => w.shape.length <= 1 || NO_DECAY_NAMES.test(w.originalName)).map((w) => w.originalName);
+  return model.trainableWeights.filter((w) => isNoWeightDecay(w.originalName, w.shape)).map((w) => w.originalName);
 }

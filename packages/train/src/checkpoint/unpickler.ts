@@ -119,6 +119,13 @@ class Machine {
       if (!buildNumpyDType(target, state)) this.fail('bad numpy.dtype state');
       return;
     }
+    // numpy.ndarray's state is a tuple (version, shape, dtype, fortran, raw bytes): kept as data for the
+    // reader that allow-listed `_reconstruct` (CIFAR python batches); checkpoint readers refuse ndarrays.
+    if (target instanceof PyRecord && target.className === 'numpy.ndarray') {
+      if (!Array.isArray(state)) this.fail('numpy.ndarray BUILD state is not a tuple');
+      target.fields.set('state', state);
+      return;
+    }
     for (const part of states) {
       if (part === null) continue;
       if (!(part instanceof Map)) this.fail(`BUILD state for ${describe(target)} is not a dict`);

@@ -16,6 +16,7 @@ import { trainGan } from '../gan/train_gan.js';
 import { readNpy } from '../io/npy.js';
 import { DEFAULT_MODEL, resolveModelDir } from './model_ref.js';
 import { predict } from './predict.js';
+import { runTrain, trainBuilder } from './train.js';
 
 const log = (line: string) => console.error(line);
 const backendOption = { type: 'string', choices: BACKENDS, describe: 'default: tfjs-node when installed, else wasm' } as const;
@@ -189,7 +190,8 @@ await yargs(hideBin(process.argv))
       console.log(frechetDistance(await load(argv.a), await load(argv.b)).toFixed(4));
     },
   )
-  .demandCommand(1, 'name a command: classify, convert, predict, eval, export, generate, train-gan or fid')
+  .command('train', 'train or fine-tune a model (CIFAR, ImageFolder) with the upstream recipes; resumable', trainBuilder, runTrain)
+  .demandCommand(1, 'name a command: classify, convert, predict, eval, export, train, generate, train-gan or fid')
   .strict()
   .help()
   .fail((message, error, y) => {

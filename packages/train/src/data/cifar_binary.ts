@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: MIT
-// CIFAR-10 binary batches (`data_batch_*.bin`, `test_batch.bin`): per record one label byte, then the 32x32
-// red, green and blue planes.
+// CIFAR binary batches. CIFAR-10 (`data_batch_*.bin`, `test_batch.bin`): per record one label byte, then the
+// 32x32 red, green and blue planes. CIFAR-100 (`train.bin`, `test.bin`): a coarse and a fine label byte, then
+// the planes; the fine label (100 classes) is the one used.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
-const RECORD_BYTES = 1 + 3 * 32 * 32;
+export type CifarVariant = 'cifar10' | 'cifar100';
+
+const LABEL_BYTES: Record<CifarVariant, number> = { cifar10: 1, cifar100: 2 };
+const DISPLAY: Record<CifarVariant, string> = { cifar10: 'CIFAR-10', cifar100: 'CIFAR-100' };
 
 export interface LabelledImages {
   /** `[N, 32, 32, 3]` uint8 RGB, HWC. */
@@ -15,28 +19,35 @@ export interface LabelledImages {
 }
 
 /** Reads one batch file, or every `*.bin` batch in a directory (sorted by name). */
-export async function readCifarBinary(path: string): Promise<LabelledImages> {
+export async function readCifarBinary(path: string, variant: CifarVariant = 'cifar10'): Promise<LabelledImages> {
+  const labelBytes = LABEL_BYTES[variant];
+  const recordBytes = labelBytes + 3 * 32 * 32;
   const files = (await stat(path)).isDirectory()
     ? (await readdir(path)).filter((f) => f.endsWith('.bin')).sort().map((f) => join(path, f))
     : [path];
-  if (files.length === 0) throw new Error(`--data cifar10:${path}: no *.bin batch files in the directory`);
+  if (files.length === 0) throw new Error(`--data ${variant}:${path}: no *.bin batch files in the directory`);
   const buffers = await Promise.all(files.map((f) => readFile(f)));
   for (const [i, b] of buffers.entries()) {
-    if (b.length === 0 || b.length % RECORD_BYTES !== 0) {
-      throw new Error(`--data cifar10:${files[i]}: ${b.length} bytes is not a whole number of ${RECORD_BYTES}-byte CIFAR-10 records`);
+    if (b.length === 0 || b.length % recordBytes !== 0) {
+      throw new Error(`--data ${variant}:${files[i]}: ${b.length} bytes is not a whole number of ${recordBytes}-byte ${DISPLAY[variant]} records`);
     }
   }
-  const count = buffers.reduce((n, b) => n + b.length / RECORD_BYTES, 0);
+  const count = buffers.reduce((n, b) => n + b.length / recordBytes, 0);
   const pixels = new Uint8Array(count * 3072);
   const labels = new Int32Array(count);
   let n = 0;
   for (const buffer of buffers) {
-    for (let at = 0; at < buffer.length; at += RECORD_BYTES, n++) {
-      labels[n] = buffer[at]!;
-      for (let i = 0; i < 1024; i++) {
-        for (let c = 0; c < 3; c++) pixels[n * 3072 + i * 3 + c] = buffer[at + 1 + c * 1024 + i]!;
-      }
+    for (let at = 0; at < buffer.length; at += recordBytes, n++) {
+      labels[n] = buffer[at + labelBytes - 1]!;
+      planesToHwc(buffer.subarray(at + labelBytes, at + recordBytes), pixels.subarray(n * 3072, (n + 1) * 3072));
     }
   }
   return { pixels, labels, height: 32, width: 32 };
+}
+
+/** One CIFAR image: 1024 red, 1024 green, 1024 blue bytes (CHW) to interleaved HWC. */
+export function planesToHwc(planes: Uint8Array, out: Uint8Array): void {
+  for (let i = 0; i < 1024; i++) {
+    for (let c = 0; c < 3; c++) out[i * 3 + c] = planes[c * 1024 + i]!;
+  }
 }

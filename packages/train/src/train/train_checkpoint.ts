@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: MIT
+// A training checkpoint: one .safetensors file, written atomically (temporary file, fsync, rename), holding
+// the model's weights (`model/<name>`, buffers included), the optimizer state (`optim/<slot>/<name>`), the EMA
+// weights (`ema/<name>`) and, in the metadata, everything else as JSON: model name and overrides, recipe,
+// position (epoch, step in epoch, global step) and the random state. The random state is the run seed plus the
+// position: every stream is derived from (seed, purpose, counters) (see rng.ts), so nothing else is needed to
+// continue exactly.
+import { readSafetensors, writeSafetensors, type ArrayTensor } from '../checkpoint/safetensors.js';
+import type { ModelPreprocess } from '../convert/model_dir.js';
+import type { Recipe } from './recipe.js';
+
+export const CHECKPOINT_FORMAT = 'natzoo-train-checkpoint/1';
+
+export interface TrainPosition {
+  /** The epoch in progress (0-based). */
+  epoch: number;
+  /** Steps of `epoch` already taken; 0 at an epoch boundary. */
+  stepInEpoch: number;
+  /** Optimizer updates so far. */
+  globalStep: number;
+}
+
+export interface CheckpointMeta {
+  format: typeof CHECKPOINT_FORMAT;
+  model: string;
+  overrides: Record<string, unknown>;
+  preprocess: ModelPreprocess;
+  recipe: Recipe;
+  data: string;
+  /** How validation was split off (`--val-count`, `--val-labels`), so a resume reads the same split. */
+  split: { valCount?: number; valLabels?: string };
+  position: TrainPosition;
+  rng: { algorithm: 'sfc32'; seed: number; streams: string };
+  optimizer: { kind: string; updates: number };
+  ema: boolean;
+  bestTop1: number | null;
+  /** The epoch record of the epoch that ended at this checkpoint (re-logged on resume if the log lost it). */
+  lastEpochRecord: Record<string, unknown> | null;
+}
+
+export interface CheckpointTensors {
+  model: Map<string, { shape: number[]; data: Float32Array }>;
+  optim: Map<string, { shape: number[]; data: Float32Array }>;
+  ema: Map<string, { shape: number[]; data: Float32Array }> | null;
+}
+
+export async function saveTrainCheckpoint(path: string, meta: CheckpointMeta, tensors: CheckpointTensors): Promise<void> {
+  const out = new Map<string, ArrayTensor>();
+  const add = (prefix: string, map: CheckpointTensors['model']) => {
+    for (const [name, t] of map) out.set(`${prefix}/${name}`, { dtype: 'float32', shape: t.shape, data: t.data });
+  };
+  add('model', tensors.model);
+  add('optim', tensors.optim);
+  if (tensors.ema !== null) add('ema', tensors.ema);
+  await writeSafetensors(path, out, { natzoo_train: JSON.stringify(meta) });
+}
+
+export async function loadTrainCheckpoint(path: string): Promise<{ meta: CheckpointMeta; model: Map<string, Float32Array>; optim: Map<string, Float32Array>; ema: Map<string, Float32Array> }> {
+  const file = await readSafetensors(path);
+  const text = file.metadata.get('natzoo_train');
+  if (text === undefined) throw new Error(`--resume ${path}: not a natzoo training checkpoint (no natzoo_train metadata)`);
+  const meta = JSON.parse(text) as CheckpointMeta;
+  if (meta.format !== CHECKPOINT_FORMAT) throw new Error(`--resume ${path}: checkpoint format '${meta.format}', expected '${CHECKPOINT_FORMAT}'`);
+  const groups = { model: new Map<string, Float32Array>(), optim: new Map<string, Float32Array>(), ema: new Map<string, Float32Array>() };
+  for (const [name, record] of file.tensors) {
+    const slash = name.indexOf('/');
+    const group = groups[name.slice(0, slash) as keyof typeof groups];
+    if (group === undefined) throw new Error(`--resume ${path}: unexpected tensor '${name}'`);
+    group.set(name.slice(slash + 1), await record.toFloat32());
+  }
+  return { meta, ...groups };
+}
