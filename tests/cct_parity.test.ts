@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createModel, loadCCTStateDict, sineTable } from '@natzoo/models';
 import type { ModelName } from '@natzoo/models';
-import { loadStateDict, readNpy } from '@natzoo/train';
+import { loadStateDict } from '@natzoo/train';
+import { baseModelFor, readFloat32, scaledError } from './support/model_fixtures.js';
 import { sharedPath } from './support/shared_dir.js';
 
 beforeAll(async () => {
@@ -23,37 +24,13 @@ interface FixtureConfig {
   files: Record<string, unknown>;
 }
 
-/** The registry entry whose family matches the upstream symbol; the kwargs then set every architecture field. */
-const BASE_FOR_SYMBOL: Record<string, ModelName> = {
-  _cct: 'cct_7_3x1_32',
-  CCT: 'cct_7_3x1_32',
-  _cvt: 'cvt_7_4_32',
-  _vit_lite: 'vit_7_4_32',
-};
-
 const FIXTURES = ['cct_2_3x2_32_random', 'cct_3x1_32_tiny', 'cct_3x2_32_sine_tiny', 'cct_7x2_224_tiny', 'cvt_4_32_tiny', 'vit_lite_4_32_tiny'];
-
-async function readFloat32(path: string): Promise<{ shape: number[]; data: Float32Array }> {
-  const array = await readNpy(path);
-  if (!(array.data instanceof Float32Array)) throw new Error(`${path}: expected float32, got ${array.dtype}`);
-  return { shape: array.shape, data: array.data };
-}
-
-function errors(actual: ArrayLike<number>, expected: Float32Array): { maxAbs: number; relative: number; scale: number } {
-  let maxAbs = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    maxAbs = Math.max(maxAbs, Math.abs(actual[i]! - expected[i]!));
-    scale = Math.max(scale, Math.abs(expected[i]!));
-  }
-  return { maxAbs, relative: maxAbs / scale, scale };
-}
 
 async function buildFixture(name: string) {
   const dir = sharedPath('fixtures', 'models', name);
   const config = JSON.parse(readFileSync(`${dir}/config.json`, 'utf8')) as FixtureConfig;
   const symbol = config.upstream.symbol;
-  const model = createModel((BASE_FOR_SYMBOL[symbol] ?? symbol) as 'cct_7_3x1_32', config.constructor_kwargs);
+  const model = createModel(baseModelFor(symbol) as ModelName, config.constructor_kwargs);
   return { dir, config, model };
 }
 
@@ -75,7 +52,7 @@ describe('upstream fixtures', () => {
 
     const expected = await readFloat32(`${dir}/output.npy`);
     const ours = await logitsFor(model, `${dir}/input.npy`);
-    const { maxAbs, relative, scale } = errors(ours, expected.data);
+    const { maxAbs, relative, scale } = scaledError(ours, expected.data);
     console.log(`${name}: max |diff| ${maxAbs.toExponential(2)}, relative to max |logit| ${scale.toFixed(3)}: ${relative.toExponential(2)}`);
     expect(relative).toBeLessThan(1e-4);
 
@@ -83,7 +60,7 @@ describe('upstream fixtures', () => {
       // A timm training checkpoint ({epoch, arch, state_dict, optimizer, args: Namespace, ...}) converts the same.
       const again = createModel('cct_7_3x1_32', config.constructor_kwargs);
       await loadCCTStateDict(again, await loadStateDict(`${dir}/checkpoint_train.pth.tar`));
-      expect(errors(await logitsFor(again, `${dir}/input.npy`), expected.data).relative).toBeLessThan(1e-4);
+      expect(scaledError(await logitsFor(again, `${dir}/input.npy`), expected.data).relative).toBeLessThan(1e-4);
       again.dispose();
     }
     model.dispose();
@@ -93,7 +70,7 @@ describe('upstream fixtures', () => {
     const stateDict = await loadStateDict(sharedPath('fixtures', 'models', 'cct_3x2_32_sine_tiny', 'checkpoint.pth'));
     const stored = stateDict.get('classifier.positional_emb')!;
     expect(stored.shape).toEqual([1, 64, 64]);
-    const diff = errors(sineTable(64, 64), await stored.toFloat32());
+    const diff = scaledError(sineTable(64, 64), await stored.toFloat32());
     console.log(`sine table: max |diff| ${diff.maxAbs.toExponential(2)}`);
     expect(diff.maxAbs).toBeLessThan(1e-6);
   });
@@ -137,7 +114,7 @@ describe('real checkpoint: CCT-2/3x2 on CIFAR-10', () => {
       if (argmax(logits, r) === labels[r]) correct++;
       if (argmax(logits, r) === argmax(expected.data, r)) sameArgmax++;
     }
-    const { maxAbs } = errors(logits, expected.data);
+    const { maxAbs } = scaledError(logits, expected.data);
     console.log(`CIFAR-10: top-1 ${correct}/${count}, argmax agreement ${sameArgmax}/${count}, max |diff| ${maxAbs.toExponential(2)}`);
     expect(correct).toBe(612);
     expect(sameArgmax).toBe(count);

@@ -13,32 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { convertCli, predict, readNpy } from '@natzoo/train';
+import { baseModelFor, modelFixtureIndex, scaledError, upstreamSymbol } from './support/model_fixtures.js';
 import { repoRoot, sharedPath } from './support/shared_dir.js';
 
 const run = promisify(execFile);
 const cli = resolve(repoRoot, 'packages/train/dist/cli/main.js');
 
-interface IndexEntry {
-  name: string;
-  upstream: string;
-  kwargs: Record<string, unknown>;
-  checkpoint: string;
-  input: string;
-  output: string;
-  also: string[];
-}
-
-/** The registered architecture whose defaults the upstream function or class starts from; kwargs set the rest. */
-const BASE_FOR_SYMBOL: Record<string, string> = { _cct: 'cct_7_3x1_32', CCT: 'cct_7_3x1_32', _cvt: 'cvt_7_4_32', _vit_lite: 'vit_7_4_32' };
-
-const index = JSON.parse(readFileSync(sharedPath('fixtures', 'models', 'index.json'), 'utf8')) as IndexEntry[];
-const fixtures = index.filter((entry) => entry.upstream.startsWith('SHI-Labs/Compact-Transformers@'));
-
-/** `src/cct.py cct_2_3x2_32` names a registered variant; `_cct` / `CCT` / `_cvt` / `_vit_lite` a builder. */
-function baseModel(entry: IndexEntry): string {
-  const symbol = entry.upstream.split(' ').pop()!;
-  return BASE_FOR_SYMBOL[symbol] ?? symbol;
-}
+const fixtures = modelFixtureIndex().filter((entry) => entry.upstream.startsWith('SHI-Labs/Compact-Transformers@'));
 
 beforeAll(async () => {
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
@@ -57,7 +38,7 @@ describe('natzoo convert --config and natzoo predict on the upstream model fixtu
     const kwargs = join(work, `${name}.json`);
     writeFileSync(kwargs, JSON.stringify(entry.kwargs));
     const convert = async (checkpoint: string, out: string) => {
-      const args = [join(dir, checkpoint), '--model', baseModel(entry), '--config', kwargs, '--out', out];
+      const args = [join(dir, checkpoint), '--model', baseModelFor(upstreamSymbol(entry)), '--config', kwargs, '--out', out];
       const lines: string[] = [];
       if (viaBin) lines.push((await run(process.execPath, [cli, 'convert', ...args])).stdout);
       else await convertCli(args, (l) => lines.push(l));
@@ -71,11 +52,9 @@ describe('natzoo convert --config and natzoo predict on the upstream model fixtu
     else await predict({ model: out, input: join(dir, entry.input), out: predicted, layout: 'nchw' });
     const [ours, upstream] = [await readNpy(predicted), await readNpy(join(dir, entry.output))];
     expect(ours.shape).toEqual(upstream.shape);
-    const expected = upstream.data as Float32Array;
-    const scale = expected.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-    const worst = (ours.data as Float32Array).reduce((m, v, i) => Math.max(m, Math.abs(v - expected[i]!)), 0);
-    console.log(`${name}: predict max |diff| ${worst.toExponential(2)} (${(worst / scale).toExponential(2)} of max |output|)`);
-    expect(worst / scale).toBeLessThan(1e-4);
+    const { maxAbs: worst, relative } = scaledError(ours.data as Float32Array, upstream.data as Float32Array);
+    console.log(`${name}: predict max |diff| ${worst.toExponential(2)} (${relative.toExponential(2)} of max |output|)`);
+    expect(relative).toBeLessThan(1e-4);
 
     // preprocess.json states the input size the converted architecture takes (the kwargs' img_size).
     const pre = JSON.parse(readFileSync(join(out, 'preprocess.json'), 'utf8')) as { inputSize: number[] };
@@ -83,7 +62,7 @@ describe('natzoo convert --config and natzoo predict on the upstream model fixtu
     expect(pre.inputSize).toEqual([3, h, w]);
 
     // Other files of the same weights (a timm training checkpoint, ...) convert to the same weights.
-    for (const other of entry.also) {
+    for (const other of entry.also ?? []) {
       const again = join(work, `${name}-${other}`);
       await convert(other, again);
       expect(readFileSync(join(again, 'weights.bin')).equals(readFileSync(join(out, 'weights.bin'))), other).toBe(true);

@@ -11,37 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertCli, predict, readNpy } from '@natzoo/train';
+import { baseModelFor, modelFixtureIndex, scaledError, upstreamSymbol } from './support/model_fixtures.js';
 import { sharedPath } from './support/shared_dir.js';
 
-interface IndexEntry {
-  name: string;
-  upstream: string;
-  kwargs: Record<string, unknown>;
-  checkpoint: string;
-  input: string;
-  output: string;
-  also?: string[];
-}
-
-/** The registered model whose family the upstream class or builder belongs to; the kwargs set the architecture. */
-const BASE_FOR_SYMBOL: Record<string, string> = {
-  NAT: 'nat_mini',
-  DiNAT: 'dinat_mini',
-  DiNAT_s: 'dinat_s_tiny',
-  NATIsotropic: 'nat_isotropic_small',
-  _convmlp: 'convmlp_s',
-};
-
-const index = JSON.parse(readFileSync(sharedPath('fixtures', 'models', 'index.json'), 'utf8')) as IndexEntry[];
 // StyleNAT's generator fixture has its own suite; CCT/CVT/ViT-Lite run through the bin in cli_fixtures.test.ts.
-const fixtures = index.filter((e) => e.name !== 'stylenat_legacy_64' && !e.upstream.startsWith('SHI-Labs/Compact-Transformers@'));
-
-function baseModel(entry: IndexEntry): string {
-  const symbol = entry.upstream.split(' ').pop()!;
-  const base = BASE_FOR_SYMBOL[symbol];
-  if (base === undefined) throw new Error(`${entry.name}: no registered family for upstream ${entry.upstream}`);
-  return base;
-}
+const fixtures = modelFixtureIndex().filter((e) => e.name !== 'stylenat_legacy_64' && !e.upstream.startsWith('SHI-Labs/Compact-Transformers@'));
 
 beforeAll(async () => {
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
@@ -56,8 +30,8 @@ describe('natzoo convert --config and natzoo predict on the NAT-family and ConvM
   });
 
   it('covers NAT, DiNAT, DiNAT_s, the isotropic models and ConvMLP', () => {
-    const symbols = new Set(fixtures.map((f) => f.upstream.split(' ').pop()));
-    expect([...symbols].sort()).toEqual(Object.keys(BASE_FOR_SYMBOL).sort());
+    const symbols = new Set(fixtures.map(upstreamSymbol));
+    expect([...symbols].sort()).toEqual(['DiNAT', 'DiNAT_s', 'NAT', 'NATIsotropic', '_convmlp']);
   });
 
   it.each(fixtures.map((f) => [f.name, f] as const))('%s', async (name, entry) => {
@@ -68,7 +42,7 @@ describe('natzoo convert --config and natzoo predict on the NAT-family and ConvM
     const side = String(input.shape[2]);
     const out = join(work, name);
     const printed: string[] = [];
-    const report = await convertCli([join(dir, entry.checkpoint), '--model', baseModel(entry), '--config', config, '--input-size', side, '--out', out], (l) => printed.push(l));
+    const report = await convertCli([join(dir, entry.checkpoint), '--model', baseModelFor(upstreamSymbol(entry)), '--config', config, '--input-size', side, '--out', out], (l) => printed.push(l));
     expect(printed[0]).toMatch(/weights loaded, 0 missing, 0 unused/);
     const unexplained = report.missing.length + report.unused.length + report.shapeMismatch.length + report.rejected.length;
     expect(unexplained).toBe(0);
@@ -79,11 +53,9 @@ describe('natzoo convert --config and natzoo predict on the NAT-family and ConvM
     await predict({ model: out, input: join(dir, entry.input), out: predicted, layout: 'nchw' });
     const [ours, upstream] = [await readNpy(predicted), await readNpy(join(dir, entry.output))];
     expect(ours.shape).toEqual(upstream.shape);
-    const expected = upstream.data as Float32Array;
-    const scale = expected.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-    const worst = (ours.data as Float32Array).reduce((m, v, i) => Math.max(m, Math.abs(v - expected[i]!)), 0);
-    rows.push(`${name} | ${unexplained} | ${worst.toExponential(2)} | ${(worst / scale).toExponential(2)}`);
-    expect(worst / scale).toBeLessThan(1e-4);
+    const { maxAbs: worst, relative } = scaledError(ours.data as Float32Array, upstream.data as Float32Array);
+    rows.push(`${name} | ${unexplained} | ${worst.toExponential(2)} | ${relative.toExponential(2)}`);
+    expect(relative).toBeLessThan(1e-4);
 
     const pre = JSON.parse(readFileSync(join(out, 'preprocess.json'), 'utf8')) as { inputSize: number[] };
     expect(pre.inputSize).toEqual([3, input.shape[2], input.shape[3]]);
@@ -91,7 +63,7 @@ describe('natzoo convert --config and natzoo predict on the NAT-family and ConvM
     // The same weights in another container (ConvMLP's legacy, pre-1.6 file) give identical weights.
     for (const other of entry.also ?? []) {
       const again = join(work, `${name}-${other}`);
-      await convertCli([join(dir, other), '--model', baseModel(entry), '--config', config, '--input-size', side, '--out', again], () => undefined);
+      await convertCli([join(dir, other), '--model', baseModelFor(upstreamSymbol(entry)), '--config', config, '--input-size', side, '--out', again], () => undefined);
       expect(readFileSync(join(again, 'weights.bin')).equals(readFileSync(join(out, 'weights.bin'))), other).toBe(true);
     }
   });
@@ -101,7 +73,7 @@ describe('natzoo convert --config and natzoo predict on the NAT-family and ConvM
     const config = join(work, 'k3_input_size.json');
     writeFileSync(config, JSON.stringify({ ...entry.kwargs, input_size: [3, 96, 96] }));
     const out = join(work, 'k3_input_size');
-    await convertCli([join(sharedPath('fixtures', 'models', entry.name), entry.checkpoint), '--model', baseModel(entry), '--config', config, '--out', out], () => undefined);
+    await convertCli([join(sharedPath('fixtures', 'models', entry.name), entry.checkpoint), '--model', baseModelFor(upstreamSymbol(entry)), '--config', config, '--out', out], () => undefined);
     expect((JSON.parse(readFileSync(join(out, 'preprocess.json'), 'utf8')) as { inputSize: number[] }).inputSize).toEqual([3, 96, 96]);
     expect(readFileSync(join(out, 'weights.bin')).equals(readFileSync(join(work, entry.name, 'weights.bin')))).toBe(true);
   });
@@ -112,7 +84,7 @@ describe('natzoo convert --config and natzoo predict on the NAT-family and ConvM
     writeFileSync(config, JSON.stringify(entry.kwargs));
     const out = join(work, 'contradiction');
     await expect(
-      convertCli([join(sharedPath('fixtures', 'models', entry.name), entry.checkpoint), '--model', baseModel(entry), '--config', config, '--input-size', '96', '--out', out], () => undefined),
+      convertCli([join(sharedPath('fixtures', 'models', entry.name), entry.checkpoint), '--model', baseModelFor(upstreamSymbol(entry)), '--config', config, '--input-size', '96', '--out', out], () => undefined),
     ).rejects.toThrow(/--input-size 96 and --config img_size 224 disagree/);
   });
 });

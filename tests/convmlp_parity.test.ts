@@ -7,7 +7,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createModel, loadConvMLPStateDict } from '@natzoo/models';
-import { loadStateDict, readNpy } from '@natzoo/train';
+import { loadStateDict } from '@natzoo/train';
+import { readFloat32, scaledError } from './support/model_fixtures.js';
 import { sharedPath } from './support/shared_dir.js';
 
 beforeAll(async () => {
@@ -15,12 +16,6 @@ beforeAll(async () => {
 });
 
 const dir = sharedPath('fixtures', 'models', 'convmlp_tiny_224');
-
-async function readFloat32(path: string): Promise<{ shape: number[]; data: Float32Array }> {
-  const array = await readNpy(path);
-  if (!(array.data instanceof Float32Array)) throw new Error(`${path}: expected float32, got ${array.dtype}`);
-  return { shape: array.shape, data: array.data };
-}
 
 describe('convmlp_tiny_224', () => {
   it.each(['checkpoint.pth', 'checkpoint_legacy.pth'])('%s gives the upstream logits', async (file) => {
@@ -35,14 +30,9 @@ describe('convmlp_tiny_224', () => {
     const input = await readFloat32(`${dir}/input.npy`);
     const expected = await readFloat32(`${dir}/output.npy`);
     const logits = tf.tidy(() => (model.predict(tf.transpose(tf.tensor(input.data, input.shape), [0, 2, 3, 1])) as tf.Tensor).dataSync());
-    let maxAbs = 0;
-    let scale = 0;
-    expected.data.forEach((e, i) => {
-      maxAbs = Math.max(maxAbs, Math.abs(logits[i]! - e));
-      scale = Math.max(scale, Math.abs(e));
-    });
-    console.log(`convmlp_tiny_224 (${file}): max |diff| ${maxAbs.toExponential(2)}, relative ${(maxAbs / scale).toExponential(2)}`);
-    expect(maxAbs / scale).toBeLessThan(1e-4);
+    const { maxAbs, relative } = scaledError(logits, expected.data);
+    console.log(`convmlp_tiny_224 (${file}): max |diff| ${maxAbs.toExponential(2)}, relative ${relative.toExponential(2)}`);
+    expect(relative).toBeLessThan(1e-4);
     model.dispose();
   });
 });

@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { applyStateDict, createModel } from '@natzoo/models';
 import type { ModelName } from '@natzoo/models';
-import { loadStateDict, readNpy } from '@natzoo/train';
+import { loadStateDict } from '@natzoo/train';
+import { baseModelFor, readFloat32, scaledError } from './support/model_fixtures.js';
 import { sharedPath } from './support/shared_dir.js';
 
 beforeAll(async () => {
@@ -23,26 +24,7 @@ interface NATFixture {
   intermediates: { shapes: Record<string, number[]> };
 }
 
-/** A registry entry of the upstream class's family; the fixture's kwargs then set every architecture field. */
-const BASE_FOR_CLASS: Record<string, ModelName> = { NAT: 'nat_mini', DiNAT: 'dinat_mini', DiNAT_s: 'dinat_s_tiny', NATIsotropic: 'nat_isotropic_small' };
-
 const FIXTURES = ['nat_k3_96', 'nat_k7_224', 'nat_k7_224_layerscale', 'dinat_mini_pattern_224', 'dinat_s_tiny_pattern_224', 'dinat_isotropic_224', 'vitrpb_224'];
-
-async function readFloat32(path: string): Promise<{ shape: number[]; data: Float32Array }> {
-  const array = await readNpy(path);
-  if (!(array.data instanceof Float32Array)) throw new Error(`${path}: expected float32, got ${array.dtype}`);
-  return { shape: array.shape, data: array.data };
-}
-
-function errors(actual: ArrayLike<number>, expected: Float32Array): { maxAbs: number; relative: number } {
-  let maxAbs = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    maxAbs = Math.max(maxAbs, Math.abs(actual[i]! - expected[i]!));
-    scale = Math.max(scale, Math.abs(expected[i]!));
-  }
-  return { maxAbs, relative: maxAbs / scale };
-}
 
 /** Our layer whose output is the fixture's intermediate `name` (a stage includes its downsampler). */
 function tapFor(model: tf.LayersModel, name: string): string {
@@ -61,8 +43,7 @@ describe('NAT-family upstream fixtures', () => {
   it.each(FIXTURES)('%s matches the upstream logits and intermediates', async (name) => {
     const dir = sharedPath('fixtures', 'models', name);
     const fixture = JSON.parse(readFileSync(`${dir}/fixture.json`, 'utf8')) as NATFixture;
-    const base = BASE_FOR_CLASS[fixture.upstream_class];
-    if (base === undefined) throw new Error(`unknown upstream class ${fixture.upstream_class}`);
+    const base = baseModelFor(fixture.upstream_class) as ModelName;
     const input = await readFloat32(`${dir}/input.npy`);
     // NAT / DiNAT / DiNAT_s take any size upstream; our layer shapes are fixed at build time, from the input.
     const kwargs = { ...fixture.constructor_kwargs };
@@ -80,7 +61,7 @@ describe('NAT-family upstream fixtures', () => {
       const expected = await readFloat32(`${dir}/${tap === 'logits' ? 'logits' : `intermediates/${tap}`}.npy`);
       const actual = outputs[i]!;
       expect(actual.shape).toEqual(expected.shape);
-      const { maxAbs, relative } = errors(actual.dataSync(), expected.data);
+      const { maxAbs, relative } = scaledError(actual.dataSync(), expected.data);
       rows.push(`${tap} ${maxAbs.toExponential(2)}/${relative.toExponential(2)}`);
       expect(relative, `${name} ${tap}`).toBeLessThan(1e-4);
     }

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 // A converted model on disk: tfjs LayersModel format (model.json + one weight shard) plus preprocess.json,
-// written into a temporary sibling directory and renamed into place, so a failed write leaves nothing behind.
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+// written atomically (io/atomic_dir.ts), so a failed write leaves nothing behind.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@natzoo/models';
+import { writeDirAtomic } from '../io/atomic_dir.js';
 
 /** How images must be prepared for a converted model, and what its outputs mean (timm's eval transform). */
 export interface ModelPreprocess {
@@ -31,49 +31,26 @@ function joinWeights(data: tf.io.WeightData): ArrayBuffer {
   return out.buffer;
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
-}
-
-/** Writes `model` and `preprocess` to `dir`; refuses to replace an existing directory unless `overwrite`. */
+/** Writes `model` and `preprocess` to `dir` atomically; refuses to replace an existing directory unless `overwrite`. */
 export async function saveModelDir(model: tf.LayersModel, dir: string, preprocess: ModelPreprocess, overwrite = false): Promise<void> {
-  if ((await exists(dir)) && !overwrite) throw new Error(`--out ${dir} already exists; pass --overwrite to replace it`);
-  await mkdir(dirname(dir), { recursive: true });
-  const unique = `${process.pid}-${randomBytes(4).toString('hex')}`;
-  const staging = join(dirname(dir), `.${basename(dir)}.tmp-${unique}`);
-  await mkdir(staging);
-  try {
-    await model.save(
-      tf.io.withSaveHandler(async (artifacts) => {
-        const weights = joinWeights(artifacts.weightData ?? new ArrayBuffer(0));
-        const modelJson = {
-          format: 'layers-model',
-          generatedBy: `TensorFlow.js tfjs-layers v${tf.version_layers}`,
-          convertedBy: 'natzoo convert',
-          modelTopology: artifacts.modelTopology,
-          weightsManifest: [{ paths: [WEIGHTS_FILE], weights: artifacts.weightSpecs ?? [] }],
-        };
-        await writeFile(join(staging, 'model.json'), JSON.stringify(modelJson));
-        await writeFile(join(staging, WEIGHTS_FILE), new Uint8Array(weights));
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength } };
-      }),
-    );
-    await writeFile(join(staging, 'preprocess.json'), `${JSON.stringify(preprocess, null, 2)}\n`);
-    // Replacing: move the old directory aside first, so a failure in between never loses both.
-    const old = join(dirname(dir), `.${basename(dir)}.old-${unique}`);
-    const replaced = overwrite && (await exists(dir));
-    if (replaced) await rename(dir, old);
-    try {
-      await rename(staging, dir);
-    } catch (error) {
-      if (replaced) await rename(old, dir);
-      throw error;
-    }
-    if (replaced) await rm(old, { recursive: true, force: true });
-  } catch (error) {
-    await rm(staging, { recursive: true, force: true });
-    throw error;
-  }
+  const files = new Map<string, Uint8Array | string>();
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const weights = joinWeights(artifacts.weightData ?? new ArrayBuffer(0));
+      const modelJson = {
+        format: 'layers-model',
+        generatedBy: `TensorFlow.js tfjs-layers v${tf.version_layers}`,
+        convertedBy: 'natzoo convert',
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: [WEIGHTS_FILE], weights: artifacts.weightSpecs ?? [] }],
+      };
+      files.set('model.json', JSON.stringify(modelJson));
+      files.set(WEIGHTS_FILE, new Uint8Array(weights));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength } };
+    }),
+  );
+  files.set('preprocess.json', `${JSON.stringify(preprocess, null, 2)}\n`);
+  await writeDirAtomic(dir, files, overwrite);
 }
 
 function checkPreprocess(dir: string, value: unknown): ModelPreprocess {

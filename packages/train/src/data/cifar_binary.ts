@@ -18,6 +18,20 @@ export interface LabelledImages {
   width: number;
 }
 
+/** CIFAR batches one after another, in order. */
+export function concatLabelledImages(parts: readonly LabelledImages[]): LabelledImages {
+  const count = parts.reduce((n, p) => n + p.labels.length, 0);
+  const pixels = new Uint8Array(count * 3072);
+  const labels = new Int32Array(count);
+  let at = 0;
+  for (const p of parts) {
+    pixels.set(p.pixels, at * 3072);
+    labels.set(p.labels, at);
+    at += p.labels.length;
+  }
+  return { pixels, labels, height: 32, width: 32 };
+}
+
 /** Reads one batch file, or every `*.bin` batch in a directory (sorted by name). */
 export async function readCifarBinary(path: string, variant: CifarVariant = 'cifar10'): Promise<LabelledImages> {
   const labelBytes = LABEL_BYTES[variant];

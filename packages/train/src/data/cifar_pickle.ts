@@ -8,7 +8,7 @@ import { CheckpointError } from '../checkpoint/errors.js';
 import { stringEntries, type PickleValue } from '../checkpoint/pickle_values.js';
 import { unpickle } from '../checkpoint/unpickler.js';
 import { BufferInput } from '../io/byte_input.js';
-import { planesToHwc, type CifarVariant, type LabelledImages } from './cifar_binary.js';
+import { concatLabelledImages, planesToHwc, type CifarVariant, type LabelledImages } from './cifar_binary.js';
 import { decodeNumpyArray, numpyDataRegistry } from './numpy_pickle.js';
 
 const LABEL_KEY: Record<CifarVariant, string> = { cifar10: 'labels', cifar100: 'fine_labels' };
@@ -56,15 +56,5 @@ export async function readCifarPickle(path: string, variant: CifarVariant, split
   const pattern = (split === 'train' ? TRAIN_FILES : TEST_FILES)[variant];
   const files = (await readdir(path)).filter((f) => pattern.test(basename(f))).sort().map((f) => join(path, f));
   if (files.length === 0) throw new Error(`--data ${variant}:${path}: no ${split} batch files (${pattern.source}) in the directory`);
-  const parts = await Promise.all(files.map((f) => readCifarPickleBatch(f, variant)));
-  const count = parts.reduce((n, p) => n + p.labels.length, 0);
-  const pixels = new Uint8Array(count * 3072);
-  const labels = new Int32Array(count);
-  let at = 0;
-  for (const p of parts) {
-    pixels.set(p.pixels, at * 3072);
-    labels.set(p.labels, at);
-    at += p.labels.length;
-  }
-  return { pixels, labels, height: 32, width: 32 };
+  return concatLabelledImages(await Promise.all(files.map((f) => readCifarPickleBatch(f, variant))));
 }

@@ -6,7 +6,7 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { labelNames } from '../preprocess/labels.js';
-import { readCifarBinary, type CifarVariant, type LabelledImages } from './cifar_binary.js';
+import { concatLabelledImages, readCifarBinary, type CifarVariant, type LabelledImages } from './cifar_binary.js';
 import { readCifarPickle } from './cifar_pickle.js';
 import { PixelDataset, type ImageDataset } from './dataset.js';
 import { readFlatLabelledFolder, readImageFolder, readUnlabelledImages } from './image_folder.js';
@@ -63,7 +63,7 @@ async function cifarSplits(variant: CifarVariant, path: string): Promise<DataSpl
     if (trainFiles.length === 0) return { train: pixelDataset(await readCifarBinary(path, variant), variant, `${variant} binary ${path}`) };
     const read = async (names: string[]) => {
       const parts = await Promise.all(names.sort().map((f) => readCifarBinary(join(path, f), variant)));
-      return concat(parts);
+      return concatLabelledImages(parts);
     };
     const train = pixelDataset(await read(trainFiles), variant, `${variant} binary ${path} train`);
     return testFiles.length === 0 ? { train } : { train, val: pixelDataset(await read(testFiles), variant, `${variant} binary ${path} test`) };
@@ -71,19 +71,6 @@ async function cifarSplits(variant: CifarVariant, path: string): Promise<DataSpl
   const train = pixelDataset(await readCifarPickle(path, variant, 'train'), variant, `${variant} pickle ${path} train`);
   const hasTest = files.some((f) => f === (variant === 'cifar10' ? 'test_batch' : 'test'));
   return hasTest ? { train, val: pixelDataset(await readCifarPickle(path, variant, 'test'), variant, `${variant} pickle ${path} test`) } : { train };
-}
-
-function concat(parts: LabelledImages[]): LabelledImages {
-  const count = parts.reduce((n, p) => n + p.labels.length, 0);
-  const pixels = new Uint8Array(count * 3072);
-  const labels = new Int32Array(count);
-  let at = 0;
-  for (const p of parts) {
-    pixels.set(p.pixels, at * 3072);
-    labels.set(p.labels, at);
-    at += p.labels.length;
-  }
-  return { pixels, labels, height: 32, width: 32 };
 }
 
 async function imageFolderSplits(root: string, valLabels?: string): Promise<DataSplits> {
