@@ -2,13 +2,15 @@
 // ViT-rpb's attention (SHI-Labs/Neighborhood-Attention-Transformer classification/isotropic.py, MHSARPB): full
 // self attention over a fixed H x W map plus a learned relative positional bias `rpb [heads, 2H-1, 2W-1]`
 // indexed by `(key - query) + size - 1` per axis, added after the scale, as in neighborhood attention.
-import { add, dropout, gather, matMul, mul, reshape, serialization, softmax, tensor1d, tidy, transpose } from '@tensorflow/tfjs-core';
+import { add, dropout, gather, keep, matMul, mul, reshape, serialization, softmax, tensor1d, tidy, transpose } from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { InputSpec, initializers, layers } from '@tensorflow/tfjs-layers';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
 import { fail } from '../errors.js';
 import { singleInput } from '../layers/layer_args.js';
 import type { Kwargs, LayerArgs } from '../layers/layer_args.js';
+
+type DisposeResult = ReturnType<layers.Layer['dispose']>;
 
 export interface GridSelfAttentionRPBArgs extends LayerArgs {
   numHeads: number;
@@ -44,7 +46,8 @@ export class GridSelfAttentionRPB extends layers.Layer {
   readonly attnDrop: number;
   readonly projDrop: number;
   private w: { qkvKernel: LayerVariable; qkvBias: LayerVariable | null; rpb: LayerVariable; projKernel: LayerVariable; projBias: LayerVariable } | null = null;
-  private index: Int32Array | null = null;
+  /** The gather index of the bias table, uploaded once at build (not per call); freed with the layer. */
+  private index: Tensor | null = null;
   private grid: [number, number, number] = [0, 0, 0];
 
   constructor(args: GridSelfAttentionRPBArgs) {
@@ -68,7 +71,7 @@ export class GridSelfAttentionRPB extends layers.Layer {
     }
     if (c % this.numHeads !== 0) fail(this.label, `channels (${c}) must be divisible by numHeads (${this.numHeads})`);
     this.grid = [h, w, c];
-    this.index = relativePositionIndex(h, w);
+    this.index = keep(tensor1d(relativePositionIndex(h, w), 'int32'));
     this.w = {
       qkvKernel: this.addWeight('qkv/kernel', [c, 3 * c], 'float32', linearInit()),
       qkvBias: this.qkvBias ? this.addWeight('qkv/bias', [3 * c], 'float32', initializers.zeros()) : null,
@@ -98,7 +101,7 @@ export class GridSelfAttentionRPB extends layers.Layer {
       const split = transpose(reshape(qkv, [batch, n, 3, heads, headDim]), [2, 0, 3, 1, 4]);
       const [q, k, v] = [0, 1, 2].map((i) => reshape(split.slice([i], [1]), [batch * heads, n, headDim])) as [Tensor, Tensor, Tensor];
 
-      const bias = reshape(gather(reshape(weights.rpb.read(), [heads, -1]), tensor1d(this.index, 'int32'), 1), [1, heads, n, n]);
+      const bias = reshape(gather(reshape(weights.rpb.read(), [heads, -1]), this.index, 1), [1, heads, n, n]);
       const logits = add(reshape(matMul(mul(q, headDim ** -0.5), k, false, true), [batch, heads, n, n]), bias);
       let attn = softmax(logits);
       if (training && this.attnDrop > 0) attn = dropout(attn, this.attnDrop);
@@ -111,6 +114,15 @@ export class GridSelfAttentionRPB extends layers.Layer {
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
     return inputShape;
+  }
+
+  override dispose(): DisposeResult {
+    const result = super.dispose();
+    if (result.refCountAfterDispose === 0) {
+      this.index?.dispose();
+      this.index = null;
+    }
+    return result;
   }
 
   override getConfig(): serialization.ConfigDict {
