@@ -76,7 +76,11 @@ export async function loadModelFromUrl(modelUrl: string, onProgress?: (fraction:
   const started = performance.now();
   const absolute = new URL(modelUrl, document.baseURI).href;
   const preprocessUrl = new URL('preprocess.json', absolute).href;
-  const [modelJson, preprocessText] = await Promise.all([fetchText(absolute), fetchText(preprocessUrl)]);
+  // Both fetches run at once; when both fail, model.json's error is the one reported, whichever failed first.
+  const [modelResult, preprocessResult] = await Promise.allSettled([fetchText(absolute), fetchText(preprocessUrl)]);
+  if (modelResult.status === 'rejected') throw modelResult.reason;
+  if (preprocessResult.status === 'rejected') throw preprocessResult.reason;
+  const [modelJson, preprocessText] = [modelResult.value, preprocessResult.value];
   const preprocess = parsePreprocess(preprocessUrl, preprocessText);
   const urlKey = hash53(absolute);
   const cacheKey = `${CACHE_PREFIX}${urlKey}-${hash53(modelJson + preprocessText)}`;

@@ -72,6 +72,7 @@ export { registerConv2DFilterGradient, conv2dFilterGradient } from './train/conv
 export { registerWasmTransposedMatMul } from './train/wasm_matmul.js';
 export { registerTrainingKernels } from './train/training_kernels.js';
 export { computeGradients, softTargetCrossEntropy } from './train/train_step.js';
+export { applyWithRecompute, planRecompute, type RecomputePlan } from './train/recompute.js';
 export { TIMM_DEFAULTS, readRecipeFile, recipeFromObject, type Recipe } from './train/recipe.js';
 export { train, type TrainResult } from './train/trainer.js';
 export type { TrainOptions } from './train/run_setup.js';

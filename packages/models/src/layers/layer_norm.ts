@@ -2,11 +2,12 @@
 // LayerNorm over the last axis with PyTorch's defaults (eps 1e-5, biased variance). tfjs-layers'
 // LayerNormalization computes the same, but tiles mean, variance, gamma and beta to the full input shape
 // first, which made it ~40% of a CCT forward on wasm; broadcasting does the same work without the copies.
-import { add, moments, mul, rsqrt, serialization, sub, tidy } from '@tensorflow/tfjs-core';
+import { serialization } from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { initializers, layers } from '@tensorflow/tfjs-layers';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
 import { fail } from '../errors.js';
+import { layerNorm } from '../ops/layer_norm.js';
 import { singleInput } from './layer_args.js';
 import type { LayerArgs } from './layer_args.js';
 
@@ -39,13 +40,9 @@ export class LayerNorm extends layers.Layer {
   }
 
   override call(inputs: Tensor | Tensor[]): Tensor {
-    return tidy(() => {
-      const x = singleInput(inputs);
-      if (this.gamma === null || this.beta === null) fail(`LayerNorm '${this.name}'`, 'called before build()');
-      const { mean, variance } = moments(x, -1, true);
-      const normalised = mul(sub(x, mean), rsqrt(add(variance, this.epsilon)));
-      return add(mul(normalised, this.gamma.read()), this.beta.read());
-    });
+    const x = singleInput(inputs);
+    if (this.gamma === null || this.beta === null) fail(`LayerNorm '${this.name}'`, 'called before build()');
+    return layerNorm(x, this.gamma.read(), this.beta.read(), this.epsilon);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {

@@ -3,11 +3,12 @@
 // input through K.dot, which transposes (copies) the kernel on every call; on wasm the fresh copy also defeats the
 // backend's cache of packed XNNPACK weights (keyed by the kernel tensor), so every call repacks them. Flattening
 // the tokens to 2-D first keeps the kernel variable itself as the matMul operand (nat_mini forward on wasm ~1.2x).
-import { add, div, erf, fused, mul, reshape, serialization, tidy } from '@tensorflow/tfjs-core';
+import { fused, reshape, serialization, tidy } from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import { initializers, layers } from '@tensorflow/tfjs-layers';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
 import { fail } from '../errors.js';
+import { gelu } from '../ops/gelu.js';
 import { singleInput } from './layer_args.js';
 import type { LayerArgs } from './layer_args.js';
 
@@ -23,11 +24,6 @@ export interface TokenwiseDenseArgs extends LayerArgs {
   useBias?: boolean;
   /** Only used when the layer is built fresh; loaded weights replace it. Default: truncated normal, std 0.02. */
   kernelInitializer?: Initializer;
-}
-
-/** The erf GELU written as tfjs-layers' 'gelu' activation writes it, so both give the same values. */
-function gelu(x: Tensor): Tensor {
-  return mul(x, mul(0.5, add(1, erf(div(x, Math.sqrt(2))))));
 }
 
 /** `y = x @ kernel + bias` over the last axis; weights `kernel` `[in, units]` and `bias` `[units]`, as Dense's. */

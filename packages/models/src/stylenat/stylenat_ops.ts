@@ -4,6 +4,7 @@
 // sinusoidal position grid. Written against rosinality's stylegan2-pytorch / StyleNAT `models/basic_layers.py`
 // and `op/upfirdn2d.py` (the native CPU path), whose numbers they reproduce.
 import * as tf from '@tensorflow/tfjs';
+import { layerNorm as layerNormOp } from '../ops/layer_norm.js';
 
 const SQRT2 = Math.SQRT2;
 
@@ -34,10 +35,7 @@ export function pixelNorm(x: tf.Tensor): tf.Tensor {
   return tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), 1e-8)));
 }
 
-/** Exact (erf) GELU, as `nn.GELU()`. */
-export function gelu(x: tf.Tensor): tf.Tensor {
-  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
-}
+export { gelu } from '../ops/gelu.js';
 
 /** `nn.Linear` on the last axis; `weight` is `[in, out]`. */
 export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
@@ -50,8 +48,7 @@ export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Te
 
 /** LayerNorm over the last axis (biased variance, eps 1e-5 as PyTorch). */
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps = 1e-5): tf.Tensor {
-  const { mean, variance } = tf.moments(x, -1, true);
-  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), gamma), beta);
+  return layerNormOp(x, gamma, beta, eps);
 }
 
 /** InstanceNorm1d over the tokens of `[B, H, W, C]` (per sample and channel, no affine, eps 1e-5). */

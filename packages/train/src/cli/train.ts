@@ -30,7 +30,9 @@ export function trainBuilder(y: Argv) {
     .option('checkpoint-every', { type: 'number', default: 0, describe: 'also checkpoint every N steps inside an epoch (0: at epoch ends only)' })
     .option('export-pt', { type: 'boolean', default: false, describe: 'also write <out>/model.safetensors, a PyTorch state_dict with upstream names' })
     .option('progress', { type: 'boolean', default: true, describe: 'progress bar (--no-progress to disable)' })
-    .option('backend', { type: 'string', choices: BACKENDS, describe: 'default: tfjs-node when installed, else wasm (conv models need cpu: tfjs-wasm lacks Conv2DBackpropFilter)' })
+    .option('recompute', { type: 'boolean', default: true, describe: 'recompute activations in the backward pass: the same gradients in a fraction of the memory (--no-recompute: keep them)' })
+    .option('micro-batch', { type: 'number', describe: 'run each batch in slices of N images and sum their gradients (a batch larger than memory allows)' })
+    .option('backend', { type: 'string', choices: BACKENDS, describe: 'default: tfjs-node when installed, else wasm' })
     .example('$0 train --model cct_2_3x2_32 --data cifar10:data/cifar-10-batches-bin --out runs/cct2 --backend cpu', 'train from scratch')
     .example('$0 train --init checkpoints/cct_2_3x2_32.cifar10 --data cifar100:data/cifar-100-python --num-classes 100 --out runs/ft', 'fine-tune with a new head');
 }
@@ -64,6 +66,7 @@ export async function runTrain(argv: TrainArgs): Promise<void> {
     model: argv.model, arch: setPairs(argv.arch ?? [], '--arch'), data: argv.data, valCount: argv['val-count'], valLabels: argv['val-labels'], recipe, out: argv.out,
     resume: argv.resume, init: argv.init, numClasses: argv['num-classes'], workers: argv.workers, prefetch: argv.prefetch,
     checkpointEvery: argv['checkpoint-every'], progress: argv.progress && process.stderr.isTTY === true, exportPt: argv['export-pt'],
+    recompute: argv.recompute, microBatch: argv['micro-batch'],
   });
   const e = result.lastEval;
   console.log(`trained to epoch ${result.position.epoch} (${result.position.globalStep} steps)` +

@@ -39,6 +39,11 @@ export interface TrainOptions {
   /** Also write the trained weights as a PyTorch state_dict (.safetensors). */
   exportPt: boolean;
   evalBatchSize?: number;
+  /** Recompute activations in the backward pass (default true): the same gradients in far less memory. */
+  recompute?: boolean;
+  /** Run each batch in slices of this many images (gradient accumulation); the step is the whole batch's. A
+   *  different value changes rounding and the random draws, so a resumed run repeats a run only with the same one. */
+  microBatch?: number;
   log?: (line: string) => void;
 }
 

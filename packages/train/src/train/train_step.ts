@@ -4,11 +4,28 @@
 // the pass draw from the step's own stream.
 import * as tf from '@tensorflow/tfjs';
 import type { TrainableParam } from '../optim/no_weight_decay.js';
+import { applyWithRecompute, type RecomputePlan } from './recompute.js';
 import type { Rng } from './rng.js';
 import { withSeededMathRandom } from './seeded_ops.js';
 
 export function softTargetCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar {
   return tf.tidy(() => tf.mean(tf.neg(tf.sum(tf.mul(targets, tf.logSoftmax(logits)), -1))) as tf.Scalar);
+}
+
+export interface StepOptions {
+  /** From planRecompute(model): the forward pass keeps one tensor per block and the backward pass recomputes
+   *  the rest; the same gradients in much less memory. */
+  recompute?: RecomputePlan;
+  /** Run the batch in slices of at most this many images and sum their weighted gradients: the gradient of the
+   *  whole batch (BatchNorm statistics aside) at the memory of one slice. */
+  microBatch?: number;
+}
+
+function oneSlice(model: tf.LayersModel, variables: tf.Variable[], inputs: tf.Tensor4D, targets: tf.Tensor2D, recompute?: RecomputePlan) {
+  return tf.variableGrads(() => {
+    const logits = (recompute === undefined ? model.apply(inputs, { training: true }) : applyWithRecompute(recompute, inputs)) as tf.Tensor2D;
+    return softTargetCrossEntropy(logits, targets);
+  }, variables);
 }
 
 /** Returns the loss and the gradients keyed by parameter name (the caller disposes them). */
@@ -18,18 +35,38 @@ export function computeGradients(
   inputs: tf.Tensor4D,
   targets: tf.Tensor2D,
   rng: Rng,
+  options: StepOptions = {},
 ): { loss: number; grads: Map<string, tf.Tensor> } {
-  const { value, grads } = withSeededMathRandom(rng, () =>
-    tf.variableGrads(() => {
-      const logits = model.apply(inputs, { training: true }) as tf.Tensor2D;
-      return softTargetCrossEntropy(logits, targets);
-    }, params.map((p) => p.variable)),
-  );
-  const loss = value.dataSync()[0]!;
-  value.dispose();
+  const variables = params.map((p) => p.variable);
+  const n = inputs.shape[0];
+  const slice = options.microBatch ?? n;
+  if (!Number.isInteger(slice) || slice < 1) throw new Error(`computeGradients: microBatch must be a positive integer; got ${String(options.microBatch)}`);
+  let loss = 0;
+  const sums = new Map<string, tf.Tensor>();
+  withSeededMathRandom(rng, () => {
+    for (let start = 0; start < n; start += slice) {
+      const size = Math.min(slice, n - start);
+      const whole = size === n;
+      const x = whole ? inputs : tf.slice(inputs, [start, 0, 0, 0], [size, -1, -1, -1]);
+      const y = whole ? targets : tf.slice(targets, [start, 0], [size, -1]);
+      const { value, grads } = oneSlice(model, variables, x, y, options.recompute);
+      if (!whole) tf.dispose([x, y]);
+      // The loss is a mean over the slice: weight each slice by its share of the batch.
+      const weight = size / n;
+      loss += value.dataSync()[0]! * weight;
+      value.dispose();
+      for (const [name, g] of Object.entries(grads)) {
+        const weighted = whole ? g : tf.tidy(() => tf.mul(g, weight));
+        if (!whole) g.dispose();
+        const previous = sums.get(name);
+        sums.set(name, previous === undefined ? weighted : tf.tidy(() => tf.add(previous, weighted)));
+        if (previous !== undefined) tf.dispose([previous, weighted]);
+      }
+    }
+  });
   const byName = new Map<string, tf.Tensor>();
   for (const p of params) {
-    const g = grads[p.variable.name];
+    const g = sums.get(p.variable.name);
     if (g !== undefined) byName.set(p.name, g);
   }
   return { loss, grads: byName };

@@ -23,7 +23,8 @@ import { rngFor } from './rng.js';
 import { RunLog } from './run_log.js';
 import { prepareRun, type RunSetup, type TrainOptions } from './run_setup.js';
 import { saveTrainCheckpoint, type CheckpointMeta, type TrainPosition } from './train_checkpoint.js';
-import { computeGradients } from './train_step.js';
+import { planRecompute } from './recompute.js';
+import { computeGradients, type StepOptions } from './train_step.js';
 import { exportTrained } from './export_trained.js';
 import { registerTrainingKernels } from './training_kernels.js';
 
@@ -41,6 +42,21 @@ function makeOptimizer(setup: RunSetup, params: ReturnType<typeof trainableParam
   return new SGD(params, { momentum: r.momentum, weightDecay: r.weightDecay, nesterov: r.opt === 'sgd' });
 }
 
+/** How a step runs (not what it computes): recomputation and micro-batches. */
+function executionOptions(model: tf.LayersModel, options: TrainOptions, log: (line: string) => void): StepOptions {
+  const out: StepOptions = {};
+  if (options.microBatch !== undefined) {
+    if (!Number.isInteger(options.microBatch) || options.microBatch < 1) throw new Error(`--micro-batch must be a positive integer; got ${options.microBatch}`);
+    out.microBatch = options.microBatch;
+  }
+  if (options.recompute !== false) {
+    const plan = planRecompute(model);
+    if ('unsupported' in plan) log(`training without recomputation: ${plan.unsupported}`);
+    else out.recompute = plan;
+  }
+  return out;
+}
+
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const log = options.log ?? ((line: string) => console.error(line));
   registerTrainingKernels();
@@ -53,6 +69,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   const params = trainableParams(model.weights);
   const optimizer = makeOptimizer(setup, params);
+  const stepOptions = executionOptions(model, options, log);
   const ema = recipe.modelEma ? new ModelEma(model.weights, recipe.modelEmaDecay) : null;
   let position: TrainPosition = { epoch: 0, stepInEpoch: 0, globalStep: 0 };
   let bestTop1: number | null = null;
@@ -70,7 +87,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   } else {
     await runLog.truncate(() => false);
   }
-  await runLog.append({ type: 'start', globalStep: position.globalStep, model: setup.modelName, data: setup.dataSpec, resumed: setup.resumeFrom !== null, recipe, backend: tf.getBackend() });
+  await runLog.append({ type: 'start', globalStep: position.globalStep, model: setup.modelName, data: setup.dataSpec, resumed: setup.resumeFrom !== null, recipe, backend: tf.getBackend(), recompute: stepOptions.recompute !== undefined, microBatch: stepOptions.microBatch ?? null });
 
   const [height, width] = setup.trainTransform.size;
   const preparer: SamplePreparer = options.workers > 0 && setup.train.source(0).kind === 'file' ? new DecodePool(options.workers) : inlinePreparer;
@@ -129,7 +146,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           });
           const x = tf.tensor4d(batch.inputs, [n, height, width, 3]);
           const y = tf.tensor2d(mixed.targets, [n, numClasses]);
-          const step = computeGradients(model, params, x, y, rngFor(seed, 'step', globalStep));
+          const step = computeGradients(model, params, x, y, rngFor(seed, 'step', globalStep), stepOptions);
           x.dispose();
           y.dispose();
           loss = step.loss;
