@@ -113,7 +113,7 @@ for (const { name: backend, ok } of backends) {
           rows.push(JSON.parse(last));
         } else {
           const why = `${child.stderr}\n${child.stdout}`.split('\n').find((l) => /Error|abort|out of bounds|outside the bounds/i.test(l)) ?? `exit ${child.status ?? child.signal}`;
-          rows.push({ model: name, backend, batch, recompute, note: `failed: ${why.trim().slice(0, 110)}` });
+          rows.push({ model: name, backend, batch, recompute, microBatch: MICRO !== null && batch > MICRO ? MICRO : null, note: `failed: ${why.trim().slice(0, 110)}` });
         }
         const r = rows.at(-1);
         progress(r.imgPerSec == null ? `  ${r.note}` : `  ${r.imgPerSec.toFixed(2)} img/s (median of ${r.runs} steps, ${r.medianMs.toFixed(0)} ms), peak ${r.wasmHeapMB ?? r.peakRssMB} MB`);

@@ -49,7 +49,7 @@ export function planRecompute(model: tf.LayersModel): RecomputePlan | { unsuppor
   const order = (t: SymbolicTensor): string | undefined => {
     if (visited.has(t.id)) return undefined;
     visited.add(t.id);
-    if (t.sourceLayer instanceof tf.layers.Layer && t.sourceLayer.getClassName() === 'InputLayer') return undefined;
+    if (t.sourceLayer.getClassName() === 'InputLayer') return undefined;
     const node = t.sourceLayer.inboundNodes[t.nodeIndex];
     if (node === undefined || node.outputTensors.length !== 1) return `layer ${t.sourceLayer.name} has several outputs`;
     for (const input of t.inputs as SymbolicTensor[]) {
@@ -93,12 +93,13 @@ export function planRecompute(model: tf.LayersModel): RecomputePlan | { unsuppor
   return { segments, modelInput };
 }
 
-function runSteps(steps: readonly GraphStep[], input: number, x: tf.Tensor, training: boolean): tf.Tensor {
+/** The steps in training mode, from the segment's input `x`. */
+function runSteps(steps: readonly GraphStep[], input: number, x: tf.Tensor): tf.Tensor {
   const values = new Map<number, tf.Tensor>([[input, x]]);
   let out = x;
   for (const step of steps) {
     const args = step.inputs.map((id) => values.get(id)!);
-    out = step.layer.apply(args.length === 1 ? args[0]! : args, { training }) as tf.Tensor;
+    out = step.layer.apply(args.length === 1 ? args[0]! : args, { training: true }) as tf.Tensor;
     values.set(step.output, out);
   }
   return out;
@@ -148,7 +149,7 @@ function recomputedSegment(segment: Segment, x: tf.Tensor, inputNeedsGrad: boole
   const run = tf.customGrad((...args: unknown[]) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const input = args[0] as tf.Tensor;
-    const { result, draws } = withDraws(() => tf.tidy(() => runSteps(segment.steps, segment.input, input, true)));
+    const { result, draws } = withDraws(() => tf.tidy(() => runSteps(segment.steps, segment.input, input)));
     save([input]);
     return {
       value: result,
@@ -156,7 +157,7 @@ function recomputedSegment(segment: Segment, x: tf.Tensor, inputNeedsGrad: boole
         const savedInput = saved[0]!;
         const wrt = inputNeedsGrad ? [savedInput, ...variables] : variables;
         const { value, grads } = withDraws(
-          () => withOwnTape(() => tf.engine().gradients(() => runSteps(segment.steps, segment.input, savedInput, true), wrt, dy as tf.Tensor, true)),
+          () => withOwnTape(() => tf.engine().gradients(() => runSteps(segment.steps, segment.input, savedInput), wrt, dy as tf.Tensor, true)),
           draws,
         ).result;
         value.dispose();
@@ -173,7 +174,7 @@ export function applyWithRecompute(plan: RecomputePlan, x: tf.Tensor): tf.Tensor
   let current = x;
   for (const segment of plan.segments) {
     current = segment.direct
-      ? runSteps(segment.steps, segment.input, current, true)
+      ? runSteps(segment.steps, segment.input, current)
       : recomputedSegment(segment, current, segment.input !== plan.modelInput);
   }
   return current;
