@@ -71,7 +71,7 @@ export { withSeededMathRandom } from './train/seeded_ops.js';
 export { registerConv2DFilterGradient, conv2dFilterGradient } from './train/conv_filter_grad.js';
 export { registerWasmTransposedMatMul } from './train/wasm_matmul.js';
 export { registerTrainingKernels } from './train/training_kernels.js';
-export { computeGradients, softTargetCrossEntropy } from './train/train_step.js';
+export { computeGradients, softTargetCrossEntropy, type StepOptions } from './train/train_step.js';
 export { applyWithRecompute, planRecompute, type RecomputePlan } from './train/recompute.js';
 export { TIMM_DEFAULTS, readRecipeFile, recipeFromObject, type Recipe } from './train/recipe.js';
 export { train, type TrainResult } from './train/trainer.js';
