@@ -24,7 +24,7 @@ import { headToHead, printHeadToHead } from './bench/head_to_head.mjs';
 import { kernelBreakdown, printBreakdown } from './bench/kernel_profile.mjs';
 import { median, runsFor } from './bench/measure.mjs';
 import { probePeers, runOrt, runTorch, startOrtServer } from './bench/peers.mjs';
-import { ms, printTable, writeJsonAtomic } from './bench/report.mjs';
+import { machineInfo, ms, printTable, writeJsonAtomic } from './bench/report.mjs';
 import { setUpWebGPU } from './bench/webgpu_setup.mjs';
 
 const ALL_MODELS = ['nat_mini', 'dinat_mini', 'convmlp_s', 'cct_7_3x1_32', 'cct_14_7x2_224'];
@@ -108,12 +108,7 @@ console.log(`# torch        ${peers.torch == null ? `run: PyTorch ${peers.torchV
 console.log(`# onnxruntime  ${peers.ort == null ? 'run: onnxruntime-node CPU EP, 1 thread and the default (one per physical core)' : `skipped: ${peers.ort}`}`);
 
 const meta = {
-  date: new Date().toISOString(),
-  node: process.version,
-  platform: `${process.platform} ${process.arch}`,
-  cpus: cpus().length,
-  cpuModel: cpus()[0]?.model,
-  loadAverageAtStart: loadavg(),
+  ...machineInfo(),
   tfjs: tf.version.tfjs,
   torch: peers.torchVersion,
   quick: QUICK,

@@ -11,14 +11,13 @@
 //   BENCH_SWEEP_MAX_RUN_S (the same for the sweep, where large-N dense is the point; default 60, quick 10),
 //   BENCH_DENSE_MAX_GB (skip dense when its logits need more; default 2),
 //   BENCH_MEM_CAP_GB (skip dense when its estimated peak needs more; default 3.5, under the 4 GB wasm heap).
-import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import * as na from '@natzoo/core';
 import { IMPLS, KERNEL, PASSES, denseLogitsBytes, ioBytes, makeInputs, makeRun, withImplementation, workOf } from './bench/attention.mjs';
 import { ALL_BACKENDS, probeBackends } from './bench/backends.mjs';
 import { measure } from './bench/measure.mjs';
-import { COMMON_COLUMNS, NOTE_COLUMN, ms, printTable, writeJsonAtomic } from './bench/report.mjs';
+import { COMMON_COLUMNS, NOTE_COLUMN, machineInfo, ms, printTable, writeJsonAtomic } from './bench/report.mjs';
 
 /** NAT/DiNAT at 224 px: the four levels (headDim 32) and DiNAT's dilation at each. */
 const LEVELS = [
@@ -227,11 +226,7 @@ console.log('## backends');
 for (const b of backends) console.log(`# ${b.name.padEnd(10)} ${b.ok ? 'run' : 'skipped'}: ${b.reason}`);
 const runnable = REQUESTED.filter((n) => backends.some((b) => b.name === n && b.ok));
 const meta = {
-  date: new Date().toISOString(),
-  node: process.version,
-  platform: `${process.platform} ${process.arch}`,
-  cpus: cpus().length,
-  cpuModel: cpus()[0]?.model,
+  ...machineInfo(),
   tfjs: tf.version.tfjs,
   quick: QUICK,
   maxRunMs: MAX_RUN_MS,

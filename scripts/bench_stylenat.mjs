@@ -8,14 +8,14 @@
 //   node scripts/bench_stylenat.mjs [--backends=wasm,cpu,webgpu] [--batch=1,4] [--size=256] [--quick] [--out=file.json]
 // Env: BENCH_QUICK=1 (1 timed run), BENCH_BACKENDS, BENCH_OUT, BENCH_MAX_RUN_S (after the warm-up, skip further
 //   runs of a case slower than this; default 120).
-import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { createStyleNATGenerator, latentsFromSeeds } from '@natzoo/models';
 import { probeBackends } from './bench/backends.mjs';
 import { median } from './bench/measure.mjs';
-import { ms, printTable, writeJsonAtomic } from './bench/report.mjs';
+import { machineInfo, ms, printTable, writeJsonAtomic } from './bench/report.mjs';
+import { setUpWebGPU } from './bench/webgpu_setup.mjs';
 
 const argv = process.argv.slice(2);
 const KNOWN = ['quick', 'backends', 'batch', 'size', 'out'];
@@ -37,22 +37,14 @@ const TIMED_RUNS = QUICK ? 1 : 5;
 const started = performance.now();
 const progress = (/** @type {string} */ msg) => console.error(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${msg}`);
 
-/** WebGPU in Node: Dawn's navigator.gpu must exist before tfjs's webgpu backend is imported. */
+/** WebGPU in Node through the shared Dawn setup, then the backend itself. */
 async function startWebGPU() {
-  const requireCore = createRequire(new URL('../packages/core/package.json', import.meta.url));
-  const importFromCore = (/** @type {string} */ name) => import(pathToFileURL(requireCore.resolve(name)).href);
+  const problem = await setUpWebGPU();
+  if (problem !== null) return { ok: false, reason: problem };
   try {
-    if (globalThis.navigator?.gpu == null) {
-      const dawn = await importFromCore('webgpu');
-      Object.assign(globalThis, dawn.globals);
-      Object.defineProperty(globalThis, 'navigator', { value: { gpu: dawn.create([]) }, configurable: true, writable: true });
-    }
-    const adapter = await globalThis.navigator.gpu.requestAdapter();
-    if (adapter == null) return { ok: false, reason: 'no WebGPU adapter (Dawn needs Vulkan: Mesa 25 lavapipe or a GPU driver)' };
-    await importFromCore('@tensorflow/tfjs-backend-webgpu');
-    await import('@natzoo/core/webgpu');
     if (!(await tf.setBackend('webgpu'))) return { ok: false, reason: 'tf.setBackend(webgpu) failed' };
-    return { ok: true, reason: `${adapter.info.vendor} ${adapter.info.architecture} ${adapter.info.description}`.trim() };
+    const adapter = await globalThis.navigator.gpu.requestAdapter();
+    return { ok: true, reason: `${adapter?.info.vendor ?? ''} ${adapter?.info.architecture ?? ''} ${adapter?.info.description ?? ''}`.trim() };
   } catch (error) {
     return { ok: false, reason: String(/** @type {any} */ (error)?.message ?? error).split('\n')[0] };
   }
@@ -130,5 +122,5 @@ printTable(
   ],
 );
 for (const b of backendsReport) if (!b.ok) console.log(`# ${b.name}: not measured (${b.reason})`);
-writeJsonAtomic(OUT, { benchmark: 'stylenat_generator', size: SIZE, date: new Date().toISOString(), node: process.version, cpus: cpus().length, loadavg: loadavg(), backends: backendsReport, rows });
+writeJsonAtomic(OUT, { benchmark: 'stylenat_generator', size: SIZE, meta: { ...machineInfo(), loadAverageAtEnd: loadavg() }, backends: backendsReport, rows });
 console.error(`wrote ${OUT}`);

@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createModel, isModelName } from '@natzoo/models';
 import { AdamW, computeGradients, planRecompute, registerTrainingKernels, rngFor, trainableParams } from '@natzoo/train';
 import { probeBackends } from './bench/backends.mjs';
-import { printTable, writeJsonAtomic } from './bench/report.mjs';
+import { machineInfo, printTable, writeJsonAtomic } from './bench/report.mjs';
 
 const argv = process.argv.slice(2);
 const KNOWN = ['quick', 'backends', 'batches', 'models', 'recompute', 'micro-batch', 'out', 'case'];
@@ -141,5 +141,5 @@ printTable('training step (forward + backward + AdamW), images per second', [
   { title: 'vs cpu', cell: ratioTo },
   { title: 'note', cell: (r) => r.note ?? '', left: true },
 ], rows, [`tfjs ${tf.version_core}; wasm is single-threaded in Node; median step after one warm-up step; one process per case`]);
-writeJsonAtomic(OUT, { when: new Date().toISOString(), quick: QUICK, tfjs: tf.version_core, microBatch: MICRO, rows });
+writeJsonAtomic(OUT, { meta: { ...machineInfo(), tfjs: tf.version_core }, quick: QUICK, microBatch: MICRO, rows });
 console.log(`\nwrote ${OUT}`);

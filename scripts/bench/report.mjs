@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Plain-text tables and the JSON results file for scripts/bench_na.mjs.
+// Plain-text tables, the machine description and the JSON results file for the benchmark scripts.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 
 /**
@@ -60,4 +61,16 @@ export function writeJsonAtomic(/** @type {string} */ file, /** @type {unknown} 
   const tmp = join(dir, `.${process.pid}.${Date.now()}.tmp`);
   writeFileSync(tmp, `${JSON.stringify(data, null, 2)}\n`);
   renameSync(tmp, file);
+}
+
+/** The machine a benchmark ran on, for its JSON file: other work on the cores shows in the load average. */
+export function machineInfo() {
+  return {
+    date: new Date().toISOString(),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    loadAverageAtStart: loadavg(),
+  };
 }
