@@ -21,6 +21,12 @@ export interface StepOptions {
   microBatch?: number;
 }
 
+/** `value` as a micro-batch size, or an error naming `argName` and the value. */
+export function checkMicroBatch(value: number, argName: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${argName} must be a positive integer; got ${String(value)}`);
+  return value;
+}
+
 function oneSlice(model: tf.LayersModel, variables: tf.Variable[], inputs: tf.Tensor4D, targets: tf.Tensor2D, recompute?: RecomputePlan) {
   return tf.variableGrads(() => {
     const logits = (recompute === undefined ? model.apply(inputs, { training: true }) : applyWithRecompute(recompute, inputs)) as tf.Tensor2D;
@@ -39,8 +45,7 @@ export function computeGradients(
 ): { loss: number; grads: Map<string, tf.Tensor> } {
   const variables = params.map((p) => p.variable);
   const n = inputs.shape[0];
-  const slice = options.microBatch ?? n;
-  if (!Number.isInteger(slice) || slice < 1) throw new Error(`computeGradients: microBatch must be a positive integer; got ${String(options.microBatch)}`);
+  const slice = options.microBatch === undefined ? n : checkMicroBatch(options.microBatch, 'computeGradients: microBatch');
   let loss = 0;
   const sums = new Map<string, tf.Tensor>();
   withSeededMathRandom(rng, () => {

@@ -24,7 +24,7 @@ import { RunLog } from './run_log.js';
 import { prepareRun, type RunSetup, type TrainOptions } from './run_setup.js';
 import { saveTrainCheckpoint, type CheckpointMeta, type TrainPosition } from './train_checkpoint.js';
 import { planRecompute } from './recompute.js';
-import { computeGradients, type StepOptions } from './train_step.js';
+import { checkMicroBatch, computeGradients, type StepOptions } from './train_step.js';
 import { exportTrained } from './export_trained.js';
 import { registerTrainingKernels } from './training_kernels.js';
 
@@ -45,10 +45,7 @@ function makeOptimizer(setup: RunSetup, params: ReturnType<typeof trainableParam
 /** How a step runs (not what it computes): recomputation and micro-batches. */
 function executionOptions(model: tf.LayersModel, options: TrainOptions, log: (line: string) => void): StepOptions {
   const out: StepOptions = {};
-  if (options.microBatch !== undefined) {
-    if (!Number.isInteger(options.microBatch) || options.microBatch < 1) throw new Error(`--micro-batch must be a positive integer; got ${options.microBatch}`);
-    out.microBatch = options.microBatch;
-  }
+  if (options.microBatch !== undefined) out.microBatch = checkMicroBatch(options.microBatch, '--micro-batch');
   if (options.recompute !== false) {
     const plan = planRecompute(model);
     if ('unsupported' in plan) log(`training without recomputation: ${plan.unsupported}`);
