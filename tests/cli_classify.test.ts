@@ -12,7 +12,7 @@ import { readNpy, writeNpy } from '@natzoo/train';
 import { repoRoot, sharedPath } from './support/shared_dir.js';
 
 const exec = promisify(execFile);
-const cli = resolve(repoRoot, 'packages/train/dist/cli/main.js');
+const cli = resolve(repoRoot, 'packages/cli/dist/main.js');
 const LABELS = readFileSync(sharedPath('data', 'cifar10', 'batches.meta.txt'), 'utf8').trim().split('\n');
 const SAMPLES = ['0_cat', '1_ship', '2_ship', '3_airplane', '4_frog', '5_frog', '6_automobile', '7_frog'].map((name) => resolve(repoRoot, 'checkpoints/samples', `${name}.png`));
 
@@ -66,7 +66,10 @@ describe('natzoo classify, eval and predict', () => {
 
   it('--model takes a registered name and finds the shipped copy', async () => {
     const { stdout } = await run(['classify', SAMPLES[3]!, '--model', 'cct_2_3x2_32.cifar10', '--json', '--top', '3'], work);
-    const [result] = JSON.parse(stdout) as { top: { label: string; prob: number }[]; logits: number[] }[];
+    const parsed = JSON.parse(stdout) as { model: string; backend: string; results: { top: { label: string; prob: number }[]; logits: number[] }[] };
+    expect(parsed.model).toBe('cct_2_3x2_32.cifar10');
+    expect(parsed.backend).toBe('wasm');
+    const [result] = parsed.results;
     expect(result!.top.map((t) => t.label)[0]).toBe(argmax(3));
     expect(result!.logits).toHaveLength(10);
     result!.logits.forEach((v, c) => expect(Math.abs(v - upstream[3 * 10 + c]!)).toBeLessThan(1e-4));
@@ -90,7 +93,7 @@ describe('natzoo classify, eval and predict', () => {
       expect(result.stderr).toMatch(/natzoo: --backend webgpu: /);
       return;
     }
-    const [parsed] = JSON.parse((result as { stdout: string }).stdout) as { logits: number[] }[];
+    const [parsed] = (JSON.parse((result as { stdout: string }).stdout) as { results: { logits: number[] }[] }).results;
     parsed!.logits.forEach((v, c) => expect(Math.abs(v - upstream[10 + c]!)).toBeLessThan(1e-3));
   });
 

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, sharedPath } from './support/shared_dir.js';
 
 const run = promisify(execFile);
-const cli = resolve(repoRoot, 'packages/train/dist/cli/main.js');
+const cli = resolve(repoRoot, 'packages/cli/dist/main.js');
 const checkpoint = readFileSync(sharedPath('fixtures', 'checkpoints', 'cct_2_3x2_32_cifar10', 'model_best.pth.tar'));
 
 describe('natzoo convert from a URL', () => {

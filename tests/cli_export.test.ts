@@ -13,7 +13,7 @@ import { runTorchScript, torchEnv } from './support/python_torch.js';
 import { repoRoot, sharedPath } from './support/shared_dir.js';
 
 const run = promisify(execFile);
-const cli = resolve(repoRoot, 'packages/train/dist/cli/main.js');
+const cli = resolve(repoRoot, 'packages/cli/dist/main.js');
 const shipped = resolve(repoRoot, 'checkpoints/cct_2_3x2_32.cifar10');
 const original = sharedPath('fixtures', 'checkpoints', 'cct_2_3x2_32_cifar10', 'model_best.pth.tar');
 

@@ -12,12 +12,14 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { convertCli, predict, readNpy } from '@natzoo/train';
+import { readNpy } from '@natzoo/train';
+import { convertCli } from '../packages/cli/src/commands/convert.js';
+import { predict } from '../packages/cli/src/predict.js';
 import { baseModelFor, modelFixtureIndex, scaledError, upstreamSymbol } from './support/model_fixtures.js';
 import { repoRoot, sharedPath } from './support/shared_dir.js';
 
 const run = promisify(execFile);
-const cli = resolve(repoRoot, 'packages/train/dist/cli/main.js');
+const cli = resolve(repoRoot, 'packages/cli/dist/main.js');
 
 const fixtures = modelFixtureIndex().filter((entry) => entry.upstream.startsWith('SHI-Labs/Compact-Transformers@'));
 

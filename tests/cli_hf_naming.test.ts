@@ -10,7 +10,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convertCli, loadStateDict, predict, readNpy, writeSafetensors, writeTorchCheckpoint, OrderedDictToSave } from '@natzoo/train';
+import { loadStateDict, readNpy, writeSafetensors, writeTorchCheckpoint, OrderedDictToSave } from '@natzoo/train';
+import { convertCli } from '../packages/cli/src/commands/convert.js';
+import { predict } from '../packages/cli/src/predict.js';
 import { sharedPath } from './support/shared_dir.js';
 
 type Tensor = { dtype: 'float32'; shape: number[]; data: Float32Array };

@@ -10,7 +10,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convertCli, predict, readNpy } from '@natzoo/train';
+import { readNpy } from '@natzoo/train';
+import { convertCli } from '../packages/cli/src/commands/convert.js';
+import { predict } from '../packages/cli/src/predict.js';
 import { baseModelFor, modelFixtureIndex, scaledError, upstreamSymbol } from './support/model_fixtures.js';
 import { sharedPath } from './support/shared_dir.js';
 

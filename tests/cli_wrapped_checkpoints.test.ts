@@ -11,7 +11,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convertCli, loadStateDict, OrderedDictToSave, predict, readNpy, writeTorchCheckpoint } from '@natzoo/train';
+import { loadStateDict, OrderedDictToSave, readNpy, writeTorchCheckpoint } from '@natzoo/train';
+import { convertCli } from '../packages/cli/src/commands/convert.js';
+import { predict } from '../packages/cli/src/predict.js';
 import type { TorchSaveValue } from '@natzoo/train';
 import { runTorchScript, torchEnv } from './support/python_torch.js';
 import { sharedPath } from './support/shared_dir.js';

@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportStateDict, resizeBicubic } from '@natzoo/models';
-import { convertCli, loadModelDir, readNpy } from '@natzoo/train';
+import { loadModelDir, readNpy } from '@natzoo/train';
+import { convertCli } from '../packages/cli/src/commands/convert.js';
 import { repoRoot, sharedPath } from './support/shared_dir.js';
 
 const golden = join(repoRoot, 'tests', 'golden', 'bicubic');

@@ -20,7 +20,7 @@ const tensor = (spec: Partial<TensorSpec>): TensorSpec[] => [
 ];
 
 const run = promisify(execFile);
-const cli = resolve(repoRoot, 'packages/train/dist/cli/main.js');
+const cli = resolve(repoRoot, 'packages/cli/dist/main.js');
 const shipped = resolve(repoRoot, 'checkpoints/cct_2_3x2_32.cifar10');
 const fixture = (...parts: string[]) => sharedPath('fixtures', 'checkpoints', 'cct_2_3x2_32_cifar10', ...parts);
 
@@ -71,7 +71,7 @@ describe('the shipped CCT-2/3x2 CIFAR-10 model', () => {
   it('natzoo classify on the shipped samples gives the upstream logits of those images', async () => {
     const samples = [0, 1, 2, 3, 4, 5, 6, 7].map((n) => `checkpoints/samples/${n}_${['cat', 'ship', 'ship', 'airplane', 'frog', 'frog', 'automobile', 'frog'][n]}.png`);
     const { stdout } = await run(process.execPath, [cli, 'classify', ...samples, '--json', '--top', '1'], { cwd: repoRoot });
-    const results = JSON.parse(stdout) as { image: string; top: { label: string; prob: number }[]; logits: number[] }[];
+    const { results } = JSON.parse(stdout) as { results: { image: string; top: { label: string; prob: number }[]; logits: number[] }[] };
     expect(results).toHaveLength(8);
     results.forEach((r, n) => {
       r.logits.forEach((v, c) => expect(Math.abs(v - expected[n * 10 + c]!), `${r.image} logit ${c}`).toBeLessThan(1e-4));

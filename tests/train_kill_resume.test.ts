@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot, sharedPath } from './support/shared_dir.js';
 
-const cli = resolve(repoRoot, 'packages/train/dist/cli/main.js');
+const cli = resolve(repoRoot, 'packages/cli/dist/main.js');
 const RECORD = 3073;
 const STEPS_PER_EPOCH = 5; // 48 images, 8 held out, batch 8
 

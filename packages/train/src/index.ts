@@ -14,6 +14,7 @@ export { readTorchCheckpoint, detectFileKind, type FileKind, type TorchCheckpoin
 export { readSafetensors, writeSafetensors, type ArrayTensor, type SafetensorsFile, type WritableTensor } from './checkpoint/safetensors.js';
 export { loadCheckpoint, loadStateDict, type LoadedCheckpoint, type LoadOptions, type StateDict } from './checkpoint/state_dict.js';
 export { describeValue, type DescribeOptions, type JsonValue } from './checkpoint/describe.js';
+export { writeAll, writeFileAtomic } from './io/atomic_write.js';
 export { readNpy, writeNpy, type NpyArray, type NpyData, type NpyDType, type WriteNpyOptions } from './io/npy.js';
 export { convertCheckpoint } from './convert/convert_checkpoint.js';
 export type { ConvertOptions } from './convert/convert_checkpoint.js';
@@ -26,20 +27,12 @@ export { fetchCheckpoint, isUrl } from './convert/fetch_checkpoint.js';
 export { modelInputSize, preprocessFor, splitConfig, type SplitConfig } from './convert/preprocess_config.js';
 export { readCifarBinary, type LabelledImages } from './data/cifar_binary.js';
 export { labelNames, readLabelFile } from './preprocess/labels.js';
-export { classifyImages, formatClassification, type Classification, type ClassifyResult } from './cli/classify.js';
-export { evaluate, type EvalResult } from './cli/evaluate.js';
-export { predict, type PredictOptions } from './cli/predict.js';
-export { DEFAULT_MODEL, SHIPPED_DIR, resolveModelDir, type ResolveOptions } from './cli/model_ref.js';
-export { BACKENDS, useBackend, type BackendChoice } from './cli/backend.js';
-export { convertCli, convertCommand, describeConversion, readConfig, runConvert } from './cli/convert_command.js';
 export type { ConvertReport } from './convert/convert_checkpoint.js';
 export { applyInputSize } from './convert/input_size.js';
 export { OrderedDictToSave, torchPickle, writeTorchCheckpoint, type TorchSaveValue } from './checkpoint/torch_writer.js';
-export { exportFormat, exportWeights, type ExportFormat } from './cli/export.js';
 // StyleNAT: model directories, conversion, generation.
 export { loadStyleNATDir, readStyleNATModelJson, saveStyleNATDir, writeDirAtomic } from './gan/stylenat_dir.js';
 export { convertStyleNATCheckpoint, isStyleNATModelName, STYLENAT_MODELS } from './gan/convert_stylenat.js';
-export { generate, parseSeeds, tileImages, type GenerateCliOptions } from './cli/generate.js';
 export { clipGradNorm, discriminatorLogisticLoss, generatorNonSaturatingLoss, r1Penalty } from './gan/gan_losses.js';
 export { GAN_DEFAULTS, StyleNATGanTrainer, type GanTrainConfig, type StepStats } from './gan/gan_trainer.js';
 export { imageFolder, type ImageSource } from './gan/image_folder.js';

@@ -12,7 +12,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import '@natzoo/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, sharedPath } from '../../../tests/support/shared_dir.js';
-import { convertCheckpoint, evaluate, loadModelDir, readNpy } from '../src/index.js';
+import { convertCheckpoint, loadModelDir, readNpy } from '../src/index.js';
+import { evaluate } from '../../cli/src/evaluate.js';
 import type { ModelPreprocess } from '../src/index.js';
 import { f32Bytes, PickleWriter, stateDictPickle, torchZip } from './support/torch_files.js';
 

@@ -13,7 +13,7 @@ import { batchIndices, writeNpy } from '@natzoo/train';
 import { repoRoot } from '../../../tests/support/shared_dir.js';
 
 const run = promisify(execFile);
-const cli = resolve(repoRoot, 'packages/train/dist/cli/main.js');
+const cli = resolve(repoRoot, 'packages/cli/dist/main.js');
 const natzoo = (...args: string[]) => run(process.execPath, [cli, ...args], { maxBuffer: 1 << 24 });
 
 describe('natzoo train-gan', () => {

@@ -59,3 +59,4 @@ export { decodeStyleNAT, encodeStyleNAT, isStyleNATModelJson, STYLENAT_FORMAT } 
 export type { StyleNATModelJson, StyleNATModuleName, StyleNATModules } from './stylenat_artifacts.js';
 export { denormalizeImages, generateImages, IMAGENET_MEAN, IMAGENET_STD, latentFromSeed, latentsFromSeeds, meanLatent, normalizeImages, stylesFor } from './generate.js';
 export type { GenerateOptions } from './generate.js';
+export { tileImages } from './tile_images.js';

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT
 // `natzoo predict`: the raw model output for already-preprocessed float32 tensors, .npy in and out.
 import * as tf from '@tensorflow/tfjs';
-import { loadModelDir } from '../convert/model_dir.js';
-import { readNpy, writeNpy } from '../io/npy.js';
+import { loadModelDir, readNpy, writeNpy } from '@natzoo/train';
 
 export interface PredictOptions {
   /** A converted model directory. */

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT
 // `natzoo classify`: decode images with sharp, timm's eval preprocessing, top-k labels with probabilities.
 import * as tf from '@tensorflow/tfjs';
-import { loadModelDir } from '../convert/model_dir.js';
-import { imageToInput } from '../preprocess/image_input.js';
+import { imageToInput, loadModelDir } from '@natzoo/train';
 
 export interface Classification {
   image: string;

@@ -4,11 +4,13 @@
 import { availableParallelism } from 'node:os';
 import { parse as parseYaml } from 'yaml';
 import type { Argv } from 'yargs';
-import { readRecipeFile, recipeFromObject, type Recipe } from '../train/recipe.js';
-import { train } from '../train/trainer.js';
-import { BACKENDS, useBackend } from './backend.js';
+import { readRecipeFile, recipeFromObject, train } from '@natzoo/train';
+import type { Recipe } from '@natzoo/train';
+import type { CommandModule } from 'yargs';
+import { BACKENDS, useBackend } from '../backend.js';
+import { jsonOption, printResult } from '../options.js';
 
-export function trainBuilder(y: Argv) {
+function trainBuilder(y: Argv) {
   return y
     .option('model', { type: 'string', describe: 'registered model name (e.g. cct_2_3x2_32); default: the --init model\'s architecture' })
     .option('data', { type: 'string', describe: 'cifar10:<dir|file> | cifar100:<dir|file> | imagefolder:<dir> (binary or python-pickle CIFAR; ImageFolder with train/ and val/)' })
@@ -32,12 +34,13 @@ export function trainBuilder(y: Argv) {
     .option('progress', { type: 'boolean', default: true, describe: 'progress bar (--no-progress to disable)' })
     .option('recompute', { type: 'boolean', default: true, describe: 'recompute activations in the backward pass: the same gradients in a fraction of the memory (--no-recompute: keep them)' })
     .option('micro-batch', { type: 'number', describe: 'run each batch in slices of N images and sum their gradients (a batch larger than memory allows)' })
+    .option('json', jsonOption)
     .option('backend', { type: 'string', choices: BACKENDS, describe: 'default: tfjs-node when installed, else wasm' })
     .example('$0 train --model cct_2_3x2_32 --data cifar10:data/cifar-10-batches-bin --out runs/cct2 --backend cpu', 'train from scratch')
     .example('$0 train --init checkpoints/cct_2_3x2_32.cifar10 --data cifar100:data/cifar-100-python --num-classes 100 --out runs/ft', 'fine-tune with a new head');
 }
 
-type TrainArgs = Awaited<ReturnType<ReturnType<typeof trainBuilder>['parseAsync']>>;
+type TrainArgs = ReturnType<typeof trainBuilder> extends Argv<infer T> ? T : never;
 
 /** `--set key=value` pairs, values read as YAML scalars (numbers, booleans, null, [a, b]). */
 function setPairs(pairs: readonly string[], flag = '--set'): Record<string, unknown> {
@@ -50,7 +53,7 @@ function setPairs(pairs: readonly string[], flag = '--set'): Record<string, unkn
   return out;
 }
 
-export async function runTrain(argv: TrainArgs): Promise<void> {
+async function runTrain(argv: TrainArgs): Promise<void> {
   const backend = await useBackend(argv.backend);
   const recipe: Partial<Recipe> & { ignoredKeys?: string[] } = argv.config === undefined ? {} : await readRecipeFile(argv.config);
   if (recipe.ignoredKeys !== undefined) console.error(`--config ${argv.config}: ignoring ${recipe.ignoredKeys.join(', ')} (PyTorch-specific)`);
@@ -69,6 +72,14 @@ export async function runTrain(argv: TrainArgs): Promise<void> {
     recompute: argv.recompute, microBatch: argv['micro-batch'],
   });
   const e = result.lastEval;
-  console.log(`trained to epoch ${result.position.epoch} (${result.position.globalStep} steps)` +
-    (e === null ? '' : `: val top-1 ${(100 * e.top1).toFixed(2)}%, top-5 ${(100 * e.top5).toFixed(2)}% on ${e.count} images`));
+  const text = `trained to epoch ${result.position.epoch} (${result.position.globalStep} steps)` +
+    (e === null ? '' : `: val top-1 ${(100 * e.top1).toFixed(2)}%, top-5 ${(100 * e.top5).toFixed(2)}% on ${e.count} images`);
+  printResult(argv.json, { model: argv.model ?? argv.init, backend, out: argv.out, position: result.position, lastEval: e }, text);
 }
+
+export const trainCommand: CommandModule<object, TrainArgs> = {
+  command: 'train',
+  describe: 'train or fine-tune a model (CIFAR, ImageFolder) with the upstream recipes; resumable',
+  builder: trainBuilder,
+  handler: runTrain,
+};

@@ -1,17 +1,18 @@
 // SPDX-License-Identifier: MIT
-// --model <dir|name>: a converted model directory, or a registered `arch[.tag]` looked up in the shipped
-// checkpoints/ folder, then in the cache, and otherwise converted from its release URL into the cache.
+// --model <dir|name>: a converted model directory, or a registered `arch[.tag]` looked up among the models this
+// package ships, then in the cache, and otherwise converted from its release URL into the cache.
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getPretrainedConfig, isModelName } from '@natzoo/models';
 import type { ModelName, PretrainedTag } from '@natzoo/models';
-import { convertCheckpoint } from '../convert/convert_checkpoint.js';
-import { fetchCheckpoint } from '../convert/fetch_checkpoint.js';
-import { defaultCacheDir } from '../io/download.js';
+import { convertCheckpoint, defaultCacheDir, fetchCheckpoint } from '@natzoo/train';
 
-/** The repository's checkpoints/ folder, found from this file so that the CLI works from any directory. */
-export const SHIPPED_DIR = fileURLToPath(new URL('../../../../checkpoints', import.meta.url));
+/**
+ * The models shipped inside this package (copied from the repository's checkpoints/ at build and pack time),
+ * found from this file so that the CLI works from any directory and outside the repository.
+ */
+export const SHIPPED_DIR = fileURLToPath(new URL('../models', import.meta.url));
 
 /** The shipped model: the real CCT-2/3x2 CIFAR-10 checkpoint, converted (see checkpoints/README.md). */
 export const DEFAULT_MODEL = join(SHIPPED_DIR, 'cct_2_3x2_32.cifar10');

@@ -11,11 +11,12 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { generate, parseSeeds, readNpy, readStyleNATModelJson } from '@natzoo/train';
+import { readNpy, readStyleNATModelJson } from '@natzoo/train';
+import { generate, parseSeeds } from '../src/generate.js';
 import { repoRoot, sharedPath } from '../../../tests/support/shared_dir.js';
 
 const run = promisify(execFile);
-const cli = resolve(repoRoot, 'packages/train/dist/cli/main.js');
+const cli = resolve(repoRoot, 'packages/cli/dist/main.js');
 const DIR = sharedPath('fixtures', 'models', 'stylenat_legacy_64');
 
 const fixture = JSON.parse(readFileSync(join(DIR, 'fixture.json'), 'utf8')) as {

@@ -5,11 +5,8 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { SingleBar, Presets } from 'cli-progress';
-import { loadModelDir } from '../convert/model_dir.js';
-import type { ModelPreprocess } from '../convert/model_dir.js';
-import { readCifarBinary } from '../data/cifar_binary.js';
-import { writeNpy } from '../io/npy.js';
-import { imageToInput } from '../preprocess/image_input.js';
+import { imageToInput, loadModelDir, readCifarBinary, writeNpy } from '@natzoo/train';
+import type { ModelPreprocess } from '@natzoo/train';
 
 export interface EvalResult {
   count: number;

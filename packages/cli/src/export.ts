@@ -3,8 +3,7 @@
 // `.safetensors` or as a torch.save zip (`.pth` / `.pt` / `.bin`), chosen by the output's extension.
 import { exportStateDict } from '@natzoo/models';
 import type { LayersModel } from '@tensorflow/tfjs';
-import { writeSafetensors } from '../checkpoint/safetensors.js';
-import { OrderedDictToSave, writeTorchCheckpoint } from '../checkpoint/torch_writer.js';
+import { OrderedDictToSave, writeSafetensors, writeTorchCheckpoint } from '@natzoo/train';
 
 export type ExportFormat = 'safetensors' | 'pth';
 

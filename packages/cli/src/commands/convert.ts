@@ -1,30 +1,12 @@
 // SPDX-License-Identifier: MIT
-// `natzoo convert`: a PyTorch checkpoint (file or URL) -> a tfjs model directory. Its options and handler live
-// here so that main.ts only registers the command.
-import { readFile } from 'node:fs/promises';
+// `natzoo convert`: a PyTorch checkpoint (file or URL) -> a tfjs model directory.
 import yargs from 'yargs';
 import type { Argv, CommandModule } from 'yargs';
-import { convertCheckpoint, type ConvertReport } from '../convert/convert_checkpoint.js';
-import { fetchCheckpoint, isUrl } from '../convert/fetch_checkpoint.js';
-import { readLabelFile } from '../preprocess/labels.js';
-import { useBackend } from './backend.js';
-
-/** Reads --config: a JSON object of architecture arguments (upstream kwargs or ours) and preprocessing keys. */
-export async function readConfig(path: string): Promise<Record<string, unknown>> {
-  const text = await readFile(path, 'utf8').catch((error: Error) => {
-    throw new Error(`--config ${path}: cannot read the file (${error.message})`);
-  });
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`--config ${path}: not valid JSON (${(error as Error).message})`, { cause: error });
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new Error(`--config ${path}: expected a JSON object of architecture arguments`);
-  }
-  return parsed as Record<string, unknown>;
-}
+import { convertCheckpoint, fetchCheckpoint, isUrl, readLabelFile } from '@natzoo/train';
+import type { ConvertReport } from '@natzoo/train';
+import { useBackend } from '../backend.js';
+import { readConfig } from '../config_file.js';
+import { jsonOption, printResult } from '../options.js';
 
 /** The one-line summary `natzoo convert` prints. */
 export function describeConversion(source: string, out: string, report: ConvertReport): string {
@@ -54,6 +36,7 @@ const builder = (y: Argv) =>
     .option('resize-rpb', { type: 'boolean', default: false, describe: 'NAT family: resize rpb tables of another kernel size bicubically (as upstream made 11x11 weights from 7x7 ones)' })
     .option('labels', { type: 'string', describe: 'class names, one per line in label order (e.g. CIFAR-10 batches.meta.txt)' })
     .option('overwrite', { type: 'boolean', default: false, describe: 'replace an existing --out' })
+    .option('json', jsonOption)
     .example('$0 convert model_best.pth.tar --model cct_2_3x2_32.cifar10 --out checkpoints/cct_2_3x2_32.cifar10', '')
     .example('$0 convert state_dict.pth --model nat_mini --config arch.json --input-size 96 --out nat96', 'a custom NAT built for 96 px inputs');
 
@@ -81,7 +64,8 @@ export async function runConvert(argv: ConvertArgs, print: (line: string) => voi
     key: argv.key,
     resizeRpb: argv['resize-rpb'],
   });
-  print(describeConversion(argv.checkpoint, argv.out, report));
+  if (argv.json) printResult(true, { model: argv.model, out: argv.out, report }, '');
+  else print(describeConversion(argv.checkpoint, argv.out, report));
   return report;
 }
 

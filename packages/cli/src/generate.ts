@@ -5,11 +5,9 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
-import { denormalizeImages, generateImages, latentsFromSeeds, meanLatent } from '@natzoo/models';
+import { denormalizeImages, generateImages, latentsFromSeeds, meanLatent, tileImages } from '@natzoo/models';
 import type { StyleNATGenerator } from '@natzoo/models';
-import { loadStyleNATDir } from '../gan/stylenat_dir.js';
-import { writeAll, writeFileAtomic } from '../io/atomic_write.js';
-import { readNpy, writeNpy } from '../io/npy.js';
+import { loadStyleNATDir, readNpy, writeAll, writeFileAtomic, writeNpy } from '@natzoo/train';
 
 export interface GenerateCliOptions {
   /** A StyleNAT model directory (natzoo convert / natzoo train-gan). */
@@ -60,23 +58,6 @@ async function readLatents(path: string, dim: number): Promise<tf.Tensor2D> {
     throw new Error(`--z ${path}: expected a float32 array [N, ${dim}]; got ${array.dtype} [${array.shape.join(', ')}]`);
   }
   return tf.tensor2d(Float32Array.from(array.data), [array.shape[0]!, dim]);
-}
-
-/** Packs NHWC uint8 images into a `rows x cols` grid with `padding` black pixels between cells. */
-export function tileImages(images: Uint8Array, n: number, size: number, cols: number, padding: number): { data: Uint8Array; width: number; height: number } {
-  const rows = Math.ceil(n / cols);
-  const width = cols * size + (cols - 1) * padding;
-  const height = rows * size + (rows - 1) * padding;
-  const data = new Uint8Array(width * height * 3);
-  for (let i = 0; i < n; i++) {
-    const x0 = (i % cols) * (size + padding);
-    const y0 = Math.floor(i / cols) * (size + padding);
-    for (let y = 0; y < size; y++) {
-      const from = (i * size * size + y * size) * 3;
-      data.set(images.subarray(from, from + size * 3), ((y0 + y) * width + x0) * 3);
-    }
-  }
-  return { data, width, height };
 }
 
 async function writePng(path: string, data: Uint8Array, width: number, height: number): Promise<void> {

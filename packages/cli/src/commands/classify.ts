@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: MIT
+// `natzoo classify <images..>`: top-k labels per image with a converted model (default: the shipped CCT-2).
+import type { Argv, CommandModule } from 'yargs';
+import { useBackend } from '../backend.js';
+import { classifyImages, formatClassification } from '../classify.js';
+import { expandImageArguments } from '../image_arguments.js';
+import { DEFAULT_MODEL, resolveModelDir } from '../model_ref.js';
+import { backendOption, jsonOption, log, printResult } from '../options.js';
+
+const builder = (y: Argv) =>
+  y
+    .positional('images', { type: 'string', array: true, demandOption: true, describe: 'image files (PNG, JPEG, WebP, ...), folders or quoted globs' })
+    .option('model', { type: 'string', default: DEFAULT_MODEL, defaultDescription: 'the shipped cct_2_3x2_32.cifar10', describe: 'converted model directory, or a registered name such as cct_7_3x1_32.cifar10' })
+    .option('top', { type: 'number', default: 5, describe: 'how many labels to show per image' })
+    .option('json', { ...jsonOption, describe: 'print JSON: model, backend and per image the top labels and the logits' })
+    .option('backend', backendOption)
+    .example('$0 classify checkpoints/samples/0_cat.png', 'top-5 CIFAR-10 labels of a sample image')
+    .example("$0 classify photos/ 'more/*.jpg' --json", 'every image of a folder and a glob, as JSON');
+
+type ClassifyArgs = ReturnType<typeof builder> extends Argv<infer T> ? T : never;
+
+export const classifyCommand: CommandModule<object, ClassifyArgs> = {
+  command: 'classify <images..>',
+  describe: 'classify images with a converted model (default: the shipped CCT-2/3x2 CIFAR-10 model)',
+  builder,
+  handler: async (argv) => {
+    const images = await expandImageArguments(argv.images);
+    const dir = await resolveModelDir(argv.model, { log });
+    await useBackend(argv.backend);
+    const result = await classifyImages(dir, images, argv.top);
+    printResult(argv.json, result, formatClassification(result));
+  },
+};
