@@ -12,9 +12,11 @@ export { TensorRecord, contiguousStride, type TypedArrayFor } from './checkpoint
 export { PyComplex, PyGlobal, PyOrderedDict, PyRecord, PySlice, NumpyDType, type PickleDict, type PickleValue } from './checkpoint/pickle_values.js';
 export { detectFileKind, readTorchCheckpoint, type FileKind, type TorchCheckpoint, type TorchReadOptions } from './checkpoint/torch_checkpoint.js';
 export { readSafetensors, type ArrayTensor, type SafetensorsFile, type WritableTensor } from './checkpoint/safetensors_reader.js';
+export { safetensorsChunks } from './checkpoint/safetensors_encode.js';
 export { loadCheckpoint, loadStateDict, selectWeights, type LoadedCheckpoint, type LoadOptions, type StateDict } from './checkpoint/state_dict.js';
 export { describeValue, type DescribeOptions, type JsonValue } from './checkpoint/describe.js';
 export { readNpy, type NpyArray, type NpyData, type NpyDType } from './io/npy_reader.js';
+export { npyChunks, type WriteNpyOptions } from './io/npy_encode.js';
 export { convertModel, disposeConverted, type ConvertedClassifierModel, type ConvertedModel, type ConvertedStyleNATModel, type ConvertOptionsForInput } from './convert/convert_model.js';
 export type { ConvertInput } from './convert/convert_input.js';
 export type { CheckpointProvenance, ConvertModelOptions, ConvertReport } from './convert/convert_options.js';

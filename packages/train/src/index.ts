@@ -18,6 +18,8 @@ export { detectFileKind, loadCheckpoint, loadStateDict, readTorchCheckpoint } fr
 export type { FileKind, TorchCheckpoint, TorchReadOptions } from './checkpoint/torch_checkpoint.js';
 export { readSafetensors, writeSafetensors, type ArrayTensor, type SafetensorsFile, type WritableTensor } from './checkpoint/safetensors.js';
 export { selectWeights } from './checkpoint/state_dict.js';
+export { safetensorsChunks } from './checkpoint/safetensors_encode.js';
+export { npyChunks } from './io/npy_encode.js';
 export type { LoadedCheckpoint, LoadOptions, StateDict } from './checkpoint/state_dict.js';
 export { describeValue, type DescribeOptions, type JsonValue } from './checkpoint/describe.js';
 export { readNpy, writeNpy, type NpyArray, type NpyData, type NpyDType, type WriteNpyOptions } from './io/npy.js';

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedPath } from '../../../tests/support/shared_dir.js';
-import { blobSource, bufferSource, fetchSource, FetchSourceError, loadCheckpoint, loadStateDict, readNpy } from '../src/convert_entry.js';
+import { blobSource, bufferSource, fetchSource, FetchSourceError, loadCheckpoint, loadStateDict, npyChunks, readNpy, readSafetensors, safetensorsChunks } from '../src/convert_entry.js';
 import { loadCheckpoint as loadCheckpointFile, readNpy as readNpyFile } from '../src/index.js';
 import { f32Bytes, legacyFile, stateDictPickle, torchZip, type TensorSpec } from './support/torch_files.js';
 
@@ -79,6 +79,19 @@ describe('in-memory sources', () => {
     const npy = sharedPath('fixtures', 'checkpoints', 'cct_2_3x2_32_cifar10', 'logits.npy');
     const fromBlob = await readNpy(blobSource(new Blob([readFileSync(npy)])));
     expect(fromBlob).toEqual(await readNpyFile(npy));
+  });
+
+  it('files encoded in memory (safetensors, npy) read back as written, and as the Node writers write them', async () => {
+    const chunks: Uint8Array<ArrayBuffer>[] = [];
+    for await (const chunk of safetensorsChunks({ w: { dtype: 'float32', shape: [2, 2], data: Float32Array.of(1, 2, 3, 4) } }, { format: 'pt' })) chunks.push(chunk.slice());
+    const file = await readSafetensors(blobSource(new Blob(chunks)));
+    expect(Object.fromEntries(file.metadata)).toEqual({ format: 'pt' });
+    expect(Array.from(await file.tensors.get('w')!.toFloat32())).toEqual([1, 2, 3, 4]);
+    const logits = await readNpyFile(sharedPath('fixtures', 'checkpoints', 'cct_2_3x2_32_cifar10', 'logits.npy'));
+    const npy = Buffer.concat(npyChunks(logits.data, logits.shape));
+    // numpy wrote the fixture; our header is byte-identical for a float32 C-order array.
+    expect(npy.equals(readFileSync(sharedPath('fixtures', 'checkpoints', 'cct_2_3x2_32_cifar10', 'logits.npy')))).toBe(true);
+    expect(await readNpy(bufferSource(npy))).toEqual(logits);
   });
 
   it('a legacy container whose pickles are larger than the first read', async () => {

@@ -26,7 +26,7 @@ describe('the browser entry @natzoo/train/convert', () => {
     const bundled = inputs.filter((input) => !input.startsWith('(disabled)') && FORBIDDEN.some((name) => input.includes(`node_modules/${name}/`) || input === `node:${name}`));
     expect(bundled).toEqual([]);
     // The readers and the converter are really in it (the checks above are not vacuous).
-    for (const file of ['zip_directory.ts', 'torch_legacy.ts', 'safetensors_reader.ts', 'npy_reader.ts', 'convert_model.ts', 'convert_stylenat.ts', 'fflate']) {
+    for (const file of ['zip_directory.ts', 'torch_legacy.ts', 'safetensors_reader.ts', 'safetensors_encode.ts', 'npy_reader.ts', 'npy_encode.ts', 'convert_model.ts', 'convert_stylenat.ts', 'fflate']) {
       expect(inputs.some((input) => input.includes(file)), file).toBe(true);
     }
   }, 120_000);
