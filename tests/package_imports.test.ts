@@ -5,18 +5,21 @@ import { describe, expect, it } from 'vitest';
 import { repoRoot } from './support/shared_dir.js';
 
 describe('packages import by name from Node', () => {
-  it('@natzoo/core, @natzoo/models and @natzoo/train', () => {
+  it('@natzoo/core, @natzoo/models, @natzoo/train and @natzoo/train/convert', () => {
     const script = `
       const core = await import('@natzoo/core');
       const models = await import('@natzoo/models');
       const train = await import('@natzoo/train');
+      const convert = await import('@natzoo/train/convert');
       console.log(JSON.stringify({
+        convert: ['bufferSource', 'blobSource', 'fetchSource', 'loadStateDict', 'convertModel'].filter((n) => typeof convert[n] === 'function'),
         core: ['na1d', 'na2d', 'na1dQK', 'na2dQK', 'na1dAV', 'na2dAV', 'NeighborhoodAttention2D'].filter((n) => typeof core[n] === 'function'),
         models: typeof models.NeighborhoodAttention2D,
         train: typeof train.setBestBackend,
       }));`;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: repoRoot, encoding: 'utf8' });
     expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({
+      convert: ['bufferSource', 'blobSource', 'fetchSource', 'loadStateDict', 'convertModel'],
       core: ['na1d', 'na2d', 'na1dQK', 'na2dQK', 'na1dAV', 'na2dAV', 'NeighborhoodAttention2D'],
       models: 'function',
       train: 'function',

@@ -1,23 +1,34 @@
 // SPDX-License-Identifier: MIT
-// @natzoo/train: datasets, training loops, checkpoint readers and converters, and the natzoo CLI.
-// They land with the conversion and training work; until then the package exposes the backend chooser the
-// training scripts start from.
+// @natzoo/train (Node): datasets, training loops, checkpoint readers and converters over files, and the natzoo
+// CLI's commands as functions. The browser-safe part is the `@natzoo/train/convert` entry (convert_entry.ts).
 export { setBestBackend } from '@natzoo/core';
 export type { NodeBackendName } from '@natzoo/core';
-// Checkpoint and array readers (Node only: they read files).
+// Checkpoint and array readers. Those below take a file path or a byte source; the byte-source readers and the
+// conversion alone, without anything Node-only, are the `@natzoo/train/convert` entry.
+export { blobSource, bufferSource, type ByteSource } from './io/byte_source.js';
+export { fetchSource, FetchSourceError, type FetchSourceOptions, type FetchSourceProblem } from './io/fetch_source.js';
+export { openFileSource } from './io/file_source.js';
+export { sha256Hex } from './io/sha256.js';
 export { CheckpointError } from './checkpoint/errors.js';
 export { DTYPES, itemSize, isFloatDType, type DType } from './checkpoint/dtype.js';
 export { Storage, type StorageSource } from './checkpoint/storage.js';
 export { TensorRecord, contiguousStride, type TypedArrayFor } from './checkpoint/tensor_record.js';
 export { PyComplex, PyGlobal, PyOrderedDict, PyRecord, PySlice, NumpyDType, type PickleDict, type PickleValue } from './checkpoint/pickle_values.js';
-export { readTorchCheckpoint, detectFileKind, type FileKind, type TorchCheckpoint, type TorchReadOptions } from './checkpoint/torch_checkpoint.js';
+export { detectFileKind, loadCheckpoint, loadStateDict, readTorchCheckpoint } from './checkpoint/checkpoint_files.js';
+export type { FileKind, TorchCheckpoint, TorchReadOptions } from './checkpoint/torch_checkpoint.js';
 export { readSafetensors, writeSafetensors, type ArrayTensor, type SafetensorsFile, type WritableTensor } from './checkpoint/safetensors.js';
-export { loadCheckpoint, loadStateDict, type LoadedCheckpoint, type LoadOptions, type StateDict } from './checkpoint/state_dict.js';
+export { selectWeights } from './checkpoint/state_dict.js';
+export { safetensorsChunks } from './checkpoint/safetensors_encode.js';
+export { npyChunks } from './io/npy_encode.js';
+export type { LoadedCheckpoint, LoadOptions, StateDict } from './checkpoint/state_dict.js';
 export { describeValue, type DescribeOptions, type JsonValue } from './checkpoint/describe.js';
 export { writeAll, writeFileAtomic } from './io/atomic_write.js';
 export { readNpy, writeNpy, type NpyArray, type NpyData, type NpyDType, type WriteNpyOptions } from './io/npy.js';
 export { convertCheckpoint } from './convert/convert_checkpoint.js';
 export type { ConvertOptions } from './convert/convert_checkpoint.js';
+export { convertModel, disposeConverted, type ConvertedClassifierModel, type ConvertedModel, type ConvertedStyleNATModel, type ConvertOptionsForInput } from './convert/convert_model.js';
+export type { ConvertInput } from './convert/convert_input.js';
+export type { CheckpointProvenance, ConvertModelOptions } from './convert/convert_options.js';
 export { loadModelDir, saveModelDir } from './convert/model_dir.js';
 export type { ModelPreprocess } from './convert/model_dir.js';
 export { imageToInput } from './preprocess/image_input.js';
@@ -27,12 +38,11 @@ export { fetchCheckpoint, isUrl } from './convert/fetch_checkpoint.js';
 export { modelInputSize, preprocessFor, splitConfig, type SplitConfig } from './convert/preprocess_config.js';
 export { readCifarBinary, type LabelledImages } from './data/cifar_binary.js';
 export { labelNames, readLabelFile } from './preprocess/labels.js';
-export type { ConvertReport } from './convert/convert_checkpoint.js';
+export type { ConvertReport } from './convert/convert_options.js';
 export { applyInputSize } from './convert/input_size.js';
 export { OrderedDictToSave, torchPickle, writeTorchCheckpoint, type TorchSaveValue } from './checkpoint/torch_writer.js';
 // StyleNAT: model directories, conversion, generation.
 export { loadStyleNATDir, readStyleNATModelJson, saveStyleNATDir, writeDirAtomic } from './gan/stylenat_dir.js';
-export { convertStyleNATCheckpoint, isStyleNATModelName, STYLENAT_MODELS } from './gan/convert_stylenat.js';
 export { clipGradNorm, discriminatorLogisticLoss, generatorNonSaturatingLoss, r1Penalty } from './gan/gan_losses.js';
 export { GAN_DEFAULTS, StyleNATGanTrainer, type GanTrainConfig, type StepStats } from './gan/gan_trainer.js';
 export { imageFolder, type ImageSource } from './gan/image_folder.js';

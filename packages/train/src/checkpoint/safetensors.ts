@@ -1,109 +1,17 @@
 // SPDX-License-Identifier: MIT
-// safetensors: u64 little-endian header length, a JSON header (`name -> {dtype, shape, data_offsets}` plus an
-// optional `__metadata__` of strings), then the raw little-endian data. The header is checked against the file
-// size before any tensor is made; tensor data is read on demand.
+// Node only: safetensors files. Reading goes through the byte-source reader (safetensors_reader.ts); writing
+// is atomic (a temporary file renamed into place).
 import { writeAll, writeFileAtomic } from '../io/atomic_write.js';
-import { readFileRange, snapshotFile } from '../io/file_range.js';
-import { itemSize, safetensorsName, SAFETENSORS_DTYPES, type DType } from './dtype.js';
-import { CheckpointError } from './errors.js';
-import { Storage } from './storage.js';
-import { TensorRecord, type TypedArrayFor } from './tensor_record.js';
+import type { ByteSource } from '../io/byte_source.js';
+import { toByteSource } from '../io/file_source.js';
+import { safetensorsChunks } from './safetensors_encode.js';
+import { readSafetensors as readSafetensorsSource, type SafetensorsFile, type WritableTensor } from './safetensors_reader.js';
 
-/** The reference implementation refuses headers above 100 MB; so do we. */
-const MAX_HEADER_BYTES = 100_000_000;
+export type { ArrayTensor, SafetensorsFile, WritableTensor } from './safetensors_reader.js';
 
-export interface SafetensorsFile {
-  readonly path: string;
-  readonly tensors: Map<string, TensorRecord>;
-  readonly metadata: Map<string, string>;
-}
-
-/** In-memory tensor data for writing (float16/bfloat16 as Uint16Array bit patterns, bool as Uint8Array). */
-export interface ArrayTensor {
-  dtype: DType;
-  shape: readonly number[];
-  data: TypedArrayFor | Uint16Array;
-}
-
-export type WritableTensor = TensorRecord | ArrayTensor;
-
-function numelOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
-export async function readSafetensors(path: string): Promise<SafetensorsFile> {
-  const file = await snapshotFile(path);
-  const fail = (problem: string): never => {
-    throw new CheckpointError(path, `safetensors: ${problem}`);
-  };
-  if (file.size < 8) fail('file shorter than the 8-byte header length');
-  const lead = await readFileRange(file, 0, 8);
-  const headerLength = new DataView(lead.buffer, lead.byteOffset, 8).getBigUint64(0, true);
-  if (headerLength > BigInt(Math.min(MAX_HEADER_BYTES, file.size - 8))) {
-    fail(`header length ${headerLength} exceeds the file (${file.size} bytes) or the 100 MB limit`);
-  }
-  const headerText = await readFileRange(file, 8, Number(headerLength));
-  let header: unknown;
-  try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerText));
-  } catch (error) {
-    fail(`header is not valid JSON: ${(error as Error).message}`);
-  }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('header is not a JSON object');
-  const dataStart = 8 + Number(headerLength);
-  const dataSize = file.size - dataStart;
-  const tensors = new Map<string, TensorRecord>();
-  const metadata = new Map<string, string>();
-  const ranges: [number, number, string][] = [];
-  for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
-    if (name === '__metadata__') {
-      if (typeof entry !== 'object' || entry === null) fail('__metadata__ is not an object');
-      for (const [k, v] of Object.entries(entry as Record<string, unknown>)) {
-        if (typeof v !== 'string') fail(`__metadata__ value '${k}' is not a string`);
-        metadata.set(k, v as string);
-      }
-      continue;
-    }
-    const { dtype: code, shape, data_offsets: offsets } = (entry ?? {}) as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    const dtype = typeof code === 'string' ? SAFETENSORS_DTYPES.get(code) : undefined;
-    if (dtype === undefined) fail(`tensor '${name}' has unsupported dtype ${JSON.stringify(code)}`);
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`tensor '${name}' has a bad shape`);
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
-      fail(`tensor '${name}' has bad data_offsets`);
-    }
-    const [begin, end] = offsets as [number, number];
-    if (begin > end || end > dataSize) {
-      fail(`tensor '${name}' data_offsets [${begin}, ${end}] lie outside the data section (${dataSize} bytes; truncated file?)`);
-    }
-    const numel = numelOf(shape as number[]);
-    if (!Number.isSafeInteger(numel) || numel * itemSize(dtype!) !== end - begin) {
-      fail(`tensor '${name}' of shape [${(shape as number[]).join(', ')}] ${dtype} does not fit its ${end - begin} bytes`);
-    }
-    const storage = new Storage({
-      path, key: name, dtype: dtype!, numel,
-      source: { byteLength: end - begin, read: (offset, length) => readFileRange(file, dataStart + begin + offset, length) },
-    });
-    tensors.set(name, new TensorRecord({ storage, storageOffset: 0, shape: shape as number[], name }));
-    ranges.push([begin, end, name]);
-  }
-  ranges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  for (let i = 1; i < ranges.length; i++) {
-    if (ranges[i]![0] < ranges[i - 1]![1]) fail(`tensors '${ranges[i - 1]![2]}' and '${ranges[i]![2]}' overlap`);
-  }
-  return { path, tensors, metadata };
-}
-
-/** The little-endian bytes of a tensor to write (TensorRecords read from their file). */
-export async function tensorBytes(name: string, tensor: WritableTensor, path: string): Promise<Uint8Array> {
-  if (tensor instanceof TensorRecord) return tensor.bytes();
-  const numel = numelOf(tensor.shape);
-  const { data } = tensor;
-  if (data.length !== numel || data.BYTES_PER_ELEMENT !== itemSize(tensor.dtype)) {
-    throw new CheckpointError(path, `tensor '${name}': ${data.constructor.name}(${data.length}) does not hold ${tensor.dtype} [${tensor.shape.join(', ')}]`);
-  }
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+/** Reads a safetensors file (a path) or byte source; tensor data stays unread until asked for. */
+export async function readSafetensors(input: string | ByteSource): Promise<SafetensorsFile> {
+  return readSafetensorsSource(await toByteSource(input));
 }
 
 /** Writes tensors (TensorRecords are read one at a time) and optional string metadata, atomically. */
@@ -112,26 +20,11 @@ export async function writeSafetensors(
   tensors: Map<string, WritableTensor> | Record<string, WritableTensor>,
   metadata?: Map<string, string> | Record<string, string>,
 ): Promise<void> {
-  const entries = tensors instanceof Map ? [...tensors] : Object.entries(tensors);
-  const header: Record<string, unknown> = {};
-  if (metadata !== undefined) header.__metadata__ = Object.fromEntries(metadata instanceof Map ? metadata : Object.entries(metadata));
-  let offset = 0;
-  for (const [name, tensor] of entries) {
-    if (name === '__metadata__' || name.length === 0) throw new CheckpointError(path, `invalid tensor name '${name}'`);
-    if (!tensor.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new CheckpointError(path, `tensor '${name}' has a bad shape`);
-    const bytes = numelOf(tensor.shape) * itemSize(tensor.dtype);
-    header[name] = { dtype: safetensorsName(tensor.dtype), shape: [...tensor.shape], data_offsets: [offset, offset + bytes] };
-    offset += bytes;
-  }
-  // Pad the header with spaces so the data section starts 8-byte aligned.
-  const encoded = new TextEncoder().encode(JSON.stringify(header));
-  const headerBytes = new Uint8Array(Math.ceil(encoded.length / 8) * 8).fill(0x20);
-  headerBytes.set(encoded);
-  const lead = new Uint8Array(8);
-  new DataView(lead.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
+  const chunks = safetensorsChunks(tensors, metadata, path);
+  // The first chunk validates the header, so a bad tensor name fails before the file is created.
+  const first = await chunks.next();
   await writeFileAtomic(path, async (handle) => {
-    await writeAll(handle, lead);
-    await writeAll(handle, headerBytes);
-    for (const [name, tensor] of entries) await writeAll(handle, await tensorBytes(name, tensor, path));
+    if (first.done !== true) await writeAll(handle, first.value);
+    for await (const chunk of chunks) await writeAll(handle, chunk);
   });
 }

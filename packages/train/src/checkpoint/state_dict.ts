@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
-// loadStateDict / loadCheckpoint: any supported weights file -> `name -> TensorRecord`, with the usual training
+// loadStateDict / loadCheckpoint: any supported weights byte source -> `name -> TensorRecord`, with the usual training
 // wrappers removed ({state_dict}, {model}, timm checkpoints, EMA on request) and DataParallel's `module.` stripped.
-import { snapshotFile } from '../io/file_range.js';
+import type { ByteSource } from '../io/byte_source.js';
 import { CheckpointError } from './errors.js';
 import { PyRecord, type PickleValue } from './pickle_values.js';
-import { readSafetensors } from './safetensors.js';
+import { readSafetensors } from './safetensors_reader.js';
 import { TensorRecord } from './tensor_record.js';
-import { readTorchCheckpoint, sniffFileKind, type TorchReadOptions } from './torch_checkpoint.js';
+import { detectFileKind, readTorchCheckpoint, type TorchCheckpoint, type TorchReadOptions } from './torch_checkpoint.js';
 
 export type StateDict = Map<string, TensorRecord>;
 
@@ -20,6 +20,7 @@ export interface LoadOptions extends TorchReadOptions {
 }
 
 export interface LoadedCheckpoint {
+  /** The source's name (a file path, a URL, a File's name). */
   readonly path: string;
   readonly format: 'torch-zip' | 'torch-legacy' | 'safetensors';
   readonly stateDict: StateDict;
@@ -99,16 +100,23 @@ function stripPrefix(dict: StateDict, prefixes: readonly string[]): [StateDict, 
   return [dict, null];
 }
 
-export async function loadCheckpoint(path: string, opts: LoadOptions = {}): Promise<LoadedCheckpoint> {
-  const kind = await sniffFileKind(await snapshotFile(path));
+export async function loadCheckpoint(source: ByteSource, opts: LoadOptions = {}): Promise<LoadedCheckpoint> {
+  const path = source.name;
+  const kind = await detectFileKind(source);
   const prefixes = opts.stripPrefixes ?? ['module.'];
   if (kind === 'safetensors') {
     if (opts.key !== undefined || opts.ema === true) throw new CheckpointError(path, 'safetensors files hold one flat state_dict; key/ema do not apply');
-    const file = await readSafetensors(path);
+    const file = await readSafetensors(source);
     const [stateDict, strippedPrefix] = stripPrefix(file.tensors, prefixes);
     return { path, format: 'safetensors', stateDict, weightsKey: null, strippedPrefix, metadata: new Map(file.metadata), skipped: [], globals: [] };
   }
-  const checkpoint = await readTorchCheckpoint(path, opts);
+  return selectWeights(await readTorchCheckpoint(source, opts), opts);
+}
+
+/** The weights of an already read torch checkpoint (one read serves several modules, e.g. StyleNAT's g_ema, g, d). */
+export function selectWeights(checkpoint: TorchCheckpoint, opts: Omit<LoadOptions, 'recordClasses'> = {}): LoadedCheckpoint {
+  const { path } = checkpoint;
+  const prefixes = opts.stripPrefixes ?? ['module.'];
   const [weightsKey, found] = findWeights(path, checkpoint.root, opts);
   const tensors: StateDict = new Map();
   const skipped: string[] = [];
@@ -129,6 +137,6 @@ export async function loadCheckpoint(path: string, opts: LoadOptions = {}): Prom
 }
 
 /** The weights of a checkpoint as `name -> TensorRecord` (see loadCheckpoint for the metadata). */
-export async function loadStateDict(path: string, opts: LoadOptions = {}): Promise<StateDict> {
-  return (await loadCheckpoint(path, opts)).stateDict;
+export async function loadStateDict(source: ByteSource, opts: LoadOptions = {}): Promise<StateDict> {
+  return (await loadCheckpoint(source, opts)).stateDict;
 }

@@ -1,15 +1,12 @@
 // SPDX-License-Identifier: MIT
 // A lazily read, typed, flat storage: what torch tensors (and safetensors entries) are views of. Nothing is read
 // until a tensor asks for its data, and then only the byte range that tensor covers.
+import type { ByteSource } from '../io/byte_source.js';
 import { itemSize, type DType } from './dtype.js';
 import { CheckpointError } from './errors.js';
 
 /** Where a storage's bytes live (a zip entry, a region of a legacy file, a slice of a safetensors file). */
-export interface StorageSource {
-  readonly byteLength: number;
-  /** Bytes `[offset, offset + length)` of the storage, as a fresh array. */
-  read(offset: number, length: number): Promise<Uint8Array>;
-}
+export type StorageSource = Pick<ByteSource, 'byteLength' | 'read'>;
 
 export interface StorageInit {
   path: string;

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
-// readTorchCheckpoint: a `.pth` / `.pt` / `.pth.tar` file (zip or legacy container) as inert data.
-import { open } from 'node:fs/promises';
-import { snapshotFile, type FileSnapshot } from '../io/file_range.js';
+// readTorchCheckpoint: a `.pth` / `.pt` / `.pth.tar` byte source (zip or legacy container) as inert data.
+import { readHead, type ByteSource } from '../io/byte_source.js';
 import { CheckpointError } from './errors.js';
 import type { PickleValue } from './pickle_values.js';
 import type { Storage } from './storage.js';
@@ -17,6 +16,7 @@ export interface TorchReadOptions {
 }
 
 export interface TorchCheckpoint {
+  /** The source's name (a file path, a URL, a File's name). */
   readonly path: string;
   readonly container: 'zip' | 'legacy';
   /** The saved object; tensors are TensorRecords whose data is read on demand. */
@@ -32,50 +32,38 @@ export interface TorchCheckpoint {
 
 export type FileKind = 'torch-zip' | 'torch-legacy' | 'safetensors' | 'npy' | 'tar' | 'unknown';
 
-/** What kind of weights/array file `path` is, from its first bytes (content, not extension). */
-export async function detectFileKind(path: string): Promise<FileKind> {
-  return sniffFileKind(await snapshotFile(path));
-}
-
-export async function sniffFileKind(file: FileSnapshot): Promise<FileKind> {
-  const handle = await open(file.path, 'r');
-  let head: Uint8Array;
-  try {
-    head = new Uint8Array(512);
-    const { bytesRead } = await handle.read(head, 0, 512, 0);
-    head = head.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
+/** What kind of weights/array file `source` holds, from its first bytes (content, not extension). */
+export async function detectFileKind(source: ByteSource): Promise<FileKind> {
+  const head = await readHead(source, 512);
   if (head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5) && (head[3] === 4 || head[3] === 6)) return 'torch-zip';
   if (head[0] === 0x80 && head[1] !== undefined && head[1] <= 5) return 'torch-legacy';
   if (head[0] === 0x93 && new TextDecoder().decode(head.subarray(1, 6)) === 'NUMPY') return 'npy';
   if (head.length >= 262 && new TextDecoder().decode(head.subarray(257, 262)) === 'ustar') return 'tar';
-  if (head.length >= 9 && head[8] === 0x7b && file.size >= 10) {
+  if (head.length >= 9 && head[8] === 0x7b && source.byteLength >= 10) {
     const view = new DataView(head.buffer, head.byteOffset, 8);
     const headerLength = view.getBigUint64(0, true);
-    if (headerLength > 1n && headerLength <= BigInt(file.size - 8)) return 'safetensors';
+    if (headerLength > 1n && headerLength <= BigInt(source.byteLength - 8)) return 'safetensors';
   }
   return 'unknown';
 }
 
-export async function readTorchCheckpoint(path: string, opts: TorchReadOptions = {}): Promise<TorchCheckpoint> {
-  const file = await snapshotFile(path);
+export async function readTorchCheckpoint(source: ByteSource, opts: TorchReadOptions = {}): Promise<TorchCheckpoint> {
+  const path = source.name;
   const recordClasses = opts.recordClasses ?? [];
-  const kind = await sniffFileKind(file);
+  const kind = await detectFileKind(source);
   if (kind === 'torch-zip') {
-    const parsed = await readTorchZip(file, recordClasses);
+    const parsed = await readTorchZip(source, recordClasses);
     return {
       path, container: 'zip', root: parsed.root, globals: [...parsed.globals].sort(), storages: parsed.storages,
       byteOrder: parsed.littleEndian ? 'little' : 'big', archivePrefix: parsed.archivePrefix!,
     };
   }
   if (kind === 'torch-legacy') {
-    const parsed = readTorchLegacy(file, recordClasses);
+    const parsed = await readTorchLegacy(source, recordClasses);
     return { path, container: 'legacy', root: parsed.root, globals: [...parsed.globals].sort(), storages: parsed.storages, byteOrder: 'little' };
   }
   if (kind === 'tar') throw new CheckpointError(path, 'tar-based PyTorch checkpoint (torch < 0.4) is not supported; re-save it with a recent torch');
   if (kind === 'safetensors' || kind === 'npy') throw new CheckpointError(path, `not a PyTorch checkpoint: this is a ${kind} file`);
-  if (file.size === 0) throw new CheckpointError(path, 'not a PyTorch checkpoint: the file is empty');
+  if (source.byteLength === 0) throw new CheckpointError(path, 'not a PyTorch checkpoint: the file is empty');
   throw new CheckpointError(path, 'not a PyTorch checkpoint: neither a zip container (PK) nor a legacy pickle (0x80)');
 }

@@ -9,7 +9,8 @@ import { writeAll, writeFileAtomic } from '../io/atomic_write.js';
 import { itemSize, type DType } from './dtype.js';
 import { PyOrderedDict } from './pickle_values.js';
 import { PickleWriter } from './pickle_writer.js';
-import { tensorBytes, type WritableTensor } from './safetensors.js';
+import { tensorBytes } from './safetensors_encode.js';
+import type { WritableTensor } from './safetensors_reader.js';
 import { TensorRecord } from './tensor_record.js';
 
 /**

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // A data-only pickle reader (protocols 0-5). It interprets the opcodes as a stack machine over JS values;
 // globals go through the GlobalRegistry allow-list and are never imported or executed.
-import { EndOfInput, type ByteInput } from '../io/byte_input.js';
+import { EndOfInput, NeedMoreInput, type ByteInput } from '../io/byte_input.js';
 import { CheckpointError } from './errors.js';
 import { buildNumpyDType } from './numpy_scalar.js';
 import type { GlobalRegistry } from './pickle_globals.js';
@@ -293,6 +293,7 @@ export function unpickle(input: ByteInput, opts: UnpickleOptions): UnpickleResul
       }
     }
   } catch (error) {
+    if (error instanceof NeedMoreInput) throw error; // the caller reads a longer prefix and starts again
     if (error instanceof EndOfInput) m.fail(`pickle truncated: ${error.message}`);
     if (error instanceof CheckpointError) throw error;
     if (error instanceof Error) m.fail(error.message);

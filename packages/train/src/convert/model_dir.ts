@@ -6,20 +6,9 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@natzoo/models';
 import { writeDirAtomic } from '../io/atomic_dir.js';
+import type { ModelPreprocess } from './model_preprocess.js';
 
-/** How images must be prepared for a converted model, and what its outputs mean (timm's eval transform). */
-export interface ModelPreprocess {
-  model: string;
-  /** `[channels, height, width]`. */
-  inputSize: [number, number, number];
-  mean: [number, number, number];
-  std: [number, number, number];
-  cropPct: number;
-  interpolation: string;
-  labels: string[];
-  /** The converted checkpoint: file name, sha256 of its bytes, and the URL when it was downloaded. */
-  source?: { checkpoint: string; sha256: string; url?: string };
-}
+export type { ModelPreprocess } from './model_preprocess.js';
 
 const WEIGHTS_FILE = 'weights.bin';
 

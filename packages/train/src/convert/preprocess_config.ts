@@ -5,8 +5,8 @@
 import { getPretrainedConfig, isModelName } from '@natzoo/models';
 import type { LayersModel } from '@tensorflow/tfjs';
 import type { ModelName, PretrainedTag } from '@natzoo/models';
-import type { ModelPreprocess } from './model_dir.js';
-import { labelNames } from '../preprocess/labels.js';
+import type { ModelPreprocess } from './model_preprocess.js';
+import { labelNames } from '../preprocess/label_sets.js';
 
 /** timm's defaults (`IMAGENET_DEFAULT_MEAN/STD`, `DEFAULT_CROP_PCT`), for architectures without published weights. */
 const TIMM_DEFAULTS = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], cropPct: 0.875, interpolation: 'bicubic', labels: 'unknown' };

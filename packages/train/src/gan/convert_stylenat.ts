@@ -1,11 +1,8 @@
 // SPDX-License-Identifier: MIT
-// `natzoo convert <ckpt.pt> --model stylenat_ffhq256 --out <dir>`: a released StyleNAT checkpoint (the "old"
-// layout {g, g_ema, d, ...} or the newer {state_dicts: {g, g_ema, d}}) -> a StyleNAT model directory holding g_ema
-// (used for generation) and, when present, g and d (for fine-tuning). The legacy split-head layout (rpb0/rpb1)
-// is detected from the keys unless the configuration says otherwise.
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { basename } from 'node:path';
+// A released StyleNAT checkpoint (the "old" layout {g, g_ema, d, ...} or the newer {state_dicts: {g, g_ema, d}})
+// -> built StyleNAT modules: g_ema (used for generation) and, when present, g and d (for fine-tuning). The legacy
+// split-head layout (rpb0/rpb1) is detected from the keys unless the configuration says otherwise. Nothing here
+// touches the file system: convert_checkpoint.ts writes the modules as a StyleNAT model directory.
 import {
   loadStyleNATDiscriminatorStateDict,
   loadStyleNATGeneratorStateDict,
@@ -16,11 +13,12 @@ import {
   StyleNATDiscriminator,
   StyleNATGenerator,
 } from '@natzoo/models';
-import type { StyleNATConfig, StyleNATModules, WeightPortReport } from '@natzoo/models';
-import { loadCheckpoint } from '../checkpoint/state_dict.js';
-import type { StateDict } from '../checkpoint/state_dict.js';
-import type { ConvertOptions } from '../convert/convert_checkpoint.js';
-import { saveStyleNATDir } from './stylenat_dir.js';
+import type { StateDictLike, StyleNATConfig, StyleNATModules, WeightPortReport } from '@natzoo/models';
+import { CheckpointError } from '../checkpoint/errors.js';
+import { selectWeights } from '../checkpoint/state_dict.js';
+import { readTorchCheckpoint, type TorchCheckpoint } from '../checkpoint/torch_checkpoint.js';
+import { inputName, isByteSource, type ConvertInput } from '../convert/convert_input.js';
+import type { ConvertModelOptions } from '../convert/convert_options.js';
 
 /** `--model` names for StyleNAT: the FFHQ presets, or `stylenat` (FFHQ-256 settings changed through --config). */
 export const STYLENAT_MODELS: Record<string, Readonly<StyleNATConfig>> = {
@@ -33,19 +31,14 @@ export function isStyleNATModelName(name: string): boolean {
   return Object.hasOwn(STYLENAT_MODELS, name);
 }
 
-async function sha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 /** The state_dict under `module` (old layout) or `state_dicts.<module>` (new layout); null when absent. */
-async function moduleStateDict(path: string, module: string): Promise<StateDict | null> {
+function moduleStateDict(checkpoint: TorchCheckpoint | null, module: string): StateDictLike | null {
+  if (checkpoint === null) return null;
   for (const key of [module, `state_dicts.${module}`]) {
     try {
-      return (await loadCheckpoint(path, { key })).stateDict;
+      return selectWeights(checkpoint, { key }).stateDict;
     } catch (error) {
-      if (!/is not a dict of tensors/.test((error as Error).message)) throw error;
+      if (!(error instanceof CheckpointError && /is not a dict of tensors/.test(error.problem))) throw error;
     }
   }
   return null;
@@ -71,17 +64,25 @@ function merge(reports: WeightPortReport[]): WeightPortReport {
   return out;
 }
 
+export interface ConvertedStyleNAT {
+  /** g_ema, and g / d when the checkpoint holds them; the caller owns them (dispose them when done). */
+  modules: StyleNATModules;
+  report: WeightPortReport;
+}
+
 /**
- * Converts a StyleNAT checkpoint. `config` takes generator options (ours or upstream's `style_dim`, `kernels`, ...,
- * `size`, `legacy`, `in_channels`) and, under `discriminator`, the discriminator's (`size`, `sn`, `channels`, ...).
+ * Converts a StyleNAT checkpoint (or g_ema's state_dict already in memory). `config` takes generator options
+ * (ours or upstream's `style_dim`, `kernels`, ..., `size`, `legacy`, `in_channels`) and, under `discriminator`,
+ * the discriminator's (`size`, `sn`, `channels`, ...).
  */
-export async function convertStyleNATCheckpoint(opts: ConvertOptions): Promise<WeightPortReport> {
+export async function convertStyleNAT(input: ConvertInput, opts: ConvertModelOptions): Promise<ConvertedStyleNAT> {
   const base = STYLENAT_MODELS[opts.model];
   if (base === undefined) throw new Error(`--model ${opts.model}: not a StyleNAT model (${Object.keys(STYLENAT_MODELS).join(', ')})`);
   if (opts.numClasses !== undefined) throw new Error('--num-classes: StyleNAT generators have no classifier head');
   const { discriminator: dOverrides, ...gOverrides } = opts.config ?? {};
-  const gEmaDict = await moduleStateDict(opts.checkpoint, 'g_ema');
-  if (gEmaDict === null) throw new Error(`${opts.checkpoint}: no g_ema state_dict (looked for 'g_ema' and 'state_dicts.g_ema')`);
+  const checkpoint = isByteSource(input) ? await readTorchCheckpoint(input) : null;
+  const gEmaDict = checkpoint === null ? (input as StateDictLike) : moduleStateDict(checkpoint, 'g_ema');
+  if (gEmaDict === null) throw new Error(`${inputName(input)}: no g_ema state_dict (looked for 'g_ema' and 'state_dicts.g_ema')`);
   if (gOverrides.legacy === undefined) {
     const keys = [...gEmaDict.keys()];
     if (keys.some((k) => k.endsWith('.attn.rpb0'))) gOverrides.legacy = true;
@@ -93,22 +94,21 @@ export async function convertStyleNATCheckpoint(opts: ConvertOptions): Promise<W
   const modules: StyleNATModules = { g_ema: new StyleNATGenerator(gConfig) };
   try {
     const reports = [prefixed('g_ema', await loadStyleNATGeneratorStateDict(modules.g_ema, gEmaDict))];
-    const gDict = await moduleStateDict(opts.checkpoint, 'g');
+    const gDict = moduleStateDict(checkpoint, 'g');
     if (gDict !== null) {
       modules.g = new StyleNATGenerator(gConfig);
       reports.push(prefixed('g', await loadStyleNATGeneratorStateDict(modules.g, gDict)));
     }
-    const dDict = await moduleStateDict(opts.checkpoint, 'd');
+    const dDict = moduleStateDict(checkpoint, 'd');
     if (dDict !== null) {
       modules.d = new StyleNATDiscriminator(dConfig);
       reports.push(prefixed('d', await loadStyleNATDiscriminatorStateDict(modules.d, dDict)));
     }
-    const source = { checkpoint: basename(opts.checkpoint), sha256: await sha256(opts.checkpoint), ...(opts.sourceUrl ? { url: opts.sourceUrl } : {}) };
-    await saveStyleNATDir(opts.out, modules, { model: opts.model, source, convertedBy: 'natzoo convert' }, opts.overwrite);
-    return merge(reports);
-  } finally {
+    return { modules, report: merge(reports) };
+  } catch (error) {
     modules.g_ema.dispose();
     modules.g?.dispose();
     modules.d?.dispose();
+    throw error;
   }
 }

@@ -1,25 +1,20 @@
 // SPDX-License-Identifier: MIT
 // Checkpoint download into a cache, with a progress bar. When the file name carries a hash prefix (torch hub's
 // `name-<hex>.pth` convention) the file's sha256 must start with it; a mismatch is refused and not cached.
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Presets, SingleBar } from 'cli-progress';
+import { openFileSource } from './file_source.js';
+import { sha256Hex, sha256Stream } from './sha256.js';
 
 const HASH_IN_NAME = /-([a-f0-9]{8,})\./;
 
 export function defaultCacheDir(): string {
   return process.env.NATZOO_CACHE ?? join(homedir(), '.cache', 'natzoo');
-}
-
-async function sha256Of(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 function checkHash(url: string, name: string, digest: string): void {
@@ -35,7 +30,7 @@ export async function downloadToCache(url: string, cacheDir = defaultCacheDir(),
   if (name === '') throw new Error(`${url}: the URL names no file`);
   const target = join(cacheDir, name);
   if (await stat(target).then(() => true, () => false)) {
-    checkHash(url, name, await sha256Of(target));
+    checkHash(url, name, await sha256Hex(await openFileSource(target)));
     return target;
   }
   await mkdir(cacheDir, { recursive: true });
@@ -45,7 +40,7 @@ export async function downloadToCache(url: string, cacheDir = defaultCacheDir(),
   const bar = quiet ? null : new SingleBar({ format: `${name} [{bar}] {percentage}% | {value}/{total} bytes`, stream: process.stderr }, Presets.shades_classic);
   bar?.start(total, 0);
   const partial = `${target}.part-${process.pid}`;
-  const hash = createHash('sha256');
+  const hash = sha256Stream();
   let received = 0;
   const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
   body.on('data', (chunk: Buffer) => {
@@ -56,7 +51,7 @@ export async function downloadToCache(url: string, cacheDir = defaultCacheDir(),
   try {
     await pipeline(body, createWriteStream(partial));
     bar?.stop();
-    checkHash(url, name, hash.digest('hex'));
+    checkHash(url, name, hash.hex());
     await rename(partial, target);
   } catch (error) {
     bar?.stop();

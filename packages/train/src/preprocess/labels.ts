@@ -1,18 +1,9 @@
 // SPDX-License-Identifier: MIT
-// Class names of the label sets a pretrained head may index (CIFAR-10: batches.meta.txt of the dataset), and
-// label files in that format (one name per line, in label order).
+// Node only: label files (one class name per line, in label order, like CIFAR-10's batches.meta.txt); the
+// built-in label sets are in label_sets.ts.
 import { readFile } from 'node:fs/promises';
 
-const LABELS: Record<string, readonly string[]> = {
-  cifar10: ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'],
-};
-
-/** Names for `numClasses` outputs: the label set's names when known, else `class_<i>`. */
-export function labelNames(labelSet: string, numClasses: number): string[] {
-  const known = LABELS[labelSet];
-  if (known !== undefined && known.length === numClasses) return [...known];
-  return Array.from({ length: numClasses }, (_, i) => `class_${i}`);
-}
+export { labelNames } from './label_sets.js';
 
 /** Reads a label file: one class name per line (CIFAR's `batches.meta.txt`, ImageNet's class lists). */
 export async function readLabelFile(path: string): Promise<string[]> {

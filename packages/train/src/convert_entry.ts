@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: MIT
+// @natzoo/train/convert: checkpoint reading and conversion that run in a browser as well as in Node. Everything
+// reads from a byte source (an ArrayBuffer, a Blob/File, ranged fetches of a URL) and nothing touches the file
+// system; the main entry adds the Node helpers that take file paths and write model directories.
+export { blobSource, bufferSource, type ByteSource } from './io/byte_source.js';
+export { fetchSource, FetchSourceError, type FetchSourceOptions, type FetchSourceProblem } from './io/fetch_source.js';
+export { sha256Hex } from './io/sha256.js';
+export { CheckpointError } from './checkpoint/errors.js';
+export { DTYPES, itemSize, isFloatDType, type DType } from './checkpoint/dtype.js';
+export { Storage, type StorageSource } from './checkpoint/storage.js';
+export { TensorRecord, contiguousStride, type TypedArrayFor } from './checkpoint/tensor_record.js';
+export { PyComplex, PyGlobal, PyOrderedDict, PyRecord, PySlice, NumpyDType, type PickleDict, type PickleValue } from './checkpoint/pickle_values.js';
+export { detectFileKind, readTorchCheckpoint, type FileKind, type TorchCheckpoint, type TorchReadOptions } from './checkpoint/torch_checkpoint.js';
+export { readSafetensors, type ArrayTensor, type SafetensorsFile, type WritableTensor } from './checkpoint/safetensors_reader.js';
+export { safetensorsChunks } from './checkpoint/safetensors_encode.js';
+export { loadCheckpoint, loadStateDict, selectWeights, type LoadedCheckpoint, type LoadOptions, type StateDict } from './checkpoint/state_dict.js';
+export { describeValue, type DescribeOptions, type JsonValue } from './checkpoint/describe.js';
+export { readNpy, type NpyArray, type NpyData, type NpyDType } from './io/npy_reader.js';
+export { npyChunks, type WriteNpyOptions } from './io/npy_encode.js';
+export { convertModel, disposeConverted, type ConvertedClassifierModel, type ConvertedModel, type ConvertedStyleNATModel, type ConvertOptionsForInput } from './convert/convert_model.js';
+export type { ConvertInput } from './convert/convert_input.js';
+export type { CheckpointProvenance, ConvertModelOptions, ConvertReport } from './convert/convert_options.js';
+export type { ModelPreprocess } from './convert/model_preprocess.js';
+export { isStyleNATModelName, STYLENAT_MODELS } from './gan/convert_stylenat.js';
