@@ -4,6 +4,7 @@
 // for the previous one, and every failure lands in the page's error list.
 // URL parameters: ?backend=webgpu|webgl|wasm|cpu, ?model=<url of a model.json>, ?warm=<runs> (default 5).
 import * as tf from '@tensorflow/tfjs';
+import { evalTransform } from '@natzoo/models';
 import { models as bundledModels, samples } from 'virtual:natzoo-assets';
 import { activateBackend, activateBest, isBackendName, offeredBackends } from './backends.js';
 import type { BackendName } from './backends.js';
@@ -11,7 +12,6 @@ import { findAttentionSources, neighborhoodMap, sequencePoolingMap } from './att
 import type { AttentionSource } from './attention_map.js';
 import { classify, inputTensor, warmTime } from './classifier.js';
 import { decodeImage } from './decode_image.js';
-import { evalTransform } from './eval_transform.js';
 import { clearModelCache, loadModelFromFiles, loadModelFromUrl } from './model_loader.js';
 import type { LoadedModel } from './model_loader.js';
 import { drawImage, drawOverlay } from './overlay.js';

@@ -3,13 +3,8 @@
 // in IndexedDB through tfjs's `indexeddb://` handler, or from files the user picks. Importing @natzoo/models
 // registers the custom layers that tf.loadLayersModel needs.
 import * as tf from '@tensorflow/tfjs';
-import '@natzoo/models';
-import type { EvalTransform } from './eval_transform.js';
-
-export interface ModelPreprocess extends EvalTransform {
-  model: string;
-  labels: string[];
-}
+import { parsePreprocess } from '@natzoo/models';
+import type { ModelPreprocess } from '@natzoo/models';
 
 export interface LoadedModel {
   model: tf.LayersModel;
@@ -20,28 +15,6 @@ export interface LoadedModel {
 }
 
 const CACHE_PREFIX = 'indexeddb://natzoo/';
-
-/** Checks the fields the page relies on; `where` names the file in the error. */
-export function parsePreprocess(where: string, text: string): ModelPreprocess {
-  let p: Partial<ModelPreprocess> | null;
-  try {
-    p = JSON.parse(text) as Partial<ModelPreprocess> | null;
-  } catch (error) {
-    throw new Error(`${where}: not valid JSON (${(error as Error).message})`, { cause: error });
-  }
-  const triple = (v: unknown) => Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
-  const problem =
-    p === null || typeof p !== 'object' ? 'not an object'
-    : !triple(p.inputSize) ? `inputSize must be [channels, height, width]; got ${JSON.stringify(p.inputSize)}`
-    : p.inputSize![0] !== 3 ? `inputSize must have 3 channels; got ${p.inputSize![0]}`
-    : !triple(p.mean) || !triple(p.std) ? 'mean and std must be three numbers'
-    : typeof p.cropPct !== 'number' || !(p.cropPct > 0 && p.cropPct <= 1) ? `cropPct must be in (0, 1]; got ${JSON.stringify(p.cropPct)}`
-    : typeof p.interpolation !== 'string' ? 'interpolation is required'
-    : !Array.isArray(p.labels) ? 'labels must be an array of class names'
-    : null;
-  if (problem !== null) throw new Error(`${where}: ${problem}`);
-  return { ...(p as ModelPreprocess), model: typeof p!.model === 'string' ? p!.model : where };
-}
 
 /** cyrb53: a 53-bit string hash; names cache entries after the model's files, so a changed model is refetched. */
 function hash53(text: string): string {

@@ -1,18 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Class names of the label sets a pretrained head may index (CIFAR-10: batches.meta.txt of the dataset), and
-// label files in that format (one name per line, in label order).
+// Label files: one class name per line, in label order (CIFAR's batches.meta.txt, ImageNet's class lists).
+// The built-in label sets (labelNames) are @natzoo/models'.
 import { readFile } from 'node:fs/promises';
-
-const LABELS: Record<string, readonly string[]> = {
-  cifar10: ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'],
-};
-
-/** Names for `numClasses` outputs: the label set's names when known, else `class_<i>`. */
-export function labelNames(labelSet: string, numClasses: number): string[] {
-  const known = LABELS[labelSet];
-  if (known !== undefined && known.length === numClasses) return [...known];
-  return Array.from({ length: numClasses }, (_, i) => `class_${i}`);
-}
 
 /** Reads a label file: one class name per line (CIFAR's `batches.meta.txt`, ImageNet's class lists). */
 export async function readLabelFile(path: string): Promise<string[]> {
