@@ -19,6 +19,10 @@ export type { ResampleKernel } from './inference/resample.js';
 export { parsePreprocess, PreprocessError } from './inference/preprocess.js';
 export type { ModelPreprocess } from './inference/preprocess.js';
 export { LABEL_SETS, labelNames } from './inference/label_sets.js';
+export { loadClassifier } from './inference/classifier.js';
+export type { Classifier, ClassifyOptions, LoadClassifierOptions, Prediction } from './inference/classifier.js';
+export type { ClassifierSource } from './inference/classifier_source.js';
+export type { ClassifierImage } from './inference/image_pixels.js';
 export { createFeatureExtractor, featureLayerNames, forwardFeatures, isNoWeightDecay, noWeightDecay, resetClassifier } from './model_api.js';
 
 export { DropPath } from './layers/drop_path.js';
