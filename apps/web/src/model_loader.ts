@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: MIT
-// Loading a converted model (model.json + weight shards + preprocess.json) from a URL, with the weights cached
-// in IndexedDB through tfjs's `indexeddb://` handler, or from files the user picks. Importing @natzoo/models
-// registers the custom layers that tf.loadLayersModel needs.
+// Loading a converted model (model.json + weight shards + preprocess.json) with @natzoo/models' loadClassifier:
+// from a URL, with the weights cached in IndexedDB through tfjs's `indexeddb://` handler, or from files the
+// user picks.
 import * as tf from '@tensorflow/tfjs';
-import { parsePreprocess } from '@natzoo/models';
-import type { ModelPreprocess } from '@natzoo/models';
+import { loadClassifier, parsePreprocess } from '@natzoo/models';
+import type { Classifier } from '@natzoo/models';
 
 export interface LoadedModel {
-  model: tf.LayersModel;
-  preprocess: ModelPreprocess;
+  classifier: Classifier;
   /** Where the weights came from this time. */
   source: 'network' | 'indexeddb' | 'files';
   loadMs: number;
@@ -61,41 +60,26 @@ export async function loadModelFromUrl(modelUrl: string, onProgress?: (fraction:
   const cached = await listCachedModels();
   if (cached.includes(cacheKey)) {
     try {
-      const model = await tf.loadLayersModel(cacheKey);
+      const classifier = await loadClassifier(cacheKey, { preprocess });
       onProgress?.(1);
-      return { model, preprocess, source: 'indexeddb', loadMs: performance.now() - started };
+      return { classifier, source: 'indexeddb', loadMs: performance.now() - started };
     } catch (error) {
       console.warn(`natzoo: cached model ${cacheKey} is unreadable, fetching it again`, error);
     }
   }
-  let model: tf.LayersModel;
-  try {
-    model = await tf.loadLayersModel(absolute, onProgress === undefined ? {} : { onProgress });
-  } catch (error) {
-    throw new Error(`cannot load model ${absolute}: ${(error as Error).message}`, { cause: error });
-  }
+  const classifier = await loadClassifier(absolute, onProgress === undefined ? { preprocess } : { preprocess, onProgress });
   const loadMs = performance.now() - started;
   // Older entries of the same URL are stale now; a full or blocked IndexedDB only costs the cache.
   await Promise.all(cached.filter((key) => key.startsWith(`${CACHE_PREFIX}${urlKey}-`)).map((key) => tf.io.removeModel(key).catch(() => undefined)));
-  await model.save(cacheKey).catch((error: unknown) => console.warn('natzoo: could not cache the model in IndexedDB', error));
-  return { model, preprocess, source: 'network', loadMs };
+  await classifier.model.save(cacheKey).catch((error: unknown) => console.warn('natzoo: could not cache the model in IndexedDB', error));
+  return { classifier, source: 'network', loadMs };
 }
 
 /** Loads model.json, its weight shards and preprocess.json picked by the user (any order). */
 export async function loadModelFromFiles(files: readonly File[]): Promise<LoadedModel> {
   const started = performance.now();
-  const json = files.find((f) => f.name === 'model.json') ?? files.find((f) => f.name.endsWith('.json') && f.name !== 'preprocess.json');
-  const pre = files.find((f) => f.name === 'preprocess.json');
-  if (json === undefined) throw new Error(`model files: pick a model.json with its weight shards and preprocess.json; got ${files.map((f) => f.name).join(', ') || 'nothing'}`);
-  if (pre === undefined) throw new Error('model files: preprocess.json is missing (it holds the input size, normalisation and labels)');
-  const preprocess = parsePreprocess(pre.name, await pre.text());
-  const shards = files.filter((f) => f !== json && f !== pre);
-  try {
-    const model = await tf.loadLayersModel(tf.io.browserFiles([json, ...shards]));
-    return { model, preprocess, source: 'files', loadMs: performance.now() - started };
-  } catch (error) {
-    throw new Error(`cannot load model from ${json.name}: ${(error as Error).message}`, { cause: error });
-  }
+  const classifier = await loadClassifier(files);
+  return { classifier, source: 'files', loadMs: performance.now() - started };
 }
 
 export async function listCachedModels(): Promise<string[]> {
