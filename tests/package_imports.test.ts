@@ -14,14 +14,14 @@ describe('packages import by name from Node', () => {
       console.log(JSON.stringify({
         convert: ['bufferSource', 'blobSource', 'fetchSource', 'loadStateDict', 'convertModel'].filter((n) => typeof convert[n] === 'function'),
         core: ['na1d', 'na2d', 'na1dQK', 'na2dQK', 'na1dAV', 'na2dAV', 'NeighborhoodAttention2D'].filter((n) => typeof core[n] === 'function'),
-        models: typeof models.NeighborhoodAttention2D,
+        models: ['NeighborhoodAttention2D', 'loadClassifier', 'evalTransform', 'parsePreprocess', 'labelNames'].filter((n) => typeof models[n] === 'function'),
         train: typeof train.setBestBackend,
       }));`;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: repoRoot, encoding: 'utf8' });
     expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({
       convert: ['bufferSource', 'blobSource', 'fetchSource', 'loadStateDict', 'convertModel'],
       core: ['na1d', 'na2d', 'na1dQK', 'na2dQK', 'na1dAV', 'na2dAV', 'NeighborhoodAttention2D'],
-      models: 'function',
+      models: ['NeighborhoodAttention2D', 'loadClassifier', 'evalTransform', 'parsePreprocess', 'labelNames'],
       train: 'function',
     });
   });

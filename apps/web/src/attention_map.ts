@@ -3,9 +3,9 @@
 // - CCT/CVT: the sequence-pooling weights softmax_N(x W + b) over the tokens (the input of the SequencePooling
 //   layer, read through a sub-model that shares the loaded weights);
 // - NAT/DiNAT: the attention of one query of a NeighborhoodAttention2D layer over its neighbourhood, averaged
-//   over heads, computed from the layer's own qkv weights with na2dQK.
+//   over heads, from the layer's own attentionWeights.
 import * as tf from '@tensorflow/tfjs';
-import { buildAxisGeometry, na2dQK } from '@natzoo/core';
+import { buildAxisGeometry, NeighborhoodAttention2D } from '@natzoo/core';
 
 export interface AttentionGrid {
   /** Row-major `[rows * cols]`, summing to 1 (sequence pooling) or to 1 over the neighbourhood (NA). */
@@ -100,36 +100,13 @@ export interface QueryAttention {
 /** Attention of the query at cell `[row, col]` (clamped to the grid) of NeighborhoodAttention2D `layerName`. */
 export async function neighborhoodAttentionAt(model: tf.LayersModel, layerName: string, input: tf.Tensor4D, query: [number, number]): Promise<QueryAttention> {
   const layer = model.getLayer(layerName);
-  const config = layer.getConfig() as {
-    numHeads: number;
-    kernelSize: [number, number];
-    dilation: [number, number];
-    isCausal: [boolean, boolean];
-    qkScale: number | null;
-  };
-  const qkvKernel = weightNamed(layer, 'qkv/kernel');
-  if (qkvKernel === null) throw new Error(`attention map: layer '${layerName}' has no qkv/kernel weight`);
-  const qkvBias = weightNamed(layer, 'qkv/bias');
-  const rpb = weightNamed(layer, 'rpb');
+  if (!(layer instanceof NeighborhoodAttention2D)) throw new Error(`attention map: layer '${layerName}' is a ${layer.getClassName()}, not a NeighborhoodAttention2D`);
+  const config = layer.getConfig() as { numHeads: number; kernelSize: [number, number]; dilation: [number, number]; isCausal: [boolean, boolean] };
   const x = inputOf(model, layer).predict(input) as tf.Tensor4D;
-  const [, rows, cols, channels] = x.shape;
+  const [, rows, cols] = x.shape;
   const [qy, qx] = [Math.min(rows - 1, Math.max(0, query[0])), Math.min(cols - 1, Math.max(0, query[1]))];
   const heads = config.numHeads;
-  const headDim = channels / heads;
-  const attn = tf.tidy(() => {
-    let qkv = tf.matMul(x.reshape([-1, channels]), qkvKernel);
-    if (qkvBias !== null) qkv = tf.add(qkv, qkvBias);
-    // Channels are [q | k | v], each `heads` blocks of headDim, as in the layer.
-    const [q, k] = tf.unstack(qkv.reshape([1, rows, cols, 3, heads, headDim]), 3) as [tf.Tensor5D, tf.Tensor5D];
-    const logits = na2dQK(q, k, {
-      kernelSize: config.kernelSize,
-      dilation: config.dilation,
-      isCausal: config.isCausal,
-      scale: config.qkScale ?? headDim ** -0.5,
-      ...(rpb === null ? {} : { rpb }),
-    });
-    return tf.slice(tf.softmax(logits), [0, qy, qx, 0, 0], [1, 1, 1, heads, -1]).reshape([heads, -1]);
-  });
+  const attn = tf.tidy(() => tf.slice(layer.attentionWeights(x), [0, qy, qx, 0, 0], [1, 1, 1, heads, -1]).reshape([heads, -1]));
   x.dispose();
   const slots = (await attn.data()) as Float32Array;
   const perSlot = attn.shape[1]!;

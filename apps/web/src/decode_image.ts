@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Browser image decoding to the RGB bytes the eval transform takes. No colour-space conversion and no alpha
 // premultiplication, so an opaque PNG yields its stored bytes, as sharp's raw output does.
-import type { RGBImage } from './eval_transform.js';
+import type { RGBImage } from '@natzoo/models';
 
 export async function decodeImage(blob: Blob, name: string): Promise<{ rgb: RGBImage; bitmap: ImageBitmap }> {
   let bitmap: ImageBitmap;

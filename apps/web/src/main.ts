@@ -4,17 +4,17 @@
 // for the previous one, and every failure lands in the page's error list.
 // URL parameters: ?backend=webgpu|webgl|wasm|cpu, ?model=<url of a model.json>, ?warm=<runs> (default 5).
 import * as tf from '@tensorflow/tfjs';
+import type { RGBImage } from '@natzoo/models';
 import { models as bundledModels, samples } from 'virtual:natzoo-assets';
 import { activateBackend, activateBest, isBackendName, offeredBackends } from './backends.js';
 import type { BackendName } from './backends.js';
 import { findAttentionSources, neighborhoodMap, sequencePoolingMap } from './attention_map.js';
 import type { AttentionSource } from './attention_map.js';
-import { classify, inputTensor, warmTime } from './classifier.js';
 import { decodeImage } from './decode_image.js';
-import { evalTransform } from './eval_transform.js';
 import { clearModelCache, loadModelFromFiles, loadModelFromUrl } from './model_loader.js';
 import type { LoadedModel } from './model_loader.js';
 import { drawImage, drawOverlay } from './overlay.js';
+import { timedClassify, warmTime } from './timing.js';
 import { clearErrors, clearPredictions, element, fillSelect, setStatus, showError, showPredictions, showTime } from './view.js';
 
 declare global {
@@ -29,7 +29,7 @@ type ModelOrigin = { kind: 'url'; url: string } | { kind: 'files'; files: File[]
 interface CurrentImage {
   name: string;
   bitmap: ImageBitmap;
-  input: Float32Array;
+  rgb: RGBImage;
 }
 
 const state = {
@@ -67,22 +67,17 @@ async function loadModel(origin: ModelOrigin): Promise<void> {
     ? await loadModelFromUrl(origin.url, (fraction) => (progress.value = fraction))
     : await loadModelFromFiles(origin.files);
   progress.value = 1;
-  state.loaded?.model.dispose();
+  state.loaded?.classifier.dispose();
   state.loaded = loaded;
   state.origin = origin;
   state.firstDone = false;
-  const [channels, height, width] = loaded.preprocess.inputSize;
-  const inputShape = loaded.model.inputs[0]?.shape ?? [];
-  if (inputShape[1] !== height || inputShape[2] !== width || inputShape[3] !== channels) {
-    showError(`preprocess.json says inputSize [${channels}, ${height}, ${width}] but the model takes [${inputShape.slice(1).join(', ')}]`, 'warning');
-  }
-  element('model-name').textContent = loaded.preprocess.model;
+  element('model-name').textContent = loaded.classifier.preprocess.model;
   element('model-source').textContent = loaded.source;
   showTime('time-load', loaded.loadMs, loaded.source);
   showTime('time-first', null);
   showTime('time-warm', null);
   if (WARM_RUNS === 0) element('time-warm').textContent = 'not measured (?warm=0)';
-  state.attention = findAttentionSources(loaded.model);
+  state.attention = findAttentionSources(loaded.classifier.model);
   fillSelect('attention-select', [
     { value: '', text: 'none' },
     ...state.attention.map((s) => ({ value: s.layer, text: `${s.kind === 'sequence-pooling' ? 'sequence pooling' : 'neighbourhood attention'}: ${s.layer}` })),
@@ -97,33 +92,41 @@ async function classifyCurrent(): Promise<void> {
   const { loaded, image } = state;
   if (loaded === null || image === null) return;
   setStatus('classifying');
-  const { preprocess, model } = loaded;
-  const result = await classify(model, image.input, preprocess.inputSize, preprocess.labels);
-  showPredictions(image.name, result.top);
-  showTime('time-last', result.ms);
-  const wasFirst = !state.firstDone;
-  if (wasFirst) {
-    state.firstDone = true;
-    showTime('time-first', result.ms, 'includes shader/kernel set-up');
+  const { classifier } = loaded;
+  // The image goes through the current model's eval transform each time: another model may take another size.
+  const input = await classifier.preprocessImage(image.rgb);
+  try {
+    const result = await timedClassify(classifier, input);
+    showPredictions(image.name, result.top);
+    showTime('time-last', result.ms);
+    const wasFirst = !state.firstDone;
+    if (wasFirst) {
+      state.firstDone = true;
+      showTime('time-first', result.ms, 'includes shader/kernel set-up');
+    }
+    await drawAttention(input);
+    setStatus('ready');
+    if (wasFirst && WARM_RUNS > 0) showTime('time-warm', await warmTime(classifier, input, WARM_RUNS));
+  } finally {
+    input.dispose();
   }
-  await drawAttention();
-  setStatus('ready');
-  if (wasFirst && WARM_RUNS > 0) showTime('time-warm', await warmTime(model, image.input, preprocess.inputSize, WARM_RUNS));
 }
 
-async function drawAttention(): Promise<void> {
+/** Draws the image and the chosen attention map; `prepared` is the image's model input when the caller has it. */
+async function drawAttention(prepared?: tf.Tensor4D): Promise<void> {
   const { loaded, image } = state;
   if (loaded === null || image === null) return;
+  const { model } = loaded.classifier;
   const canvas = element<HTMLCanvasElement>('view');
   drawImage(canvas, image.bitmap);
   const chosen = element<HTMLSelectElement>('attention-select').value;
   const source = state.attention.find((s) => s.layer === chosen);
   if (source === undefined) return;
-  const input = inputTensor(image.input, loaded.preprocess.inputSize);
+  const input = prepared ?? (await loaded.classifier.preprocessImage(image.rgb));
   try {
     const grid = source.kind === 'sequence-pooling'
-      ? await sequencePoolingMap(loaded.model, source.layer, input)
-      : await neighborhoodMap(loaded.model, source.layer, input, [Math.floor(state.query[0] * source.rows), Math.floor(state.query[1] * source.cols)]);
+      ? await sequencePoolingMap(model, source.layer, input)
+      : await neighborhoodMap(model, source.layer, input, [Math.floor(state.query[0] * source.rows), Math.floor(state.query[1] * source.cols)]);
     drawOverlay(canvas, grid);
     canvas.dataset['overlay'] = source.kind;
     if (grid.query !== undefined) canvas.dataset['query'] = grid.query.join(',');
@@ -132,7 +135,7 @@ async function drawAttention(): Promise<void> {
       ? `how much each of the ${grid.rows}x${grid.cols} tokens weighs in the pooled feature (brightest = most)`
       : `attention of the outlined query over its neighbourhood (${grid.rows}x${grid.cols} tokens, mean over heads); click to move the query`;
   } finally {
-    input.dispose();
+    if (prepared === undefined) input.dispose();
   }
 }
 
@@ -144,7 +147,7 @@ function takeImage(blob: Blob, name: string): void {
     if (state.loaded === null) throw new Error(`no model is loaded, so '${name}' cannot be classified`);
     const { rgb, bitmap } = await decodeImage(blob, name);
     state.image?.bitmap.close();
-    state.image = { name, bitmap, input: evalTransform(rgb, state.loaded.preprocess) };
+    state.image = { name, bitmap, rgb };
     await classifyCurrent();
   });
 }
@@ -232,12 +235,12 @@ function wire(): void {
     clearErrors();
     if (isBackendName(name)) enqueue(() => switchBackend(name));
   });
-  element<HTMLSelectElement>('attention-select').addEventListener('change', () => enqueue(drawAttention));
+  element<HTMLSelectElement>('attention-select').addEventListener('change', () => enqueue(() => drawAttention()));
   element<HTMLCanvasElement>('view').addEventListener('click', (event) => {
     const canvas = event.currentTarget as HTMLCanvasElement;
     const box = canvas.getBoundingClientRect();
     state.query = [(event.clientY - box.top) / box.height, (event.clientX - box.left) / box.width];
-    if (state.attention.find((s) => s.layer === element<HTMLSelectElement>('attention-select').value)?.kind === 'neighborhood') enqueue(drawAttention);
+    if (state.attention.find((s) => s.layer === element<HTMLSelectElement>('attention-select').value)?.kind === 'neighborhood') enqueue(() => drawAttention());
   });
 }
 

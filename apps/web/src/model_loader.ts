@@ -1,47 +1,19 @@
 // SPDX-License-Identifier: MIT
-// Loading a converted model (model.json + weight shards + preprocess.json) from a URL, with the weights cached
-// in IndexedDB through tfjs's `indexeddb://` handler, or from files the user picks. Importing @natzoo/models
-// registers the custom layers that tf.loadLayersModel needs.
+// Loading a converted model (model.json + weight shards + preprocess.json) with @natzoo/models' loadClassifier:
+// from a URL, with the weights cached in IndexedDB through tfjs's `indexeddb://` handler, or from files the
+// user picks.
 import * as tf from '@tensorflow/tfjs';
-import '@natzoo/models';
-import type { EvalTransform } from './eval_transform.js';
-
-export interface ModelPreprocess extends EvalTransform {
-  model: string;
-  labels: string[];
-}
+import { loadClassifier, parsePreprocess } from '@natzoo/models';
+import type { Classifier } from '@natzoo/models';
 
 export interface LoadedModel {
-  model: tf.LayersModel;
-  preprocess: ModelPreprocess;
+  classifier: Classifier;
   /** Where the weights came from this time. */
   source: 'network' | 'indexeddb' | 'files';
   loadMs: number;
 }
 
 const CACHE_PREFIX = 'indexeddb://natzoo/';
-
-/** Checks the fields the page relies on; `where` names the file in the error. */
-export function parsePreprocess(where: string, text: string): ModelPreprocess {
-  let p: Partial<ModelPreprocess> | null;
-  try {
-    p = JSON.parse(text) as Partial<ModelPreprocess> | null;
-  } catch (error) {
-    throw new Error(`${where}: not valid JSON (${(error as Error).message})`, { cause: error });
-  }
-  const triple = (v: unknown) => Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
-  const problem =
-    p === null || typeof p !== 'object' ? 'not an object'
-    : !triple(p.inputSize) ? `inputSize must be [channels, height, width]; got ${JSON.stringify(p.inputSize)}`
-    : p.inputSize![0] !== 3 ? `inputSize must have 3 channels; got ${p.inputSize![0]}`
-    : !triple(p.mean) || !triple(p.std) ? 'mean and std must be three numbers'
-    : typeof p.cropPct !== 'number' || !(p.cropPct > 0 && p.cropPct <= 1) ? `cropPct must be in (0, 1]; got ${JSON.stringify(p.cropPct)}`
-    : typeof p.interpolation !== 'string' ? 'interpolation is required'
-    : !Array.isArray(p.labels) ? 'labels must be an array of class names'
-    : null;
-  if (problem !== null) throw new Error(`${where}: ${problem}`);
-  return { ...(p as ModelPreprocess), model: typeof p!.model === 'string' ? p!.model : where };
-}
 
 /** cyrb53: a 53-bit string hash; names cache entries after the model's files, so a changed model is refetched. */
 function hash53(text: string): string {
@@ -88,41 +60,26 @@ export async function loadModelFromUrl(modelUrl: string, onProgress?: (fraction:
   const cached = await listCachedModels();
   if (cached.includes(cacheKey)) {
     try {
-      const model = await tf.loadLayersModel(cacheKey);
+      const classifier = await loadClassifier(cacheKey, { preprocess });
       onProgress?.(1);
-      return { model, preprocess, source: 'indexeddb', loadMs: performance.now() - started };
+      return { classifier, source: 'indexeddb', loadMs: performance.now() - started };
     } catch (error) {
       console.warn(`natzoo: cached model ${cacheKey} is unreadable, fetching it again`, error);
     }
   }
-  let model: tf.LayersModel;
-  try {
-    model = await tf.loadLayersModel(absolute, onProgress === undefined ? {} : { onProgress });
-  } catch (error) {
-    throw new Error(`cannot load model ${absolute}: ${(error as Error).message}`, { cause: error });
-  }
+  const classifier = await loadClassifier(absolute, onProgress === undefined ? { preprocess } : { preprocess, onProgress });
   const loadMs = performance.now() - started;
   // Older entries of the same URL are stale now; a full or blocked IndexedDB only costs the cache.
   await Promise.all(cached.filter((key) => key.startsWith(`${CACHE_PREFIX}${urlKey}-`)).map((key) => tf.io.removeModel(key).catch(() => undefined)));
-  await model.save(cacheKey).catch((error: unknown) => console.warn('natzoo: could not cache the model in IndexedDB', error));
-  return { model, preprocess, source: 'network', loadMs };
+  await classifier.model.save(cacheKey).catch((error: unknown) => console.warn('natzoo: could not cache the model in IndexedDB', error));
+  return { classifier, source: 'network', loadMs };
 }
 
 /** Loads model.json, its weight shards and preprocess.json picked by the user (any order). */
 export async function loadModelFromFiles(files: readonly File[]): Promise<LoadedModel> {
   const started = performance.now();
-  const json = files.find((f) => f.name === 'model.json') ?? files.find((f) => f.name.endsWith('.json') && f.name !== 'preprocess.json');
-  const pre = files.find((f) => f.name === 'preprocess.json');
-  if (json === undefined) throw new Error(`model files: pick a model.json with its weight shards and preprocess.json; got ${files.map((f) => f.name).join(', ') || 'nothing'}`);
-  if (pre === undefined) throw new Error('model files: preprocess.json is missing (it holds the input size, normalisation and labels)');
-  const preprocess = parsePreprocess(pre.name, await pre.text());
-  const shards = files.filter((f) => f !== json && f !== pre);
-  try {
-    const model = await tf.loadLayersModel(tf.io.browserFiles([json, ...shards]));
-    return { model, preprocess, source: 'files', loadMs: performance.now() - started };
-  } catch (error) {
-    throw new Error(`cannot load model from ${json.name}: ${(error as Error).message}`, { cause: error });
-  }
+  const classifier = await loadClassifier(files);
+  return { classifier, source: 'files', loadMs: performance.now() - started };
 }
 
 export async function listCachedModels(): Promise<string[]> {

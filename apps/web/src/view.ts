@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Rendering of the page's state into the elements that carry the test hooks (data-testid, data-label,
 // data-prob, data-ms), kept apart from the control flow in main.ts.
-import type { Ranked } from './classifier.js';
+import type { Prediction } from '@natzoo/models';
 
 export function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -40,10 +40,10 @@ export function showTime(id: 'time-load' | 'time-first' | 'time-warm' | 'time-la
   cell.dataset['ms'] = String(ms);
 }
 
-export function showPredictions(imageName: string, top: readonly Ranked[]): void {
+export function showPredictions(imageName: string, top: readonly Prediction[]): void {
   const list = element('predictions');
   list.replaceChildren(
-    ...top.map(({ label, index, prob }) => {
+    ...top.map(({ className: label, index, probability: prob }) => {
       const row = document.createElement('li');
       row.dataset['testid'] = 'prediction';
       row.dataset['label'] = label;

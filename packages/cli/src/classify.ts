@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
-// `natzoo classify`: decode images with sharp, timm's eval preprocessing, top-k labels with probabilities.
+// `natzoo classify`: sharp decodes each image to RGB pixels; @natzoo/models' classifier does the rest (timm's
+// eval transform, the forward pass, softmax and top-k), exactly as it does in a page.
 import * as tf from '@tensorflow/tfjs';
-import { imageToInput, loadModelDir } from '@natzoo/train';
+import { loadClassifier, rankClasses } from '@natzoo/models';
+import { decodeImageFile, readModelDir } from '@natzoo/train';
 
 export interface Classification {
   image: string;
@@ -16,27 +18,25 @@ export interface ClassifyResult {
 }
 
 /** Classifies each image with the model in `modelDir`; `top` labels per image, most probable first. */
-export async function classifyImages(modelDir: string, images: readonly string[], top = 5): Promise<ClassifyResult> {
+export async function classifyImages(modelDir: string, images: readonly string[], top = 5, onImage?: (done: number, total: number) => void): Promise<ClassifyResult> {
   if (!(Number.isSafeInteger(top) && top > 0)) throw new Error(`--top ${top}: expected a positive integer`);
-  const { model, preprocess } = await loadModelDir(modelDir);
+  const { handler, preprocess } = await readModelDir(modelDir);
+  const classifier = await loadClassifier(handler, { preprocess });
   try {
-    const [, height, width] = preprocess.inputSize;
     const results: Classification[] = [];
     for (const image of images) {
-      const input = await imageToInput(image, preprocess);
-      const logits = tf.tidy(() => model.predict(tf.tensor4d(input, [1, height, width, 3])) as tf.Tensor);
-      const probs = tf.softmax(logits);
-      const [values, p] = [Array.from(await logits.data()), Array.from(await probs.data())];
-      tf.dispose([logits, probs]);
-      const ranked = p
-        .map((prob, index) => ({ label: preprocess.labels[index] ?? `class_${index}`, index, prob }))
-        .sort((a, b) => b.prob - a.prob)
-        .slice(0, top);
-      results.push({ image, top: ranked, logits: values });
+      const input = await classifier.preprocessImage(await decodeImageFile(image));
+      const logits = tf.tidy(() => classifier.predict(input));
+      input.dispose();
+      const values = Array.from(await logits.data());
+      const ranked = await rankClasses(logits, classifier.labels, top);
+      logits.dispose();
+      results.push({ image, top: ranked.map((p) => ({ label: p.className, index: p.index, prob: p.probability })), logits: values });
+      onImage?.(results.length, images.length);
     }
     return { model: preprocess.model, backend: tf.getBackend(), results };
   } finally {
-    model.dispose();
+    classifier.dispose();
   }
 }
 

@@ -3,7 +3,7 @@
 // their save/load round trip, argument errors, gradients and tensor bookkeeping.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { NeighborhoodAttention1D, NeighborhoodAttention2D, na1d, na2d } from '@natzoo/core';
+import { NeighborhoodAttention1D, NeighborhoodAttention2D, na1d, na1dAV, na2d, na2dAV } from '@natzoo/core';
 import type { NeighborhoodAttentionArgs } from '@natzoo/core';
 
 type NALayer = NeighborhoodAttention1D | NeighborhoodAttention2D;
@@ -30,8 +30,11 @@ function buildWithRandomWeights(layer: NALayer, x: tf.Tensor, seed: number): voi
   });
 }
 
-/** NATTEN's module forward written with the public ops: channels split by slicing, [q | k | v] then heads. */
-function handComposition(layer: NALayer, x: tf.Tensor, args: NeighborhoodAttentionArgs): tf.Tensor {
+/**
+ * NATTEN's module forward written with the public ops: channels split by slicing, [q | k | v] then heads.
+ * With `attn`, the attention weights come from there (applied to v with the AV op) instead of q and k.
+ */
+function handComposition(layer: NALayer, x: tf.Tensor, args: NeighborhoodAttentionArgs, attn?: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     const w = weightsOf(layer);
     const channels = x.shape[x.rank - 1]!;
@@ -47,9 +50,11 @@ function handComposition(layer: NALayer, x: tf.Tensor, args: NeighborhoodAttenti
       scale: args.qkScale ?? headDim ** -0.5,
       ...(w['rpb'] !== undefined ? { rpb: w['rpb'] } : {}),
     };
-    const out = x.rank === 4
-      ? na2d(part(0) as tf.Tensor5D, part(1) as tf.Tensor5D, part(2) as tf.Tensor5D, opts)
-      : na1d(part(0) as tf.Tensor4D, part(1) as tf.Tensor4D, part(2) as tf.Tensor4D, opts);
+    const out = attn !== undefined
+      ? x.rank === 4 ? na2dAV(attn as tf.Tensor5D, part(2) as tf.Tensor5D, opts) : na1dAV(attn as tf.Tensor4D, part(2) as tf.Tensor4D, opts)
+      : x.rank === 4
+        ? na2d(part(0) as tf.Tensor5D, part(1) as tf.Tensor5D, part(2) as tf.Tensor5D, opts)
+        : na1d(part(0) as tf.Tensor4D, part(1) as tf.Tensor4D, part(2) as tf.Tensor4D, opts);
     const y = tf.add(tf.matMul(tf.reshape(out, [-1, channels]), w['proj/kernel']!), w['proj/bias']!);
     return tf.reshape(y, x.shape);
   });
@@ -110,6 +115,26 @@ describe('NeighborhoodAttention layers', () => {
     tf.dispose([y, expected, inference]);
     expect(tf.memory().numTensors).toBe(before + withDrop.weights.length);
     withDrop.dispose();
+    layer.dispose();
+    x.dispose();
+  });
+
+  it.each(cases)('$name: attentionWeights, applied to the layer\'s values, gives the layer\'s output', ({ make, shape, args }) => {
+    const layer = make(args);
+    const x = randn(shape, 12);
+    buildWithRandomWeights(layer, x, 200);
+    const before = tf.memory().numTensors;
+    const attn = layer.attentionWeights(x);
+    const window = [args.kernelSize].flat();
+    const slots = shape.length === 4 && window.length === 1 ? window[0]! ** 2 : window.reduce((a, b) => a * b, 1);
+    expect(attn.shape).toEqual([...shape.slice(0, -1), args.numHeads, slots]);
+    const sums = tf.tidy(() => tf.sum(attn, -1));
+    expect(tf.tidy(() => maxAbsDiff(sums, tf.onesLike(sums)))).toBeLessThan(1e-5);
+    const [y, rebuilt] = [run(layer, x), handComposition(layer, x, args, attn)];
+    expect(maxAbsDiff(y, rebuilt)).toBeLessThan(1e-5);
+    tf.dispose([attn, sums, y, rebuilt]);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(() => tf.tidy(() => layer.attentionWeights(tf.zeros([1, 4, 4])))).toThrow(/attentionWeights needs the layer's input/);
     layer.dispose();
     x.dispose();
   });

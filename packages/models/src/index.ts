@@ -11,6 +11,19 @@ export type { ModelFamily } from './family.js';
 export { CIFAR10, CIFAR100, FLOWERS102, IMAGENET1K } from './pretrained.js';
 export type { Interpolation, LabelSet, PretrainedCfg, RGB, VariantSpec } from './pretrained.js';
 export { ModelArgumentError } from './errors.js';
+// Inference: preparing images, reading preprocess.json, class names.
+export { evalCrop, evalGeometry, evalTransform, INTERPOLATIONS, normalizeRGB, roundHalfEven } from './inference/eval_transform.js';
+export type { EvalGeometry, EvalTransform, PixelBox, RGBImage } from './inference/eval_transform.js';
+export { resampleRGB } from './inference/resample.js';
+export type { ResampleKernel } from './inference/resample.js';
+export { parsePreprocess, PreprocessError } from './inference/preprocess.js';
+export type { ModelPreprocess } from './inference/preprocess.js';
+export { LABEL_SETS, labelNames } from './inference/label_sets.js';
+export { loadClassifier } from './inference/classifier.js';
+export { rankClasses } from './inference/rank_classes.js';
+export type { Classifier, ClassifyOptions, LoadClassifierOptions, Prediction } from './inference/classifier.js';
+export type { ClassifierSource } from './inference/classifier_source.js';
+export type { ClassifierImage } from './inference/image_pixels.js';
 export { createFeatureExtractor, featureLayerNames, forwardFeatures, isNoWeightDecay, noWeightDecay, resetClassifier } from './model_api.js';
 
 export { DropPath } from './layers/drop_path.js';

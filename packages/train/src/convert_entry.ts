@@ -20,5 +20,5 @@ export { npyChunks, type WriteNpyOptions } from './io/npy_encode.js';
 export { convertModel, disposeConverted, type ConvertedClassifierModel, type ConvertedModel, type ConvertedStyleNATModel, type ConvertOptionsForInput } from './convert/convert_model.js';
 export type { ConvertInput } from './convert/convert_input.js';
 export type { CheckpointProvenance, ConvertModelOptions, ConvertReport } from './convert/convert_options.js';
-export type { ModelPreprocess } from './convert/model_preprocess.js';
+export type { ModelPreprocess } from '@natzoo/models';
 export { isStyleNATModelName, STYLENAT_MODELS } from './gan/convert_stylenat.js';

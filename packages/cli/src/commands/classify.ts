@@ -6,6 +6,7 @@ import { classifyImages, formatClassification } from '../classify.js';
 import { expandImageArguments } from '../image_arguments.js';
 import { DEFAULT_MODEL, resolveModelDir } from '../model_ref.js';
 import { backendOption, jsonOption, log, printResult } from '../options.js';
+import { progressBar } from '../progress.js';
 
 const builder = (y: Argv) =>
   y
@@ -27,7 +28,9 @@ export const classifyCommand: CommandModule<object, ClassifyArgs> = {
     const images = await expandImageArguments(argv.images);
     const dir = await resolveModelDir(argv.model, { log });
     await useBackend(argv.backend);
-    const result = await classifyImages(dir, images, argv.top);
+    const bar = progressBar('classify [{bar}] {value}/{total} images');
+    const result = await classifyImages(dir, images, argv.top, (done, total) => images.length > 1 && bar.update(done, total));
+    bar.stop();
     printResult(argv.json, result, formatClassification(result));
   },
 };

@@ -42,11 +42,15 @@ function fusedNA(rank: SpatialRank, q: Tensor, k: Tensor, v: Tensor, opts: NAOpt
     : na2d(q as Tensor5D, k as Tensor5D, v as Tensor5D, opts);
 }
 
+/** softmax(q k^T * scale + rpb) over each query's neighbourhood; masked slots are -Infinity, so they get 0. */
+function attentionOf(rank: SpatialRank, q: Tensor, k: Tensor, opts: NAOptions): Tensor {
+  return softmax(rank === 1 ? na1dQK(q as Tensor4D, k as Tensor4D, opts) : na2dQK(q as Tensor5D, k as Tensor5D, opts));
+}
+
 function splitNA(rank: SpatialRank, q: Tensor, k: Tensor, v: Tensor, opts: NAOptions, attnDrop: number): Tensor {
   const window = { kernelSize: opts.kernelSize, dilation: opts.dilation, isCausal: opts.isCausal };
-  const logits = rank === 1 ? na1dQK(q as Tensor4D, k as Tensor4D, opts) : na2dQK(q as Tensor5D, k as Tensor5D, opts);
-  // Masked slots are -Infinity, so softmax gives them 0 and dropout leaves them 0.
-  const attn = dropout(softmax(logits), attnDrop);
+  // Dropout leaves the masked slots' zeros at 0.
+  const attn = dropout(attentionOf(rank, q, k, opts), attnDrop);
   return rank === 1 ? na1dAV(attn as Tensor4D, v as Tensor4D, window) : na2dAV(attn as Tensor5D, v as Tensor5D, window);
 }
 
@@ -110,28 +114,46 @@ abstract class NeighborhoodAttentionBase extends layers.Layer {
     this.built = true;
   }
 
+  /** The built weights, or an error naming the layer. */
+  private builtWeights(): NAWeights {
+    if (this.naWeights === null) throw new NAArgumentError(`${this.label}: called before build()`);
+    return this.naWeights;
+  }
+
+  /** q, k and v of `x` (`[B, ...spatial, C]`), each `[B, ...spatial, heads, headDim]`, and the NA options. */
+  private project(x: Tensor, weights: NAWeights): { q: Tensor; k: Tensor; v: Tensor; opts: NAOptions } {
+    const { rank, channels } = this;
+    const { numHeads, kernelSize, dilation, isCausal, qkScale } = this.args;
+    const headDim = channels / numHeads;
+    // Bias folded into the matMul (one pass over the output instead of two on cpu/wasm).
+    const qkv = fused.matMul({ a: reshape(x, [-1, channels]) as Tensor2D, b: weights.qkvKernel.read() as Tensor2D, bias: weights.qkvBias?.read() });
+    // Channels are [q | k | v], each `heads` contiguous blocks of headDim (upstream reshape(B, ..., 3, heads, hd)).
+    // Moving the q/k/v axis to the front makes each part contiguous: tfjs-wasm's Unpack on the inner axis took
+    // 95% of a NAT forward, and slicing the kernel's columns a quarter.
+    const tokens = x.shape.slice(0, rank + 1);
+    const parts = transpose(reshape(qkv, [-1, 3, channels]), [1, 0, 2]);
+    const part = (i: number) => reshape(slice(parts, [i, 0, 0], [1, -1, -1]), [...tokens, numHeads, headDim]);
+    const opts: NAOptions = { kernelSize, dilation, isCausal, scale: qkScale ?? headDim ** -0.5 };
+    if (weights.rpb !== null) opts.rpb = weights.rpb.read();
+    return { q: part(0), k: part(1), v: part(2), opts };
+  }
+
+  /** `input` zero-padded as the layer pads it (NATTEN <= 0.15's padInput), else `input` itself. */
+  private padded(input: Tensor): Tensor {
+    const { kernelSize, dilation, padInput } = this.args;
+    return padInput ? padToWindow(input, this.rank, kernelSize, dilation) : input;
+  }
+
   override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor {
     return tidy(() => {
       const input = Array.isArray(inputs) ? inputs[0] : inputs;
-      const weights = this.naWeights;
-      if (input === undefined || weights === null) throw new NAArgumentError(`${this.label}: called before build()`);
+      if (input === undefined) throw new NAArgumentError(`${this.label}: called without an input`);
+      const weights = this.builtWeights();
       const { rank, channels } = this;
-      const { numHeads, kernelSize, dilation, isCausal, qkScale, attnDrop, projDrop, padInput } = this.args;
-      const x = padInput ? padToWindow(input, rank, kernelSize, dilation) : input;
-      const headDim = channels / numHeads;
+      const { attnDrop, projDrop } = this.args;
+      const x = this.padded(input);
       const training = kwargs['training'] === true;
-
-      // Bias folded into the matMul (one pass over the output instead of two on cpu/wasm).
-      const qkv = fused.matMul({ a: reshape(x, [-1, channels]) as Tensor2D, b: weights.qkvKernel.read() as Tensor2D, bias: weights.qkvBias?.read() });
-      // Channels are [q | k | v], each `heads` contiguous blocks of headDim (upstream reshape(B, ..., 3, heads, hd)).
-      // Moving the q/k/v axis to the front makes each part contiguous: tfjs-wasm's Unpack on the inner axis took
-      // 95% of a NAT forward, and slicing the kernel's columns a quarter.
-      const tokens = x.shape.slice(0, rank + 1);
-      const parts = transpose(reshape(qkv, [-1, 3, channels]), [1, 0, 2]);
-      const part = (i: number) => reshape(slice(parts, [i, 0, 0], [1, -1, -1]), [...tokens, numHeads, headDim]);
-      const [q, k, v] = [part(0), part(1), part(2)];
-      const opts: NAOptions = { kernelSize, dilation, isCausal, scale: qkScale ?? headDim ** -0.5 };
-      if (weights.rpb !== null) opts.rpb = weights.rpb.read();
+      const { q, k, v, opts } = this.project(x, weights);
 
       // The fused op never materialises the attention weights, so dropout on them needs the split path.
       const attended =
@@ -141,6 +163,27 @@ abstract class NeighborhoodAttentionBase extends layers.Layer {
       out = reshape(out, x.shape);
       // Every op after NA is per token, so cropping after proj equals NATTEN 0.15's crop before it.
       return x === input ? out : slice(out, new Array<number>(rank + 2).fill(0), input.shape);
+    });
+  }
+
+  /**
+   * The softmaxed attention of every query of `input` (the layer's input, `[B, H, W, C]` or `[B, L, C]`) over
+   * its neighbourhood, from the layer's own qkv weights, rpb and scale: `[B, H, W, heads, kh * kw]` (2-D) or
+   * `[B, L, heads, k]` (1-D), slot `i * kw + j` being row `i`, column `j` of the window. Slots a causal mask
+   * hides are 0. Inference only: no dropout.
+   */
+  attentionWeights(input: Tensor): Tensor {
+    return tidy(() => {
+      const weights = this.builtWeights();
+      const { rank } = this;
+      if (input.rank !== rank + 2 || input.shape[rank + 1] !== this.channels) {
+        throw new NAArgumentError(`${this.label}: attentionWeights needs the layer's input [B, ${rank === 1 ? 'L' : 'H, W'}, ${this.channels}]; got shape [${input.shape.join(', ')}]`);
+      }
+      const x = this.padded(input);
+      const { q, k, opts } = this.project(x, weights);
+      const attn = attentionOf(rank, q, k, opts);
+      if (x === input) return attn;
+      return slice(attn, new Array<number>(attn.rank).fill(0), [...input.shape.slice(0, rank + 1), -1, -1]);
     });
   }
 

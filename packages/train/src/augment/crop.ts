@@ -3,6 +3,7 @@
 // RandomResizedCropAndInterpolation uses it): ten tries at a random area fraction in `scale` and a log-uniform
 // aspect ratio in `ratio`, falling back to a centre crop at the nearest allowed ratio. The eval crop is timm's:
 // shorter side to floor(size / cropPct), centre crop.
+import { evalGeometry } from '@natzoo/models';
 import type { Rng } from '../train/rng.js';
 import type { Box } from './image.js';
 
@@ -26,16 +27,8 @@ export function randomResizedCropBox(rng: Rng, width: number, height: number, sc
   return { top: Math.floor((height - h) / 2), left: Math.floor((width - w) / 2), width: w, height: h };
 }
 
-/** Python's round(), which torchvision's CenterCrop uses: halves go to the even neighbour. */
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
 /** timm's eval geometry: the resized size (shorter side floor(min(size) / cropPct)) and the centre box in it. */
 export function evalResize(width: number, height: number, size: readonly [number, number], cropPct: number): { width: number; height: number; box: Box } {
-  const [outH, outW] = size;
-  const shorter = Math.floor(Math.min(outH, outW) / cropPct);
-  const [rw, rh] = width <= height ? [shorter, Math.floor((shorter * height) / width)] : [Math.floor((shorter * width) / height), shorter];
-  return { width: rw, height: rh, box: { left: roundHalfEven((rw - outW) / 2), top: roundHalfEven((rh - outH) / 2), width: outW, height: outH } };
+  const { resize, crop } = evalGeometry(width, height, size, cropPct);
+  return { ...resize, box: crop };
 }

@@ -3,12 +3,9 @@
 // crop/resize, which resamples with an antialiasing filter as PIL does when it shrinks.
 import sharp from 'sharp';
 import type { KernelEnum } from 'sharp';
+import type { PixelBox, RGBImage } from '@natzoo/models';
 
-export interface RgbImage {
-  data: Uint8Array;
-  width: number;
-  height: number;
-}
+export type RgbImage = RGBImage;
 
 export type Interpolation = 'bicubic' | 'bilinear' | 'nearest' | 'lanczos';
 
@@ -20,12 +17,7 @@ export function interpolationOf(name: string): Interpolation {
   return name as Interpolation;
 }
 
-export interface Box {
-  left: number;
-  top: number;
-  width: number;
-  height: number;
-}
+export type Box = PixelBox;
 
 /** Crops `box` out of `image` and resizes it to `width` x `height`. */
 export async function cropResize(image: RgbImage, box: Box, width: number, height: number, interpolation: Interpolation): Promise<RgbImage> {
@@ -36,13 +28,6 @@ export async function cropResize(image: RgbImage, box: Box, width: number, heigh
   if (!(box.left === 0 && box.top === 0 && box.width === image.width && box.height === image.height)) pipeline = pipeline.extract(box);
   if (box.width !== width || box.height !== height) pipeline = pipeline.resize(width, height, { fit: 'fill', kernel: KERNELS[interpolation] });
   const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
-}
-
-/** Decodes an image file to 8-bit RGB (alpha dropped, colour converted to sRGB). */
-export async function decodeImageFile(path: string): Promise<RgbImage> {
-  const { data, info } = await sharp(path).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-  if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
 }
 
@@ -60,14 +45,4 @@ export function flipHorizontal(image: RgbImage): RgbImage {
     }
   }
   return { data: out, width, height };
-}
-
-/** (x / 255 - mean) / std per channel, HWC float32. */
-export function normalize(image: RgbImage, mean: readonly number[], std: readonly number[]): Float32Array {
-  const out = new Float32Array(image.data.length);
-  for (let i = 0; i < out.length; i++) {
-    const c = i % 3;
-    out[i] = (image.data[i]! / 255 - mean[c]!) / std[c]!;
-  }
-  return out;
 }

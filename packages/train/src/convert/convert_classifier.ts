@@ -9,7 +9,7 @@ import { loadCheckpoint } from '../checkpoint/state_dict.js';
 import { applyInputSize } from './input_size.js';
 import { inputName, isByteSource, type ConvertInput } from './convert_input.js';
 import type { ConvertModelOptions, ConvertReport } from './convert_options.js';
-import type { ModelPreprocess } from './model_preprocess.js';
+import type { ModelPreprocess } from '@natzoo/models';
 import { preprocessFor, splitConfig } from './preprocess_config.js';
 
 export interface ConvertedClassifier {

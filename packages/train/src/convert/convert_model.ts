@@ -9,7 +9,7 @@ import { sha256Hex } from '../io/sha256.js';
 import { convertClassifier } from './convert_classifier.js';
 import { isByteSource, type ConvertInput } from './convert_input.js';
 import type { CheckpointProvenance, ConvertModelOptions, ConvertReport } from './convert_options.js';
-import type { ModelPreprocess } from './model_preprocess.js';
+import type { ModelPreprocess } from '@natzoo/models';
 
 export interface ConvertOptionsForInput extends ConvertModelOptions {
   /** Record the sha256 of the checkpoint bytes in `source` (reads the whole source once more); default true. */

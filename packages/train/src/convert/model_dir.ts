@@ -4,11 +4,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import '@natzoo/models';
+import { parsePreprocess } from '@natzoo/models';
+import type { ModelPreprocess } from '@natzoo/models';
 import { writeDirAtomic } from '../io/atomic_dir.js';
-import type { ModelPreprocess } from './model_preprocess.js';
 
-export type { ModelPreprocess } from './model_preprocess.js';
+export type { ModelPreprocess };
 
 const WEIGHTS_FILE = 'weights.bin';
 
@@ -42,22 +42,8 @@ export async function saveModelDir(model: tf.LayersModel, dir: string, preproces
   await writeDirAtomic(dir, files, overwrite);
 }
 
-function checkPreprocess(dir: string, value: unknown): ModelPreprocess {
-  const p = value as Partial<ModelPreprocess> | null;
-  const triple = (v: unknown) => Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number');
-  const problem =
-    p === null || typeof p !== 'object' ? 'not an object'
-    : !triple(p.inputSize) ? 'inputSize must be [channels, height, width]'
-    : !triple(p.mean) || !triple(p.std) ? 'mean and std must be three numbers'
-    : typeof p.cropPct !== 'number' || typeof p.interpolation !== 'string' ? 'cropPct and interpolation are required'
-    : !Array.isArray(p.labels) ? 'labels must be an array of class names'
-    : null;
-  if (problem !== null) throw new Error(`--model ${dir}: preprocess.json: ${problem}`);
-  return p as ModelPreprocess;
-}
-
-/** Loads a directory written by saveModelDir (or any tfjs LayersModel directory with a preprocess.json). */
-export async function loadModelDir(dir: string): Promise<{ model: tf.LayersModel; preprocess: ModelPreprocess }> {
+/** A converted model directory as a tfjs IOHandler (weights read into memory) plus its preprocess.json. */
+export async function readModelDir(dir: string): Promise<{ handler: tf.io.IOHandler; preprocess: ModelPreprocess }> {
   const read = async (name: string) => {
     try {
       return await readFile(join(dir, name));
@@ -80,10 +66,15 @@ export async function loadModelDir(dir: string): Promise<{ model: tf.LayersModel
   if (modelJson?.modelTopology == null || !Array.isArray(modelJson.weightsManifest)) {
     throw new Error(`--model ${dir}: model.json is not a tfjs LayersModel (no modelTopology / weightsManifest)`);
   }
-  const preprocess = checkPreprocess(dir, await parse('preprocess.json'));
+  const preprocess = parsePreprocess(join(dir, 'preprocess.json'), (await read('preprocess.json')).toString('utf8'));
   const specs = modelJson.weightsManifest.flatMap((group) => group.weights);
   const shards = await Promise.all(modelJson.weightsManifest.flatMap((group) => group.paths).map(read));
   const weightData = joinWeights(shards.map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer));
-  const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: specs, weightData }));
-  return { model, preprocess };
+  return { handler: tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: specs, weightData }), preprocess };
+}
+
+/** Loads a directory written by saveModelDir (or any tfjs LayersModel directory with a preprocess.json). */
+export async function loadModelDir(dir: string): Promise<{ model: tf.LayersModel; preprocess: ModelPreprocess }> {
+  const { handler, preprocess } = await readModelDir(dir);
+  return { model: await tf.loadLayersModel(handler), preprocess };
 }

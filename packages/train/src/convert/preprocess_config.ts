@@ -2,16 +2,12 @@
 // What a converted model's preprocess.json says: the published weights' preprocessing when the converted
 // architecture is the published one, timm's defaults for custom sizes, and anything the --config file sets
 // with timm's pretrained_cfg names (mean, std, crop_pct, interpolation) or a label list.
-import { getPretrainedConfig, isModelName } from '@natzoo/models';
+import { getPretrainedConfig, INTERPOLATIONS, isModelName, labelNames } from '@natzoo/models';
 import type { LayersModel } from '@tensorflow/tfjs';
-import type { ModelName, PretrainedTag } from '@natzoo/models';
-import type { ModelPreprocess } from './model_preprocess.js';
-import { labelNames } from '../preprocess/label_sets.js';
+import type { ModelName, ModelPreprocess, PretrainedTag } from '@natzoo/models';
 
 /** timm's defaults (`IMAGENET_DEFAULT_MEAN/STD`, `DEFAULT_CROP_PCT`), for architectures without published weights. */
 const TIMM_DEFAULTS = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], cropPct: 0.875, interpolation: 'bicubic', labels: 'unknown' };
-
-const INTERPOLATIONS = ['bicubic', 'bilinear', 'nearest', 'lanczos'];
 
 /** Config keys that describe preprocessing rather than architecture; they never reach createModel. */
 const PREPROCESS_KEYS = ['mean', 'std', 'crop_pct', 'cropPct', 'interpolation', 'labels', 'class_names'] as const;

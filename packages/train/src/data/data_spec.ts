@@ -5,7 +5,7 @@
 // has one, the validation set.
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { labelNames } from '../preprocess/labels.js';
+import { labelNames } from '@natzoo/models';
 import { concatLabelledImages, readCifarBinary, type CifarVariant, type LabelledImages } from './cifar_binary.js';
 import { readCifarPickle } from './cifar_pickle.js';
 import { PixelDataset, type ImageDataset } from './dataset.js';

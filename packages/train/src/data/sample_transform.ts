@@ -3,10 +3,12 @@
 // flip, RandAugment, normalise, random erasing. Eval: timm's eval transform (resize the shorter side to
 // size / cropPct, centre crop), normalise. All randomness comes from the sample's own stream
 // (seed, 'sample', epoch, index), so a sample looks the same whichever thread prepares it.
-import { randomResizedCropBox, evalResize } from '../augment/crop.js';
-import { cropResize, decodeImageFile, flipHorizontal, normalize, type Interpolation, type RgbImage } from '../augment/image.js';
+import { evalTransform, normalizeRGB } from '@natzoo/models';
+import { randomResizedCropBox } from '../augment/crop.js';
+import { cropResize, flipHorizontal, type Interpolation, type RgbImage } from '../augment/image.js';
 import { parseRandAugment, randAugment } from '../augment/rand_augment.js';
 import { randomErase, type EraseMode } from '../augment/random_erasing.js';
+import { decodeImageFile } from '../preprocess/decode_image.js';
 import { imageToInput } from '../preprocess/image_input.js';
 import { rngFor } from '../train/rng.js';
 import type { SampleSource } from './dataset.js';
@@ -46,19 +48,12 @@ async function loadSource(source: SampleSource): Promise<RgbImage> {
 /** Decodes and transforms one image; returns HWC float32 of `size`. Throws on an unreadable image. */
 export async function prepareSample(source: SampleSource, config: TransformConfig, key: SampleKey): Promise<Float32Array> {
   const [height, width] = config.size;
-  if (!config.train && source.kind === 'file') {
-    // Image files take exactly the eval path of `natzoo eval` / `classify`.
-    const pre = { model: '', labels: [], inputSize: [3, height, width] as [number, number, number], mean: config.mean, std: config.std, cropPct: config.cropPct, interpolation: config.interpolation };
-    return imageToInput(source.path, pre);
+  if (!config.train) {
+    // Exactly the eval path of `natzoo eval` / `classify` and of the browser (@natzoo/models' evalTransform).
+    const evalPre = { inputSize: [3, height, width] as const, mean: config.mean, std: config.std, cropPct: config.cropPct, interpolation: config.interpolation };
+    return source.kind === 'file' ? imageToInput(source.path, evalPre) : evalTransform(await loadSource(source), evalPre);
   }
   const image = await loadSource(source);
-  if (!config.train) {
-    const same = image.width === width && image.height === height && config.cropPct === 1;
-    if (same) return normalize(image, config.mean, config.std);
-    const plan = evalResize(image.width, image.height, config.size, config.cropPct);
-    const resized = await cropResize(image, { left: 0, top: 0, width: image.width, height: image.height }, plan.width, plan.height, config.interpolation);
-    return normalize(await cropResize(resized, plan.box, width, height, config.interpolation), config.mean, config.std);
-  }
   const rng = rngFor(key.seed, 'sample', key.epoch, key.index);
   const box = config.scale === null
     ? { left: 0, top: 0, width: image.width, height: image.height }
@@ -66,7 +61,7 @@ export async function prepareSample(source: SampleSource, config: TransformConfi
   let out = await cropResize(image, box, width, height, config.interpolation);
   if (config.hflip > 0 && rng.bernoulli(config.hflip)) out = flipHorizontal(out);
   if (config.autoAugment !== null) out = randAugment(rng, out, parseRandAugment(config.autoAugment), config.mean);
-  const x = normalize(out, config.mean, config.std);
+  const x = normalizeRGB(out, config.mean, config.std);
   if (config.reprob > 0) randomErase(rng, x, width, height, { prob: config.reprob, mode: config.remode, count: config.recount });
   return x;
 }

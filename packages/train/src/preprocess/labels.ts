@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Node only: label files (one class name per line, in label order, like CIFAR-10's batches.meta.txt); the
-// built-in label sets are in label_sets.ts.
+// Label files: one class name per line, in label order (CIFAR's batches.meta.txt, ImageNet's class lists).
+// The built-in label sets (labelNames) are @natzoo/models'.
 import { readFile } from 'node:fs/promises';
-
-export { labelNames } from './label_sets.js';
 
 /** Reads a label file: one class name per line (CIFAR's `batches.meta.txt`, ImageNet's class lists). */
 export async function readLabelFile(path: string): Promise<string[]> {

@@ -1,29 +1,22 @@
 // SPDX-License-Identifier: MIT
-// The web app's preprocessing against the CLI's (sharp/libvips) on CIFAR-10 test images, in Node:
+// @natzoo/models' pure-TypeScript preprocessing against sharp/libvips on CIFAR-10 test images, in Node:
 // the resampler against sharp's resize per kernel, and the whole eval transform (resize, centre crop,
-// normalise) against the CLI's imageToInput when the model's input size forces a real resize.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { imageToInput, readCifarBinary } from '@natzoo/train';
-import type { ModelPreprocess } from '@natzoo/train';
+// normalise) against the same steps done with sharp (what the CLI did before it used evalTransform) when the
+// model's input size forces a real resize.
+import { readCifarBinary } from '@natzoo/train';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evalTransform, resizeTarget } from '../apps/web/src/eval_transform.js';
-import { resampleRGB } from '../apps/web/src/resample.js';
-import type { ResampleKernel } from '../apps/web/src/resample.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { evalGeometry, evalTransform, resampleRGB } from '@natzoo/models';
+import type { ModelPreprocess, ResampleKernel } from '@natzoo/models';
 import { sharedPath } from './support/shared_dir.js';
 
 const RECORDS = [0, 1, 2, 3];
 let images: Uint8Array[];
-let work: string;
 
 beforeAll(async () => {
   const cifar = await readCifarBinary(sharedPath('data/cifar10/test_batch_first1017.bin'));
   images = RECORDS.map((r) => cifar.pixels.slice(r * 3072, (r + 1) * 3072));
-  work = mkdtempSync(join(tmpdir(), 'natzoo-web-resample-'));
 });
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** Largest and mean absolute byte difference between our resize and sharp's, over the test images. */
 async function compare(width: number, height: number, kernel: ResampleKernel): Promise<{ max: number; mean: number }> {
@@ -43,7 +36,18 @@ async function compare(width: number, height: number, kernel: ResampleKernel): P
   return { max, mean: sum / count };
 }
 
-describe('web app preprocessing against sharp', () => {
+const SHARP_KERNELS: Record<string, ResampleKernel> = { bicubic: 'cubic', bilinear: 'linear', nearest: 'nearest', lanczos: 'lanczos3' };
+
+/** The eval transform with sharp doing the resize and the crop, then the normalisation. */
+async function sharpEvalTransform(png: Buffer, pre: ModelPreprocess): Promise<Float32Array> {
+  const [, height, width] = pre.inputSize;
+  const { resize, crop } = evalGeometry(32, 32, [height, width], pre.cropPct);
+  const resized = await sharp(png).resize(resize.width, resize.height, { fit: 'fill', kernel: SHARP_KERNELS[pre.interpolation] }).raw().toBuffer();
+  const cropped = await sharp(resized, { raw: { width: resize.width, height: resize.height, channels: 3 } }).extract(crop).raw().toBuffer();
+  return Float32Array.from(cropped, (v, i) => (v / 255 - pre.mean[i % 3]!) / pre.std[i % 3]!);
+}
+
+describe('the eval transform against sharp', () => {
   // Shrinking (vips_reduce) and enlarging (vips_affine), 2x, fractional and 7x (CIFAR to 224).
   const sizes: [number, number][] = [[20, 20], [17, 13], [45, 45], [64, 64], [224, 224]];
   it.each(['linear', 'cubic', 'lanczos3'] as const)('resampling with %s is within a few grey levels of sharp', async (kernel) => {
@@ -69,7 +73,7 @@ describe('web app preprocessing against sharp', () => {
     ['shrink then crop: 24 px at cropPct 0.875 (32 -> 27 -> 24)', [3, 24, 24], 0.875, 'bicubic'],
     ['enlarge: 48 px bilinear', [3, 48, 48], 1, 'bilinear'],
     ['enlarge then crop: 64 px at cropPct 0.9 (32 -> 71 -> 64)', [3, 64, 64], 0.9, 'bicubic'],
-  ] as const)('the eval transform matches the CLI: %s', async (_name, inputSize, cropPct, interpolation) => {
+  ] as const)('the eval transform matches sharp: %s', async (_name, inputSize, cropPct, interpolation) => {
     const pre: ModelPreprocess = {
       model: 'test',
       inputSize: [...inputSize],
@@ -79,11 +83,9 @@ describe('web app preprocessing against sharp', () => {
       interpolation,
       labels: [],
     };
-    expect(resizeTarget(32, 32, pre)[0]).not.toBe(32);
+    expect(evalGeometry(32, 32, [inputSize[1], inputSize[2]], cropPct).resize.width).not.toBe(32);
     for (const [i, data] of images.entries()) {
-      const path = join(work, `${i}.png`);
-      writeFileSync(path, await sharp(data, { raw: { width: 32, height: 32, channels: 3 } }).png().toBuffer());
-      const want = await imageToInput(path, pre);
+      const want = await sharpEvalTransform(await sharp(data, { raw: { width: 32, height: 32, channels: 3 } }).png().toBuffer(), pre);
       const got = evalTransform({ width: 32, height: 32, data }, pre);
       expect(got.length).toBe(want.length);
       // Two grey levels in normalised units (std ~0.25): the byte differences above, nothing from the crop.
