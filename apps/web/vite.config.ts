@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Static build of the in-browser classifier. Relative `base` so the output works from any folder of any static
-// host; the workspace packages are bundled from their sources; the models under `checkpoints/` and the sample
-// images ride along as plain files (see bundled_assets.ts).
+// host; the workspace packages are bundled from their built output through their public entries, as a user
+// gets them; the models under `checkpoints/` and the sample images ride along as plain files (bundled_assets.ts).
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import { bundledAssets } from './bundled_assets.js';
@@ -13,11 +13,6 @@ export default defineConfig({
   // A missing file is a 404, not index.html, so a wrong model URL fails clearly.
   appType: 'mpa',
   resolve: {
-    alias: [
-      { find: /^@natzoo\/core\/webgpu$/, replacement: fromRoot('packages/core/src/webgpu.ts') },
-      { find: /^@natzoo\/core$/, replacement: fromRoot('packages/core/src/index.ts') },
-      { find: /^@natzoo\/models$/, replacement: fromRoot('packages/models/src/index.ts') },
-    ],
     // One tfjs engine for the app and the workspace packages, whichever node_modules they resolve from.
     dedupe: ['@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-backend-cpu'],
   },
