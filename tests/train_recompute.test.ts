@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createModel, type ModelName } from '@natzoo/models';
-import { computeGradients, planRecompute, registerTrainingKernels, rngFor, trainableParams, type RecomputePlan } from '@natzoo/train';
+import { registerTrainingKernels } from '@natzoo/core/training-kernels';
+import { computeGradients, planRecompute, rngFor, trainableParams, type RecomputePlan } from '@natzoo/train';
 import { TINY_MODELS } from './support/tiny_models.js';
 
 /** Drop path grows from 0 at a stage's first block (ConvMLP restarts it every stage): these need a second block. */
@@ -62,7 +63,7 @@ describe('activation recomputation', () => {
     const recomputed = computeGradients(model, params, x, y, rngFor(1, 'step', 0), { recompute: plan });
     // Masks are on: other steps' streams give other losses (one of four, so that all-kept masks do not matter).
     const others = [1, 2, 3, 4].map((step) => computeGradients(model, params, x, y, rngFor(1, 'step', step), { recompute: plan }));
-    expect(model.layers.some((l) => ['DropPath', 'Dropout'].includes(l.getClassName()))).toBe(true);
+    expect(model.layers.some((l) => ['DropPath', 'SeededDropout'].includes(l.getClassName()))).toBe(true);
     expect(others.some((o) => o.loss !== plain.loss)).toBe(true);
     expect(Math.abs(recomputed.loss - plain.loss)).toBeLessThanOrEqual(1e-6 * Math.abs(plain.loss));
     expect(worstRelative(plain.grads, recomputed.grads)).toBeLessThanOrEqual(1e-5);

@@ -68,9 +68,6 @@ export { isNoWeightDecay, trainableParams, type TrainableParam } from './optim/n
 export type { Optimizer } from './optim/optimizer.js';
 export { Rng, rngFor, type Sfc32State } from './train/rng.js';
 export { withSeededMathRandom } from './train/seeded_ops.js';
-export { registerConv2DFilterGradient, conv2dFilterGradient } from './train/conv_filter_grad.js';
-export { registerWasmTransposedMatMul } from './train/wasm_matmul.js';
-export { registerTrainingKernels } from './train/training_kernels.js';
 export { computeGradients, softTargetCrossEntropy, type StepOptions } from './train/train_step.js';
 export { applyWithRecompute, planRecompute, type RecomputePlan } from './train/recompute.js';
 export { TIMM_DEFAULTS, readRecipeFile, recipeFromObject, type Recipe } from './train/recipe.js';

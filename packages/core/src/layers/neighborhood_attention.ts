@@ -10,6 +10,7 @@ import { NAArgumentError } from '../na_args.js';
 import { na1d, na2d } from '../ops/na_attention.js';
 import { na1dAV, na2dAV } from '../ops/na_av.js';
 import { na1dQK, na2dQK } from '../ops/na_qk.js';
+import { randomSeed } from '../random_source.js';
 import { argsConfig, checkHeads, layerLabel, resolveArgs } from './neighborhood_attention_config.js';
 import type {
   NeighborhoodAttention1DArgs,
@@ -46,7 +47,7 @@ function splitNA(rank: SpatialRank, q: Tensor, k: Tensor, v: Tensor, opts: NAOpt
   const window = { kernelSize: opts.kernelSize, dilation: opts.dilation, isCausal: opts.isCausal };
   const logits = rank === 1 ? na1dQK(q as Tensor4D, k as Tensor4D, opts) : na2dQK(q as Tensor5D, k as Tensor5D, opts);
   // Masked slots are -Infinity, so softmax gives them 0 and dropout leaves them 0.
-  const attn = dropout(softmax(logits), attnDrop);
+  const attn = dropout(softmax(logits), attnDrop, undefined, randomSeed());
   return rank === 1 ? na1dAV(attn as Tensor4D, v as Tensor4D, window) : na2dAV(attn as Tensor5D, v as Tensor5D, window);
 }
 
@@ -137,7 +138,7 @@ abstract class NeighborhoodAttentionBase extends layers.Layer {
       const attended =
         training && attnDrop > 0 ? splitNA(rank, q, k, v, opts, attnDrop) : fusedNA(rank, q, k, v, opts);
       let out: Tensor = fused.matMul({ a: reshape(attended, [-1, channels]) as Tensor2D, b: weights.projKernel.read() as Tensor2D, bias: weights.projBias.read() });
-      if (training && projDrop > 0) out = dropout(out, projDrop);
+      if (training && projDrop > 0) out = dropout(out, projDrop, undefined, randomSeed());
       out = reshape(out, x.shape);
       // Every op after NA is per token, so cropping after proj equals NATTEN 0.15's crop before it.
       return x === input ? out : slice(out, new Array<number>(rank + 2).fill(0), input.shape);

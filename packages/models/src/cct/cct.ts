@@ -7,6 +7,7 @@
 import { initializers, layers, model as functionalModel, input } from '@tensorflow/tfjs-layers';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { DropPath } from '../layers/drop_path.js';
+import { SeededDropout } from '../layers/dropout.js';
 import { LayerNorm } from '../layers/layer_norm.js';
 import { MultiHeadSelfAttention } from '../layers/self_attention.js';
 import { ClassToken, ClassTokenReadout, PositionalEmbedding, SequencePooling } from './cct_layers.js';
@@ -83,7 +84,7 @@ function patchTokenizer(x: SymbolicTensor, c: ResolvedPatchConfig): SymbolicTens
 // === Classifier ===
 
 function maybeDropout(name: string, rate: number, x: SymbolicTensor): SymbolicTensor {
-  return rate > 0 ? apply(layers.dropout({ name, rate }), x) : x;
+  return rate > 0 ? apply(new SeededDropout({ name, rate }), x) : x;
 }
 
 /**

@@ -6,6 +6,7 @@ import { initializers, layers } from '@tensorflow/tfjs-layers';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { NeighborhoodAttention2D } from '@natzoo/core';
 import { DropPath } from '../layers/drop_path.js';
+import { SeededDropout } from '../layers/dropout.js';
 import { LayerNorm } from '../layers/layer_norm.js';
 import { TokenwiseDense } from '../layers/tokenwise_dense.js';
 import { GridSelfAttentionRPB } from './grid_attention_rpb.js';
@@ -60,7 +61,7 @@ export function conv2d(
 }
 
 export function dropout(name: string, rate: number, x: SymbolicTensor): SymbolicTensor {
-  return rate > 0 ? apply(layers.dropout({ name, rate }), x) : x;
+  return rate > 0 ? apply(new SeededDropout({ name, rate }), x) : x;
 }
 
 export interface BlockOptions {

@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { parse as parseYaml } from 'yaml';
 import type { Argv } from 'yargs';
 import { readRecipeFile, recipeFromObject, type Recipe } from '../train/recipe.js';
+import { registerTrainingKernels } from '@natzoo/core/training-kernels';
 import { train } from '../train/trainer.js';
 import { BACKENDS, useBackend } from './backend.js';
 
@@ -62,6 +63,7 @@ export async function runTrain(argv: TrainArgs): Promise<void> {
     throw new Error('--resume continues the run as it was checkpointed; it takes no --config, --init, --arch, --set or recipe flags');
   }
   console.error(`natzoo train on the ${backend} backend`);
+  registerTrainingKernels();
   const result = await train({
     model: argv.model, arch: setPairs(argv.arch ?? [], '--arch'), data: argv.data, valCount: argv['val-count'], valLabels: argv['val-labels'], recipe, out: argv.out,
     resume: argv.resume, init: argv.init, numClasses: argv['num-classes'], workers: argv.workers, prefetch: argv.prefetch,
