@@ -10,16 +10,24 @@ describe('packages import by name from Node', () => {
       const core = await import('@natzoo/core');
       const models = await import('@natzoo/models');
       const train = await import('@natzoo/train');
+      const trainingKernels = await import('@natzoo/core/training-kernels');
+      const internals = await import('@natzoo/core/internals');
       console.log(JSON.stringify({
         core: ['na1d', 'na2d', 'na1dQK', 'na2dQK', 'na1dAV', 'na2dAV', 'NeighborhoodAttention2D'].filter((n) => typeof core[n] === 'function'),
         models: typeof models.NeighborhoodAttention2D,
         train: typeof train.setBestBackend,
+        trainingKernels: typeof trainingKernels.registerTrainingKernels,
+        internals: typeof internals.gradientsInBackwardPass,
+        notInMainEntry: ['registerTrainingKernels', 'gradientsInBackwardPass'].filter((n) => n in core || n in train),
       }));`;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: repoRoot, encoding: 'utf8' });
     expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({
       core: ['na1d', 'na2d', 'na1dQK', 'na2dQK', 'na1dAV', 'na2dAV', 'NeighborhoodAttention2D'],
       models: 'function',
       train: 'function',
+      trainingKernels: 'function',
+      internals: 'function',
+      notInMainEntry: [],
     });
   });
 });

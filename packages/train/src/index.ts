@@ -67,7 +67,6 @@ export { ModelEma } from './optim/ema.js';
 export { isNoWeightDecay, trainableParams, type TrainableParam } from './optim/no_weight_decay.js';
 export type { Optimizer } from './optim/optimizer.js';
 export { Rng, rngFor, type Sfc32State } from './train/rng.js';
-export { withSeededMathRandom } from './train/seeded_ops.js';
 export { computeGradients, softTargetCrossEntropy, type StepOptions } from './train/train_step.js';
 export { applyWithRecompute, planRecompute, type RecomputePlan } from './train/recompute.js';
 export { TIMM_DEFAULTS, readRecipeFile, recipeFromObject, type Recipe } from './train/recipe.js';

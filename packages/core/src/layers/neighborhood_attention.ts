@@ -11,6 +11,7 @@ import { na1d, na2d } from '../ops/na_attention.js';
 import { na1dAV, na2dAV } from '../ops/na_av.js';
 import { na1dQK, na2dQK } from '../ops/na_qk.js';
 import { randomSeed } from '../random_source.js';
+import { seededGlorotUniform, seededTruncatedNormal } from '../seeded_initializers.js';
 import { argsConfig, checkHeads, layerLabel, resolveArgs } from './neighborhood_attention_config.js';
 import type {
   NeighborhoodAttention1DArgs,
@@ -93,17 +94,17 @@ abstract class NeighborhoodAttentionBase extends layers.Layer {
     this.channels = channels;
 
     this.naWeights = {
-      qkvKernel: this.addWeight('qkv/kernel', [channels, 3 * channels], 'float32', initializers.glorotUniform({})),
+      qkvKernel: this.addWeight('qkv/kernel', [channels, 3 * channels], 'float32', seededGlorotUniform()),
       qkvBias: qkvBias ? this.addWeight('qkv/bias', [3 * channels], 'float32', initializers.zeros()) : null,
       rpb: relPosBias
         ? this.addWeight(
             'rpb',
             [numHeads, ...kernelSize.map((k) => 2 * k - 1)],
             'float32',
-            initializers.truncatedNormal({ mean: 0, stddev: 0.02 }),
+            seededTruncatedNormal(0.02),
           )
         : null,
-      projKernel: this.addWeight('proj/kernel', [channels, channels], 'float32', initializers.glorotUniform({})),
+      projKernel: this.addWeight('proj/kernel', [channels, channels], 'float32', seededGlorotUniform()),
       projBias: this.addWeight('proj/bias', [channels], 'float32', initializers.zeros()),
     };
     // Later calls are checked against the built rank and channels by tfjs-layers itself.

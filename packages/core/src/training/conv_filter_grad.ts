@@ -5,7 +5,8 @@
 // it (so conv models could not train on wasm) and tfjs-cpu's is a plain seven-deep loop, about 50x slower than
 // its own forward conv; this version runs on their fast forward paths (XNNPACK on wasm).
 import { backend_util, conv2d, pad as padTensor, slice, tidy, transpose } from '@tensorflow/tfjs-core';
-import type { Conv2DBackpropFilterAttrs, KernelBackend, KernelFunc, Tensor4D, TensorInfo } from '@tensorflow/tfjs-core';
+import type { Conv2DBackpropFilterAttrs, KernelBackend, Tensor4D, TensorInfo } from '@tensorflow/tfjs-core';
+import { defineKernel } from '../kernels/define_kernel.js';
 import { borrowTensor } from '../tfjs_internals.js';
 import type { KernelPatch } from './kernel_patch.js';
 
@@ -24,26 +25,25 @@ export function conv2dFilterGradient(x: Tensor4D, dy: Tensor4D, filterShape: [nu
   });
 }
 
-const kernelFunc: KernelFunc = ({ inputs, backend, attrs }) => {
-  const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as Conv2DBackpropFilterAttrs;
+function filterGradientKernel({ inputs, backend, attrs }: { inputs: { x: TensorInfo; dy: TensorInfo }; attrs: Conv2DBackpropFilterAttrs; backend: KernelBackend }): TensorInfo {
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
   if (dataFormat !== 'NHWC') throw new Error(`Conv2DBackpropFilter: only NHWC is supported here; got ${dataFormat}`);
-  const xt = borrowTensor(x, backend as KernelBackend) as Tensor4D;
-  const dyt = borrowTensor(dy, backend as KernelBackend) as Tensor4D;
+  const xt = borrowTensor(inputs.x, backend) as Tensor4D;
+  const dyt = borrowTensor(inputs.dy, backend) as Tensor4D;
   try {
     const result = conv2dFilterGradient(xt, dyt, filterShape, strides, pad, dimRoundingMode);
     const values = result.dataSync() as Float32Array;
     result.dispose();
-    return { dataId: (backend as KernelBackend).write(values, filterShape, 'float32'), shape: filterShape, dtype: 'float32' };
+    return { dataId: backend.write(values, filterShape, 'float32'), shape: filterShape, dtype: 'float32' };
   } finally {
     xt.dispose();
     dyt.dispose();
   }
-};
+}
 
 /** Our kernel for cpu and wasm, in place of tfjs-cpu's slow one (wasm has none). */
 export const conv2DFilterGradientPatches: readonly KernelPatch[] = ['cpu', 'wasm'].map((backendName) => ({
   kernelName: 'Conv2DBackpropFilter',
   backendName,
-  patch: () => ({ kernelName: 'Conv2DBackpropFilter', backendName, kernelFunc }),
+  patch: () => defineKernel('Conv2DBackpropFilter', backendName, filterGradientKernel),
 }));

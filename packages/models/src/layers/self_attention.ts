@@ -5,7 +5,7 @@ import { add, dropout, matMul, mul, reshape, serialization, slice, softmax, tidy
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { InputSpec, initializers, layers } from '@tensorflow/tfjs-layers';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
-import { randomSeed } from '@natzoo/core';
+import { linearInit, randomSeed } from '@natzoo/core';
 import { fail } from '../errors.js';
 import { singleInput } from './layer_args.js';
 import type { Kwargs, LayerArgs } from './layer_args.js';
@@ -31,7 +31,6 @@ interface AttentionWeights {
 }
 
 // Upstream `init_weight`: trunc_normal(std 0.02) for Linear weights, zeros for biases.
-const linearInit = () => initializers.truncatedNormal({ mean: 0, stddev: 0.02 });
 
 /**
  * Weights: `qkv/kernel` `[C, 3C]` (PyTorch `qkv.weight` transposed; columns `[q | k | v]`, each `heads`

@@ -6,7 +6,7 @@ import { add, dropout, gather, keep, matMul, mul, reshape, serialization, softma
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { InputSpec, initializers, layers } from '@tensorflow/tfjs-layers';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
-import { randomSeed } from '@natzoo/core';
+import { linearInit, randomSeed } from '@natzoo/core';
 import { fail } from '../errors.js';
 import { singleInput } from '../layers/layer_args.js';
 import type { Kwargs, LayerArgs } from '../layers/layer_args.js';
@@ -23,7 +23,6 @@ export interface GridSelfAttentionRPBArgs extends LayerArgs {
   projDrop?: number;
 }
 
-const linearInit = () => initializers.truncatedNormal({ mean: 0, stddev: 0.02 });
 
 /** For every (query, key) pair of an `h x w` map, the flat index into an `rpb [2h-1, 2w-1]` table. */
 export function relativePositionIndex(h: number, w: number): Int32Array {
