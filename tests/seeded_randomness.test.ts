@@ -37,6 +37,14 @@ describe.each(RANDOM_LAYER_MODELS)('%s', (name, overrides, size) => {
     for (const m of [a, b, c]) m!.dispose();
   });
 
+  it('built without a source, saves the topology tfjs would (no initializer seeds)', () => {
+    const model = createModel(name, { ...overrides, dropPathRate: 0.3, numClasses: 5 } as never);
+    const topology = JSON.stringify(model.toJSON(null, false));
+    expect(topology).toContain('"seed":null');
+    expect(topology).not.toMatch(/"seed":\d/);
+    model.dispose();
+  });
+
   it('takes a training step\'s masks from the step\'s stream', () => {
     const model = build(name, overrides, 1);
     const params = trainableParams(model.weights);

@@ -2,8 +2,8 @@
 // Where random layers (dropout, drop path) get the seeds of their random ops. tfjs seeds each random op from
 // Math.random when given no seed, so a training step could only be reproduced by swapping Math.random. Instead
 // every natzoo random layer passes randomSeed(), a fresh seed per call drawn from the active random source:
-// a trainer sets one from its run seed and gets the same masks on every replay, while code that sets none keeps
-// tfjs's default (Math.random) behaviour.
+// a trainer sets one from its run seed and gets the same masks on every replay. Without a source randomSeed()
+// is undefined, so tfjs keeps its default (Math.random) and initializer configs keep `seed: null`, as before.
 
 /** A stream of uniform numbers in [0, 1). Any seeded generator with a `float()` method fits. */
 export interface RandomSource {
@@ -14,12 +14,12 @@ const MATH_RANDOM: RandomSource = { float: () => Math.random() };
 
 let active: RandomSource | null = null;
 
-/** The seed for the next random op: a draw from the active source (Math.random when none is set). */
-export function randomSeed(): number {
-  return activeRandomSource().float();
+/** The seed for the next random op: a draw from the active source, or undefined (tfjs's Math.random) without one. */
+export function randomSeed(): number | undefined {
+  return active?.float();
 }
 
-/** The source randomSeed() draws from now (one over Math.random when none is set). */
+/** The active source, or one over Math.random when none is set (for wrapping it, as recomputation does). */
 export function activeRandomSource(): RandomSource {
   return active ?? MATH_RANDOM;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Weight initializers seeded from the active random source (random_source.ts) when they are made, that is while
-// a model is built: a model built inside withRandomSource(rng, ...) starts from weights the rng determines, and
-// one built without a source starts, as with tfjs's own initializers, from Math.random.
+// a model is built: a model built inside withRandomSource(rng, ...) starts from weights the rng determines (and
+// its saved topology records the seeds), and one built without a source is exactly tfjs's own: Math.random, and
+// `seed: null` in the saved configs, so converted models stay byte-identical.
 import { initializers } from '@tensorflow/tfjs-layers';
 import { randomSeed } from './random_source.js';
 

@@ -10,7 +10,7 @@ export type DropPathArgs = RandomLayerArgs;
 export class DropPath extends RandomLayer {
   static className = 'DropPath';
 
-  protected override drop(x: Tensor, seed: number): Tensor {
+  protected override drop(x: Tensor, seed: number | undefined): Tensor {
     const keep = 1 - this.rate;
     // One Bernoulli(keep) draw per sample, broadcast over the other axes.
     const maskShape = [x.shape[0]!, ...new Array<number>(x.rank - 1).fill(1)];

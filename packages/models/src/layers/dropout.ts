@@ -11,7 +11,7 @@ export type SeededDropoutArgs = RandomLayerArgs;
 export class SeededDropout extends RandomLayer {
   static className = 'SeededDropout';
 
-  protected override drop(x: Tensor, seed: number): Tensor {
+  protected override drop(x: Tensor, seed: number | undefined): Tensor {
     return dropout(x, this.rate, undefined, seed);
   }
 }

@@ -27,8 +27,8 @@ export abstract class RandomLayer extends layers.Layer {
     this.rate = args.rate;
   }
 
-  /** The training-mode output for `x`, with `seed` for its random op. */
-  protected abstract drop(x: Tensor, seed: number): Tensor;
+  /** The training-mode output for `x`, with `seed` for its random op (undefined: tfjs draws one). */
+  protected abstract drop(x: Tensor, seed: number | undefined): Tensor;
 
   override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor {
     return tidy(() => {
