@@ -14,4 +14,6 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
+  // The page a consumer bundles runs in a browser.
+  { files: ['tests/consumer/page.js'], languageOptions: { globals: { ...globals.browser } } },
 );

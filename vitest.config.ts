@@ -1,12 +1,20 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const source = (pkg: string, file: string) => fileURLToPath(new URL(`./packages/${pkg}/src/${file}.ts`, import.meta.url));
+const entry = (name: string, pkg: string, file: string) => ({ find: new RegExp(`^${name}$`), replacement: source(pkg, file) });
 
 export default defineConfig({
   resolve: {
     // Tests run against the sources; the build output is checked separately by the package-import test.
-    alias: { '@natzoo/core': src('core'), '@natzoo/models': src('models'), '@natzoo/train': src('train') },
+    alias: [
+      entry('@natzoo/core', 'core', 'index'),
+      entry('@natzoo/core/training-kernels', 'core', 'training_kernels'),
+      entry('@natzoo/core/internals', 'core', 'internals'),
+      entry('@natzoo/models', 'models', 'index'),
+      entry('@natzoo/train', 'train', 'index'),
+      entry('@natzoo/train/convert', 'train', 'convert_entry'),
+    ],
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'tests/**/*.test.ts'],

@@ -13,7 +13,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { createModel, isModelName } from '@natzoo/models';
-import { AdamW, computeGradients, planRecompute, registerTrainingKernels, rngFor, trainableParams } from '@natzoo/train';
+import { registerTrainingKernels } from '@natzoo/core/training-kernels';
+import { AdamW, computeGradients, planRecompute, rngFor, trainableParams } from '@natzoo/train';
 import { probeBackends } from './bench/backends.mjs';
 import { machineInfo, printTable, writeJsonAtomic } from './bench/report.mjs';
 

@@ -11,11 +11,16 @@ describe('packages import by name from Node', () => {
       const models = await import('@natzoo/models');
       const train = await import('@natzoo/train');
       const convert = await import('@natzoo/train/convert');
+      const trainingKernels = await import('@natzoo/core/training-kernels');
+      const internals = await import('@natzoo/core/internals');
       console.log(JSON.stringify({
         convert: ['bufferSource', 'blobSource', 'fetchSource', 'loadStateDict', 'convertModel'].filter((n) => typeof convert[n] === 'function'),
         core: ['na1d', 'na2d', 'na1dQK', 'na2dQK', 'na1dAV', 'na2dAV', 'NeighborhoodAttention2D'].filter((n) => typeof core[n] === 'function'),
         models: ['NeighborhoodAttention2D', 'loadClassifier', 'evalTransform', 'parsePreprocess', 'labelNames'].filter((n) => typeof models[n] === 'function'),
         train: typeof train.setBestBackend,
+        trainingKernels: typeof trainingKernels.registerTrainingKernels,
+        internals: typeof internals.gradientsInBackwardPass,
+        notInMainEntry: ['registerTrainingKernels', 'gradientsInBackwardPass'].filter((n) => n in core || n in train),
       }));`;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: repoRoot, encoding: 'utf8' });
     expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({
@@ -23,6 +28,9 @@ describe('packages import by name from Node', () => {
       core: ['na1d', 'na2d', 'na1dQK', 'na2dQK', 'na1dAV', 'na2dAV', 'NeighborhoodAttention2D'],
       models: ['NeighborhoodAttention2D', 'loadClassifier', 'evalTransform', 'parsePreprocess', 'labelNames'],
       train: 'function',
+      trainingKernels: 'function',
+      internals: 'function',
+      notInMainEntry: [],
     });
   });
 });

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
+import { registerTrainingKernels } from '@natzoo/core/training-kernels';
 import { readSafetensors } from '../packages/train/src/checkpoint/safetensors.js';
 import { loadModelDir } from '../packages/train/src/convert/model_dir.js';
 import { train } from '../packages/train/src/train/trainer.js';
@@ -21,6 +22,8 @@ afterAll(async () => {
 describe('natzoo train --init --num-classes', () => {
   it('copies the trunk, starts a fresh 12-class head, trains and exports', { timeout: 120_000 }, async () => {
     await tf.setBackend('wasm');
+    // train() changes no kernels; wasm has no conv weight gradient of its own.
+    registerTrainingKernels();
     dir = await mkdtemp(join(tmpdir(), 'natzoo-ft-'));
     const data = join(dir, 'small.bin');
     await writeFile(data, (await readFile(sharedPath('data/cifar10/test_batch_first1017.bin'))).subarray(0, 16 * 3073));

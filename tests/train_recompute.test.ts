@@ -6,17 +6,11 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createModel, type ModelName } from '@natzoo/models';
-import { computeGradients, planRecompute, registerTrainingKernels, rngFor, trainableParams, type RecomputePlan } from '@natzoo/train';
-import { TINY_MODELS } from './support/tiny_models.js';
+import { createModel } from '@natzoo/models';
+import { registerTrainingKernels } from '@natzoo/core/training-kernels';
+import { computeGradients, planRecompute, rngFor, trainableParams, type RecomputePlan } from '@natzoo/train';
+import { RANDOM_LAYER_MODELS, TINY_MODELS } from './support/tiny_models.js';
 
-/** Drop path grows from 0 at a stage's first block (ConvMLP restarts it every stage): these need a second block. */
-const TWO_BLOCKS: Partial<Record<ModelName, Record<string, unknown>>> = { vitrpb_small: { depth: 2 }, convmlp_s: { blocks: [2, 1] } };
-
-const CASES: [ModelName, Record<string, unknown>, number][] = [
-  ...TINY_MODELS.map(([name, overrides, size]): [ModelName, Record<string, unknown>, number] => [name, { ...overrides, ...TWO_BLOCKS[name] }, size]),
-  ['cct_2_3x2_32', { dropRate: 0.1, attnDropRate: 0.1 }, 32],
-];
 
 beforeAll(async () => {
   await tf.setBackend('wasm');
@@ -50,7 +44,7 @@ function worstRelative(a: Map<string, tf.Tensor>, b: Map<string, tf.Tensor>): nu
 const movingStats = (model: tf.LayersModel) => model.weights.filter((w) => /moving_(mean|variance)/.test(w.name)).map((w) => [...w.read().dataSync()]);
 
 describe('activation recomputation', () => {
-  it.each(CASES)('%s: the same loss and gradients as the plain tape, random masks included', (name, overrides, size) => {
+  it.each(RANDOM_LAYER_MODELS)('%s: the same loss and gradients as the plain tape, random masks included', (name, overrides, size) => {
     const model = createModel(name, { ...overrides, dropPathRate: 0.3, numClasses: 5 } as never);
     const plan = planRecompute(model);
     if ('unsupported' in plan) throw new Error(plan.unsupported);
@@ -62,7 +56,7 @@ describe('activation recomputation', () => {
     const recomputed = computeGradients(model, params, x, y, rngFor(1, 'step', 0), { recompute: plan });
     // Masks are on: other steps' streams give other losses (one of four, so that all-kept masks do not matter).
     const others = [1, 2, 3, 4].map((step) => computeGradients(model, params, x, y, rngFor(1, 'step', step), { recompute: plan }));
-    expect(model.layers.some((l) => ['DropPath', 'Dropout'].includes(l.getClassName()))).toBe(true);
+    expect(model.layers.some((l) => ['DropPath', 'SeededDropout'].includes(l.getClassName()))).toBe(true);
     expect(others.some((o) => o.loss !== plain.loss)).toBe(true);
     expect(Math.abs(recomputed.loss - plain.loss)).toBeLessThanOrEqual(1e-6 * Math.abs(plain.loss));
     expect(worstRelative(plain.grads, recomputed.grads)).toBeLessThanOrEqual(1e-5);

@@ -11,3 +11,12 @@ export const TINY_MODELS: [ModelName, Record<string, unknown>, number][] = [
   ['vitrpb_small', { embed_dim: 16, depth: 1, num_heads: 2, img_size: 64 }, 64],
   ['convmlp_s', { blocks: [1, 1], dims: [8, 16], mlp_ratios: [2, 2], channels: 8, n_conv_blocks: 1, imgSize: 32 }, 32],
 ];
+
+/** Drop path grows from 0 at a stage's first block (ConvMLP restarts it every stage): these need a second block. */
+const TWO_BLOCKS: Partial<Record<ModelName, Record<string, unknown>>> = { vitrpb_small: { depth: 2 }, convmlp_s: { blocks: [2, 1] } };
+
+/** The tiny models with a block that drop path can drop, and CCT with dropout: every random layer natzoo has. */
+export const RANDOM_LAYER_MODELS: [ModelName, Record<string, unknown>, number][] = [
+  ...TINY_MODELS.map(([name, overrides, size]): [ModelName, Record<string, unknown>, number] => [name, { ...overrides, ...TWO_BLOCKS[name] }, size]),
+  ['cct_2_3x2_32', { dropRate: 0.1, attnDropRate: 0.1 }, 32],
+];

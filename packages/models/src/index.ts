@@ -30,6 +30,7 @@ export { DropPath } from './layers/drop_path.js';
 export { LayerNorm } from './layers/layer_norm.js';
 export type { LayerNormArgs } from './layers/layer_norm.js';
 export type { DropPathArgs } from './layers/drop_path.js';
+export { SeededDropout, type SeededDropoutArgs } from './layers/dropout.js';
 export { MultiHeadSelfAttention } from './layers/self_attention.js';
 export type { MultiHeadSelfAttentionArgs } from './layers/self_attention.js';
 export { TokenwiseDense } from './layers/tokenwise_dense.js';

@@ -3,6 +3,7 @@
 // per-level feature maps, a fresh classifier head, and the weights that take no weight decay. All of it works
 // from layer names, which follow the PyTorch module paths, so it also works on models loaded from model.json.
 import { layers, model as functionalModel } from '@tensorflow/tfjs-layers';
+import { seededTruncatedNormal } from '@natzoo/core';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { fail } from './errors.js';
@@ -67,7 +68,7 @@ export function resetClassifier(model: LayersModel, numClasses: number): LayersM
     numClasses === 0
       ? features
       : (layers
-          .dense({ name, units: numClasses, kernelInitializer: 'truncatedNormal', biasInitializer: 'zeros' })
+          .dense({ name, units: numClasses, kernelInitializer: seededTruncatedNormal(0.05), biasInitializer: 'zeros' })
           .apply(features) as SymbolicTensor);
   return functionalModel({ inputs: model.inputs, outputs, name: model.name });
 }

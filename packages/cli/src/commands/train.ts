@@ -7,6 +7,7 @@ import type { Argv } from 'yargs';
 import { readRecipeFile, recipeFromObject, train } from '@natzoo/train';
 import type { Recipe } from '@natzoo/train';
 import type { CommandModule } from 'yargs';
+import { registerTrainingKernels } from '@natzoo/core/training-kernels';
 import { BACKENDS, useBackend } from '../backend.js';
 import { jsonOption, printResult } from '../options.js';
 
@@ -65,6 +66,7 @@ async function runTrain(argv: TrainArgs): Promise<void> {
     throw new Error('--resume continues the run as it was checkpointed; it takes no --config, --init, --arch, --set or recipe flags');
   }
   console.error(`natzoo train on the ${backend} backend`);
+  registerTrainingKernels();
   const result = await train({
     model: argv.model, arch: setPairs(argv.arch ?? [], '--arch'), data: argv.data, valCount: argv['val-count'], valLabels: argv['val-labels'], recipe, out: argv.out,
     resume: argv.resume, init: argv.init, numClasses: argv['num-classes'], workers: argv.workers, prefetch: argv.prefetch,

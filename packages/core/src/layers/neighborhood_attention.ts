@@ -10,6 +10,8 @@ import { NAArgumentError } from '../na_args.js';
 import { na1d, na2d } from '../ops/na_attention.js';
 import { na1dAV, na2dAV } from '../ops/na_av.js';
 import { na1dQK, na2dQK } from '../ops/na_qk.js';
+import { randomSeed } from '../random_source.js';
+import { seededGlorotUniform, seededTruncatedNormal } from '../seeded_initializers.js';
 import { argsConfig, checkHeads, layerLabel, resolveArgs } from './neighborhood_attention_config.js';
 import type {
   NeighborhoodAttention1DArgs,
@@ -50,7 +52,7 @@ function attentionOf(rank: SpatialRank, q: Tensor, k: Tensor, opts: NAOptions): 
 function splitNA(rank: SpatialRank, q: Tensor, k: Tensor, v: Tensor, opts: NAOptions, attnDrop: number): Tensor {
   const window = { kernelSize: opts.kernelSize, dilation: opts.dilation, isCausal: opts.isCausal };
   // Dropout leaves the masked slots' zeros at 0.
-  const attn = dropout(attentionOf(rank, q, k, opts), attnDrop);
+  const attn = dropout(attentionOf(rank, q, k, opts), attnDrop, undefined, randomSeed());
   return rank === 1 ? na1dAV(attn as Tensor4D, v as Tensor4D, window) : na2dAV(attn as Tensor5D, v as Tensor5D, window);
 }
 
@@ -96,17 +98,17 @@ abstract class NeighborhoodAttentionBase extends layers.Layer {
     this.channels = channels;
 
     this.naWeights = {
-      qkvKernel: this.addWeight('qkv/kernel', [channels, 3 * channels], 'float32', initializers.glorotUniform({})),
+      qkvKernel: this.addWeight('qkv/kernel', [channels, 3 * channels], 'float32', seededGlorotUniform()),
       qkvBias: qkvBias ? this.addWeight('qkv/bias', [3 * channels], 'float32', initializers.zeros()) : null,
       rpb: relPosBias
         ? this.addWeight(
             'rpb',
             [numHeads, ...kernelSize.map((k) => 2 * k - 1)],
             'float32',
-            initializers.truncatedNormal({ mean: 0, stddev: 0.02 }),
+            seededTruncatedNormal(0.02),
           )
         : null,
-      projKernel: this.addWeight('proj/kernel', [channels, channels], 'float32', initializers.glorotUniform({})),
+      projKernel: this.addWeight('proj/kernel', [channels, channels], 'float32', seededGlorotUniform()),
       projBias: this.addWeight('proj/bias', [channels], 'float32', initializers.zeros()),
     };
     // Later calls are checked against the built rank and channels by tfjs-layers itself.
@@ -159,7 +161,7 @@ abstract class NeighborhoodAttentionBase extends layers.Layer {
       const attended =
         training && attnDrop > 0 ? splitNA(rank, q, k, v, opts, attnDrop) : fusedNA(rank, q, k, v, opts);
       let out: Tensor = fused.matMul({ a: reshape(attended, [-1, channels]) as Tensor2D, b: weights.projKernel.read() as Tensor2D, bias: weights.projBias.read() });
-      if (training && projDrop > 0) out = dropout(out, projDrop);
+      if (training && projDrop > 0) out = dropout(out, projDrop, undefined, randomSeed());
       out = reshape(out, x.shape);
       // Every op after NA is per token, so cropping after proj equals NATTEN 0.15's crop before it.
       return x === input ? out : slice(out, new Array<number>(rank + 2).fill(0), input.shape);

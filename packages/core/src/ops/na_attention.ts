@@ -6,13 +6,9 @@ import { activeNAImplementation } from '../implementation.js';
 import { NeighborhoodAttentionAV, NeighborhoodAttentionFused, NeighborhoodAttentionQK } from '../kernel_names.js';
 import { checkRpb, checkSameShape, checkScale, checkTensor, normalizeWindow, toKernelAttrs } from '../na_args.js';
 import type { NAOptions, SpatialRank } from '../na_args.js';
+import { isRecordingGradients } from '../tfjs_internals.js';
 import { withOptionalBias } from './kernel_inputs.js';
 import { liftBias, liftTokens, lowerTokens } from './spatial_lift.js';
-
-/** True inside tf.grad / variableGrads / optimizer.minimize, where the split kernels keep what backward needs. */
-function recordingGradients(): boolean {
-  return engine().state.gradientDepth > 0;
-}
 
 export function neighborhoodAttention(
   op: string,
@@ -40,7 +36,7 @@ export function neighborhoodAttention(
     let out: Tensor;
     if (activeNAImplementation() === 'composite') {
       out = compositeAttention(q, k, v, rpb, attrs);
-    } else if (recordingGradients()) {
+    } else if (isRecordingGradients()) {
       const qkInputs = withOptionalBias({ query: q, key: k }, rpb);
       const attn = softmax(engine().runKernel(NeighborhoodAttentionQK, qkInputs, attrs) as Tensor);
       out = engine().runKernel(NeighborhoodAttentionAV, { attn, value: v }, attrs) as Tensor;

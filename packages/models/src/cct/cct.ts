@@ -4,9 +4,11 @@
 // src/utils/transformers.py @cd11f09 ("Escaping the Big Data Paradigm with Compact Transformers",
 // https://arxiv.org/abs/2104.05704). Layer names are the PyTorch module paths, so converting a state_dict is
 // mechanical (see cct_weights.ts).
-import { initializers, layers, model as functionalModel, input } from '@tensorflow/tfjs-layers';
+import { layers, model as functionalModel, input } from '@tensorflow/tfjs-layers';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
+import { linearInit, seededHeNormal } from '@natzoo/core';
 import { DropPath } from '../layers/drop_path.js';
+import { SeededDropout } from '../layers/dropout.js';
 import { LayerNorm } from '../layers/layer_norm.js';
 import { MultiHeadSelfAttention } from '../layers/self_attention.js';
 import { ClassToken, ClassTokenReadout, PositionalEmbedding, SequencePooling } from './cct_layers.js';
@@ -15,7 +17,6 @@ import type { CCTConfig, PatchTransformerConfig, ResolvedCCTConfig, ResolvedPatc
 
 // PyTorch's LayerNorm default (tfjs-layers' is 1e-3, which moves real CCT logits by ~1.5e-2).
 const LN_EPS = 1e-5;
-const linearInit = () => initializers.truncatedNormal({ mean: 0, stddev: 0.02 });
 
 function apply(layer: layers.Layer, x: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
   return layer.apply(x) as SymbolicTensor;
@@ -55,7 +56,7 @@ function convTokenizer(x: SymbolicTensor, c: ResolvedCCTConfig): SymbolicTensor 
         strides: c.stride,
         padding: 'valid',
         useBias: false,
-        kernelInitializer: initializers.heNormal({}),
+        kernelInitializer: seededHeNormal(),
       }),
       x,
     );
@@ -75,7 +76,7 @@ function patchTokenizer(x: SymbolicTensor, c: ResolvedPatchConfig): SymbolicTens
     strides: c.kernelSize,
     padding: 'valid',
     useBias: true,
-    kernelInitializer: initializers.heNormal({}),
+    kernelInitializer: seededHeNormal(),
   });
   return flatten(apply(conv, x));
 }
@@ -83,7 +84,7 @@ function patchTokenizer(x: SymbolicTensor, c: ResolvedPatchConfig): SymbolicTens
 // === Classifier ===
 
 function maybeDropout(name: string, rate: number, x: SymbolicTensor): SymbolicTensor {
-  return rate > 0 ? apply(layers.dropout({ name, rate }), x) : x;
+  return rate > 0 ? apply(new SeededDropout({ name, rate }), x) : x;
 }
 
 /**

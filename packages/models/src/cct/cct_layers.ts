@@ -6,6 +6,7 @@
 import { add, concat, matMul, reshape, serialization, slice, softmax, squeeze, tensor, tidy, tile } from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { initializers, layers } from '@tensorflow/tfjs-layers';
+import { linearInit, seededTruncatedNormal } from '@natzoo/core';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
 import { fail } from '../errors.js';
 import { singleInput } from '../layers/layer_args.js';
@@ -54,7 +55,7 @@ export class PositionalEmbedding extends layers.Layer {
     const [tokens, channels] = tokenShape(`PositionalEmbedding '${this.name}'`, inputShape);
     const shape = [1, tokens, channels];
     if (this.kind === 'learnable') {
-      this.embedding = this.addWeight('embedding', shape, 'float32', initializers.truncatedNormal({ mean: 0, stddev: 0.2 }));
+      this.embedding = this.addWeight('embedding', shape, 'float32', seededTruncatedNormal(0.2));
     } else {
       // Non-trainable but still a weight, as upstream keeps it a Parameter: it is saved and counted.
       this.embedding = this.addWeight('embedding', shape, 'float32', initializers.zeros(), undefined, false);
@@ -119,7 +120,7 @@ export class SequencePooling extends layers.Layer {
 
   override build(inputShape: Shape | Shape[]): void {
     const [, channels] = tokenShape(`SequencePooling '${this.name}'`, inputShape);
-    this.kernel = this.addWeight('kernel', [channels, 1], 'float32', initializers.truncatedNormal({ mean: 0, stddev: 0.02 }));
+    this.kernel = this.addWeight('kernel', [channels, 1], 'float32', linearInit());
     this.bias = this.addWeight('bias', [1], 'float32', initializers.zeros());
     this.built = true;
   }

@@ -3,7 +3,8 @@
 // map without the classifier head). Ported from SHI-Labs/Convolutional-MLPs src/convmlp.py, src/utils/modules.py
 // and src/utils/tokenizer.py @092bf71 ("ConvMLP: Hierarchical Convolutional MLPs for Vision",
 // https://arxiv.org/abs/2109.04454). Layer names are the PyTorch module paths.
-import { initializers, input, layers, model as functionalModel } from '@tensorflow/tfjs-layers';
+import { input, layers, model as functionalModel } from '@tensorflow/tfjs-layers';
+import { seededHeNormal } from '@natzoo/core';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { DropPath } from '../layers/drop_path.js';
 import { apply, conv2d, dropPathRates, layerNorm, linear } from '../nat/nat_blocks.js';
@@ -75,7 +76,7 @@ function mlpBlock(prefix: string, x: SymbolicTensor, dim: number, hidden: number
     kernelSize: 3,
     padding: 'valid',
     useBias: false,
-    depthwiseInitializer: initializers.heNormal({}),
+    depthwiseInitializer: seededHeNormal(),
   });
   x = apply(connect, x);
   y = dropPath(`${prefix}.drop_path.1`, channelMlp(`${prefix}.channel_mlp2`, layerNorm(`${prefix}.norm2`, x), dim, hidden));

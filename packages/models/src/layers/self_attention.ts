@@ -5,6 +5,7 @@ import { add, dropout, matMul, mul, reshape, serialization, slice, softmax, tidy
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { InputSpec, initializers, layers } from '@tensorflow/tfjs-layers';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
+import { linearInit, randomSeed } from '@natzoo/core';
 import { fail } from '../errors.js';
 import { singleInput } from './layer_args.js';
 import type { Kwargs, LayerArgs } from './layer_args.js';
@@ -30,7 +31,6 @@ interface AttentionWeights {
 }
 
 // Upstream `init_weight`: trunc_normal(std 0.02) for Linear weights, zeros for biases.
-const linearInit = () => initializers.truncatedNormal({ mean: 0, stddev: 0.02 });
 
 /**
  * Weights: `qkv/kernel` `[C, 3C]` (PyTorch `qkv.weight` transposed; columns `[q | k | v]`, each `heads`
@@ -100,10 +100,10 @@ export class MultiHeadSelfAttention extends layers.Layer {
       const [q, k, v] = [project(0), project(1), project(2)];
 
       let attn = softmax(mul(matMul(q, k, false, true), this.scale ?? headDim ** -0.5));
-      if (training && this.attnDrop > 0) attn = dropout(attn, this.attnDrop);
+      if (training && this.attnDrop > 0) attn = dropout(attn, this.attnDrop, undefined, randomSeed());
       const merged = transpose(reshape(matMul(attn, v), [batch, numHeads, tokens, headDim]), [0, 2, 1, 3]);
       let out = add(matMul(reshape(merged, [-1, channels]), w.projKernel.read()), w.projBias.read());
-      if (training && this.projDrop > 0) out = dropout(out, this.projDrop);
+      if (training && this.projDrop > 0) out = dropout(out, this.projDrop, undefined, randomSeed());
       return reshape(out, [batch, tokens, channels]);
     });
   }

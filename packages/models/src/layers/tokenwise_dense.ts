@@ -6,6 +6,7 @@
 import { fused, reshape, serialization, tidy } from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import { initializers, layers } from '@tensorflow/tfjs-layers';
+import { linearInit } from '@natzoo/core';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
 import { fail } from '../errors.js';
 import { gelu } from '../ops/gelu.js';
@@ -45,7 +46,7 @@ export class TokenwiseDense extends layers.Layer {
     this.units = args.units;
     this.activation = activation;
     this.useBias = args.useBias ?? true;
-    this.kernelInit = args.kernelInitializer ?? initializers.truncatedNormal({ mean: 0, stddev: 0.02 });
+    this.kernelInit = args.kernelInitializer ?? linearInit();
   }
 
   override build(inputShape: Shape | Shape[]): void {

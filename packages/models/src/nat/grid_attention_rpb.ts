@@ -6,6 +6,7 @@ import { add, dropout, gather, keep, matMul, mul, reshape, serialization, softma
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { InputSpec, initializers, layers } from '@tensorflow/tfjs-layers';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
+import { linearInit, randomSeed } from '@natzoo/core';
 import { fail } from '../errors.js';
 import { singleInput } from '../layers/layer_args.js';
 import type { Kwargs, LayerArgs } from '../layers/layer_args.js';
@@ -22,7 +23,6 @@ export interface GridSelfAttentionRPBArgs extends LayerArgs {
   projDrop?: number;
 }
 
-const linearInit = () => initializers.truncatedNormal({ mean: 0, stddev: 0.02 });
 
 /** For every (query, key) pair of an `h x w` map, the flat index into an `rpb [2h-1, 2w-1]` table. */
 export function relativePositionIndex(h: number, w: number): Int32Array {
@@ -104,10 +104,10 @@ export class GridSelfAttentionRPB extends layers.Layer {
       const bias = reshape(gather(reshape(weights.rpb.read(), [heads, -1]), this.index, 1), [1, heads, n, n]);
       const logits = add(reshape(matMul(mul(q, headDim ** -0.5), k, false, true), [batch, heads, n, n]), bias);
       let attn = softmax(logits);
-      if (training && this.attnDrop > 0) attn = dropout(attn, this.attnDrop);
+      if (training && this.attnDrop > 0) attn = dropout(attn, this.attnDrop, undefined, randomSeed());
       const merged = transpose(reshape(matMul(reshape(attn, [batch * heads, n, n]), v), [batch, heads, n, headDim]), [0, 2, 1, 3]);
       let out = add(matMul(reshape(merged, [-1, c]), weights.projKernel.read()), weights.projBias.read());
-      if (training && this.projDrop > 0) out = dropout(out, this.projDrop);
+      if (training && this.projDrop > 0) out = dropout(out, this.projDrop, undefined, randomSeed());
       return reshape(out, [batch, h, w, c]);
     });
   }

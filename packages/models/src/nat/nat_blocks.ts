@@ -2,10 +2,11 @@
 // Building blocks shared by NAT, DiNAT, DiNAT_s and the isotropic models, as functional-API helpers. Layer names
 // are the PyTorch module paths (`levels.0.blocks.1.attn`), so checkpoints convert by the default rule; each
 // block's last layer is named after the block itself, which is where feature taps find a level's output.
-import { initializers, layers } from '@tensorflow/tfjs-layers';
+import { layers } from '@tensorflow/tfjs-layers';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
-import { NeighborhoodAttention2D } from '@natzoo/core';
+import { NeighborhoodAttention2D, linearInit, seededHeNormal } from '@natzoo/core';
 import { DropPath } from '../layers/drop_path.js';
+import { SeededDropout } from '../layers/dropout.js';
 import { LayerNorm } from '../layers/layer_norm.js';
 import { TokenwiseDense } from '../layers/tokenwise_dense.js';
 import { GridSelfAttentionRPB } from './grid_attention_rpb.js';
@@ -32,7 +33,7 @@ export function linear(name: string, units: number, x: SymbolicTensor, options: 
     units,
     activation: options.activation,
     useBias: options.useBias ?? true,
-    kernelInitializer: initializers.truncatedNormal({ mean: 0, stddev: 0.02 }),
+    kernelInitializer: linearInit(),
   });
   return apply(dense, x);
 }
@@ -54,13 +55,13 @@ export function conv2d(
     strides: options.strides,
     padding: 'valid',
     useBias: options.useBias,
-    kernelInitializer: initializers.heNormal({}),
+    kernelInitializer: seededHeNormal(),
   });
   return apply(conv, x);
 }
 
 export function dropout(name: string, rate: number, x: SymbolicTensor): SymbolicTensor {
-  return rate > 0 ? apply(layers.dropout({ name, rate }), x) : x;
+  return rate > 0 ? apply(new SeededDropout({ name, rate }), x) : x;
 }
 
 export interface BlockOptions {

@@ -3,6 +3,7 @@
 // rule between PyTorch and us. The generator and discriminator are plain functions of these variables, which
 // keeps conversion one loop, gradients a `variableGrads` call, and EMA a loop over two sets.
 import * as tf from '@tensorflow/tfjs';
+import { randomSeed } from '@natzoo/core';
 
 /**
  * How a PyTorch tensor maps to ours: `linear` `[out, in]` -> `[in, out]`; `conv` OIHW -> HWIO; `nchw`
@@ -145,16 +146,17 @@ export class ParamSet {
   }
 }
 
-// Initialisers matching upstream's (`Generator._init_weights`, EqualLinear, ConstantInput, trunc_normal_).
+// Initialisers matching upstream's (`Generator._init_weights`, EqualLinear, ConstantInput, trunc_normal_), seeded
+// from the active random source (@natzoo/core's withRandomSource) when they run.
 export const init = {
   zeros: (shape: number[]) => () => tf.zeros(shape),
   ones: (shape: number[]) => () => tf.ones(shape),
-  normal: (shape: number[], std = 1) => () => tf.randomNormal(shape, 0, std),
-  truncNormal: (shape: number[], std: number) => () => tf.truncatedNormal(shape, 0, std),
-  uniform: (shape: number[], bound: number) => () => tf.randomUniform(shape, -bound, bound),
+  normal: (shape: number[], std = 1) => () => tf.randomNormal(shape, 0, std, 'float32', randomSeed()),
+  truncNormal: (shape: number[], std: number) => () => tf.truncatedNormal(shape, 0, std, 'float32', randomSeed()),
+  uniform: (shape: number[], bound: number) => () => tf.randomUniform(shape, -bound, bound, 'float32', randomSeed()),
   /** A random unit vector (spectral-norm u, v start). */
   unit: (shape: number[]) => () => tf.tidy(() => {
-    const r = tf.randomNormal(shape);
+    const r = tf.randomNormal(shape, 0, 1, 'float32', randomSeed());
     return tf.div(r, tf.add(tf.norm(r), 1e-12));
   }),
 };

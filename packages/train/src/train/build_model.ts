@@ -3,15 +3,15 @@
 // converted model directory (`--init`), whose weights are copied wherever name and shape match, so a head of a
 // different size (`--num-classes`) keeps its fresh initialisation.
 import type * as tf from '@tensorflow/tfjs';
+import { withRandomSource } from '@natzoo/core';
 import { createModel, isModelName, type ModelName } from '@natzoo/models';
 import { loadModelDir, type ModelPreprocess } from '../convert/model_dir.js';
 import { rngFor } from './rng.js';
-import { withSeededMathRandom } from './seeded_ops.js';
 
 /** Builds `name` with `overrides`; initial weights come from the run seed, so two runs with one seed start equal. */
 export function buildSeededModel(name: string, overrides: Record<string, unknown>, seed: number): tf.LayersModel {
   if (!isModelName(name)) throw new Error(`--model ${name}: not a registered model (see natzoo's model list)`);
-  return withSeededMathRandom(rngFor(seed, 'init'), () => createModel(name as ModelName, overrides as never));
+  return withRandomSource(rngFor(seed, 'init'), () => createModel(name as ModelName, overrides as never));
 }
 
 export interface InitReport {

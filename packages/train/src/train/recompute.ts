@@ -9,6 +9,8 @@
 // segment again on a tape of its own, whose temporaries die with it. The random draws of the first run
 // (dropout, drop path) are replayed, so the recomputation sees the same masks and the gradients are the
 // plain tape's. Design after torch.utils.checkpoint (pytorch/pytorch, torch/utils/checkpoint.py).
+import { activeRandomSource, withRandomSource, type RandomSource } from '@natzoo/core';
+import { gradientsInBackwardPass } from '@natzoo/core/internals';
 import * as tf from '@tensorflow/tfjs';
 
 /** One call of a layer in the model's graph, by symbolic tensor ids. */
@@ -105,43 +107,31 @@ function runSteps(steps: readonly GraphStep[], input: number, x: tf.Tensor): tf.
   return out;
 }
 
-/** Runs `fn` recording the Math.random draws it makes, or replaying `replay` (which must be used up). */
+/** Runs `fn` recording the draws it makes from the active random source, or replaying `replay` (which must be
+ *  used up). */
 function withDraws<T>(fn: () => T, replay?: readonly number[]): { result: T; draws: number[] } {
-  const original = Math.random;
+  const outer = activeRandomSource();
   const draws: number[] = [];
   let next = 0;
-  Math.random = replay === undefined
-    ? () => {
-        const v = original();
-        draws.push(v);
-        return v;
+  const source: RandomSource = replay === undefined
+    ? {
+        float: () => {
+          const v = outer.float();
+          draws.push(v);
+          return v;
+        },
       }
-    : () => {
-        if (next >= replay.length) throw new Error('recompute: the recomputed segment drew more random numbers than its first run');
-        return replay[next++]!;
+    : {
+        float: () => {
+          if (next >= replay.length) throw new Error('recompute: the recomputed segment drew more random numbers than its first run');
+          return replay[next++]!;
+        },
       };
-  try {
-    const result = fn();
-    if (replay !== undefined && next !== replay.length) {
-      throw new Error(`recompute: the recomputed segment drew ${next} random numbers, its first run ${replay.length}`);
-    }
-    return { result, draws };
-  } finally {
-    Math.random = original;
+  const result = withRandomSource(source, fn);
+  if (replay !== undefined && next !== replay.length) {
+    throw new Error(`recompute: the recomputed segment drew ${next} random numbers, its first run ${replay.length}`);
   }
-}
-
-/** tf.engine().gradients run inside a backward pass replaces the engine's tape and sets it to null when it
- *  ends, and the outer pass then disposes its saved tensors through that same field. The outer tape is put
- *  back; the gradient test of this file fails if a tfjs release changes this. */
-function withOwnTape<T>(fn: () => T): T {
-  const state = (tf.engine() as unknown as { state: { activeTape: unknown } }).state;
-  const outer = state.activeTape;
-  try {
-    return fn();
-  } finally {
-    state.activeTape = outer;
-  }
+  return { result, draws };
 }
 
 function recomputedSegment(segment: Segment, x: tf.Tensor, inputNeedsGrad: boolean): tf.Tensor {
@@ -157,7 +147,7 @@ function recomputedSegment(segment: Segment, x: tf.Tensor, inputNeedsGrad: boole
         const savedInput = saved[0]!;
         const wrt = inputNeedsGrad ? [savedInput, ...variables] : variables;
         const { value, grads } = withDraws(
-          () => withOwnTape(() => tf.engine().gradients(() => runSteps(segment.steps, segment.input, savedInput), wrt, dy as tf.Tensor, true)),
+          () => gradientsInBackwardPass(() => runSteps(segment.steps, segment.input, savedInput), wrt, dy as tf.Tensor),
           draws,
         ).result;
         value.dispose();

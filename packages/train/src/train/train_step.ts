@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 // One forward and backward pass in training mode (dropout and drop path on), with soft-target cross-entropy
 // (timm's SoftTargetCrossEntropy: mean over the batch of -sum(target * log_softmax(logits))). The random ops of
-// the pass draw from the step's own stream.
+// layers of the pass (dropout, drop path) draw their seeds from the step's own stream, the active random source.
+import { withRandomSource } from '@natzoo/core';
 import * as tf from '@tensorflow/tfjs';
 import type { TrainableParam } from '../optim/no_weight_decay.js';
 import { applyWithRecompute, type RecomputePlan } from './recompute.js';
 import type { Rng } from './rng.js';
-import { withSeededMathRandom } from './seeded_ops.js';
 
 export function softTargetCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar {
   return tf.tidy(() => tf.mean(tf.neg(tf.sum(tf.mul(targets, tf.logSoftmax(logits)), -1))) as tf.Scalar);
@@ -48,7 +48,7 @@ export function computeGradients(
   const slice = options.microBatch === undefined ? n : checkMicroBatch(options.microBatch, 'computeGradients: microBatch');
   let loss = 0;
   const sums = new Map<string, tf.Tensor>();
-  withSeededMathRandom(rng, () => {
+  withRandomSource(rng, () => {
     for (let start = 0; start < n; start += slice) {
       const size = Math.min(slice, n - start);
       const whole = size === n;

@@ -26,7 +26,6 @@ import { saveTrainCheckpoint, type CheckpointMeta, type TrainPosition } from './
 import { planRecompute } from './recompute.js';
 import { checkMicroBatch, computeGradients, type StepOptions } from './train_step.js';
 import { exportTrained } from './export_trained.js';
-import { registerTrainingKernels } from './training_kernels.js';
 
 export interface TrainResult {
   out: string;
@@ -54,9 +53,14 @@ function executionOptions(model: tf.LayersModel, options: TrainOptions, log: (li
   return out;
 }
 
+/**
+ * Runs (or resumes) a training run. It changes no tfjs kernels: on the cpu and wasm backends call
+ * registerTrainingKernels() from '@natzoo/core/training-kernels' first (after importing the backend), which
+ * makes conv and Dense backward passes several times faster and gives wasm the gradient kernels it lacks (conv
+ * models cannot train on wasm without it).
+ */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const log = options.log ?? ((line: string) => console.error(line));
-  registerTrainingKernels();
   await mkdir(options.out, { recursive: true });
   const setup = await prepareRun(options, log);
   const { model, recipe, preprocess } = setup;

@@ -7,7 +7,7 @@ import type { NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { NAProblem } from '../../geometry.js';
 import * as names from '../../kernel_names.js';
 import type { NAKernelAttrs } from '../../na_args.js';
-import { memoryOffset } from './heap.js';
+import { wasmMemoryOffset } from '../../tfjs_internals.js';
 import { simdKernelsFor, withHeapTables } from './simd_module.js';
 import type { SimdKernels } from './simd_module.js';
 
@@ -43,11 +43,11 @@ function simd(body: SimdBody): WasmKernelOverride {
     // Absent or empty optional inputs (rpb) are passed as the null pointer.
     const pointer = (name: string) => {
       const info = inputs[name];
-      return info == null || util.sizeFromShape(info.shape) === 0 ? 0 : memoryOffset(backend, info);
+      return info == null || util.sizeFromShape(info.shape) === 0 ? 0 : wasmMemoryOffset(backend, info);
     };
     const withTables: SimdContext['withTables'] = (tables, scratchBytes, run) =>
       withHeapTables(backend, tables, scratchBytes, run);
-    body({ kernels, pointer, withTables }, p, attrs, memoryOffset(backend, out));
+    body({ kernels, pointer, withTables }, p, attrs, wasmMemoryOffset(backend, out));
     return true;
   };
 }

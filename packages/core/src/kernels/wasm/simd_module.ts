@@ -2,7 +2,7 @@
 // The SIMD NA kernels (assembly/*.ts) instantiated against the tfjs wasm backend's own memory, so they read
 // and write tensors where tfjs keeps them; plus scratch allocation on that heap for their index tables.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { wasmMemory } from './heap.js';
+import { wasmFree, wasmMalloc, wasmMemory } from '../../tfjs_internals.js';
 import { moduleBase64 } from './na_kernels_module.generated.js';
 
 type Pointer = number;
@@ -15,18 +15,14 @@ export interface SimdKernels {
   inverseWeightedSum: Kernel;
 }
 
-interface Allocator {
-  _malloc(bytes: number): Pointer;
-  _free(pointer: Pointer): void;
-}
-
 let compiled: WebAssembly.Module | null | undefined;
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();
 
 /** The kernels bound to this backend's memory, or null where SIMD WebAssembly is unavailable. */
 export function simdKernelsFor(backend: BackendWasm): SimdKernels | null {
   const memory = wasmMemory(backend);
-  if (memory === undefined) return null;
+  // The kernels module imports an unshared memory; the threaded build's is shared, so it runs the JS loops.
+  if (memory === undefined || (typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer)) return null;
   if (compiled === undefined) {
     try {
       // Under 4 KB, so synchronous compilation is allowed even on a browser's main thread.
@@ -54,9 +50,8 @@ export function withHeapTables(
   scratchBytes: number,
   body: (tables: Pointer, scratch: Pointer) => void,
 ): void {
-  const allocator = backend.wasm as unknown as Allocator;
   const tableBytes = 4 * tables.reduce((sum, table) => sum + table.length, 0);
-  const block = allocator._malloc(tableBytes + scratchBytes);
+  const block = wasmMalloc(backend, tableBytes + scratchBytes);
   try {
     // The view is taken after malloc, which may grow (and detach) the heap.
     const ints = new Int32Array(wasmMemory(backend)!.buffer, block, tableBytes / 4);
@@ -66,6 +61,6 @@ export function withHeapTables(
     }, 0);
     body(block, block + tableBytes);
   } finally {
-    allocator._free(block);
+    wasmFree(backend, block);
   }
 }

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { registerTrainingKernels } from '../src/train/training_kernels.js';
+import { registerTrainingKernels } from '../src/training_kernels.js';
 
 const values = (shape: number[], salt: number) => Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i * 0.37 + salt));
 

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { describe, expect, it } from 'vitest';
-import { registerWasmTransposedMatMul } from '../src/train/wasm_matmul.js';
+import { registerTrainingKernels } from '../src/training_kernels.js';
 
 const values = (shape: number[], salt: number) => Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i * 0.37 + salt));
 
@@ -13,7 +13,7 @@ async function onBoth(f: () => tf.Tensor): Promise<[number[], number[]]> {
   await tf.setBackend('cpu');
   const cpu = [...(await f().data())];
   await tf.setBackend('wasm');
-  registerWasmTransposedMatMul();
+  registerTrainingKernels();
   const wasm = [...(await f().data())];
   return [cpu, wasm];
 }

@@ -6,10 +6,10 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { Conv2DBackpropFilterAttrs, KernelFunc } from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { conv2dFilterGradient, registerConv2DFilterGradient } from '../src/train/conv_filter_grad.js';
+import { conv2dFilterGradient, registerTrainingKernels } from '../src/training_kernels.js';
 
 const reference = tf.getKernel('Conv2DBackpropFilter', 'cpu')!.kernelFunc as KernelFunc;
-registerConv2DFilterGradient();
+registerTrainingKernels();
 
 type Case = [[number, number, number, number], [number, number, number, number], number | [number, number], Conv2DBackpropFilterAttrs['pad']];
 const CASES: Case[] = [

@@ -2,17 +2,18 @@
 // Gradient kernels tfjs-wasm 4.22 does not have, run by tfjs-cpu's kernel on copies of the inputs:
 // UnsortedSegmentSum (the gradient of gather, which ViT-rpb's bias lookup uses) and the two depthwise-conv
 // backprops (ConvMLP). The copies cost a pass over each tensor; without them these models cannot train on wasm.
-import * as tf from '@tensorflow/tfjs';
-import type { DataType, KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import { findBackend, findBackendFactory, getKernel } from '@tensorflow/tfjs-core';
+import type { DataType, KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelPatch } from './kernel_patch.js';
 
 const FALLBACK_KERNELS = ['UnsortedSegmentSum', 'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter'];
 
 function viaCpu(kernelName: string): KernelFunc {
   return ({ inputs, backend, attrs }) => {
-    const cpu = tf.findBackend('cpu');
-    const cpuKernel = tf.getKernel(kernelName, 'cpu');
-    if (cpu === null || cpuKernel === undefined) throw new Error(`${kernelName} on wasm needs the cpu backend's kernel, which is not registered`);
     const wasm = backend as KernelBackend;
+    const cpu = findBackend('cpu');
+    const cpuKernel = getKernel(kernelName, 'cpu');
+    if (cpu === null || cpuKernel === undefined) throw new Error(`${kernelName} on wasm needs the cpu backend's kernel, which is not registered`);
     const copies: Record<string, TensorInfo> = {};
     for (const [name, info] of Object.entries(inputs) as [string, TensorInfo][]) {
       const values = wasm.readSync(info.dataId) as Float32Array | Int32Array;
@@ -29,12 +30,9 @@ function viaCpu(kernelName: string): KernelFunc {
   };
 }
 
-/** Registers the fallbacks for wasm (after @tensorflow/tfjs-backend-wasm is imported); idempotent; a kernel wasm
- *  has by then is left alone. */
-export function registerWasmCpuFallbacks(): void {
-  if (tf.findBackendFactory('wasm') === null) return;
-  for (const kernelName of FALLBACK_KERNELS) {
-    if (tf.getKernel(kernelName, 'wasm') !== undefined) continue;
-    tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: viaCpu(kernelName) });
-  }
-}
+/** The fallbacks, for a wasm backend that is loaded and lacks the kernel. */
+export const wasmCpuFallbackPatches: readonly KernelPatch[] = FALLBACK_KERNELS.map((kernelName) => ({
+  kernelName,
+  backendName: 'wasm',
+  patch: (current) => (current !== undefined || findBackendFactory('wasm') === null ? null : { kernelName, backendName: 'wasm', kernelFunc: viaCpu(kernelName) }),
+}));

@@ -2,24 +2,23 @@
 // tfjs-wasm 4.22's BatchMatMul / _FusedMatMul are 6-15x slower when an operand is transposed (every Dense
 // layer's backward pass has one) than when none is. This wraps the two kernels: a transposed operand is
 // transposed explicitly (a cheap copy) and the product runs untransposed.
-import * as tf from '@tensorflow/tfjs';
-import type { KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import { borrowTensor } from './kernel_tensors.js';
+import { transpose } from '@tensorflow/tfjs-core';
+import type { KernelBackend, KernelFunc, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
+import { borrowTensor } from '../tfjs_internals.js';
+import type { KernelPatch } from './kernel_patch.js';
 
-const wrapped = new Set<string>();
-
-function swapLastTwo(t: tf.Tensor): tf.Tensor {
+function swapLastTwo(t: Tensor): Tensor {
   const perm = [...Array(t.rank).keys()];
   [perm[t.rank - 2], perm[t.rank - 1]] = [perm[t.rank - 1]!, perm[t.rank - 2]!];
-  return tf.transpose(t, perm);
+  return transpose(t, perm);
 }
 
 function untransposed(original: KernelFunc): KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
     if (!transposeA && !transposeB) return original({ inputs, backend, attrs });
-    const temps: tf.Tensor[] = [];
-    const keep = <T extends tf.Tensor>(t: T): T => (temps.push(t), t);
+    const temps: Tensor[] = [];
+    const keep = <T extends Tensor>(t: T): T => (temps.push(t), t);
     try {
       const flip = (info: TensorInfo) => keep(swapLastTwo(keep(borrowTensor(info, backend as KernelBackend))));
       const a = transposeA ? flip(inputs.a as TensorInfo) : inputs.a;
@@ -31,14 +30,9 @@ function untransposed(original: KernelFunc): KernelFunc {
   };
 }
 
-/** Wraps the wasm matmul kernels (call after @tensorflow/tfjs-backend-wasm is imported); idempotent, a no-op without wasm. */
-export function registerWasmTransposedMatMul(): void {
-  for (const kernelName of ['BatchMatMul', '_FusedMatMul']) {
-    if (wrapped.has(kernelName)) continue;
-    const original = tf.getKernel(kernelName, 'wasm');
-    if (original === undefined) continue;
-    wrapped.add(kernelName);
-    tf.unregisterKernel(kernelName, 'wasm');
-    tf.registerKernel({ ...original, kernelFunc: untransposed(original.kernelFunc) });
-  }
-}
+/** Wraps wasm's matmul kernels (when @tensorflow/tfjs-backend-wasm is loaded). */
+export const wasmTransposedMatMulPatches: readonly KernelPatch[] = ['BatchMatMul', '_FusedMatMul'].map((kernelName) => ({
+  kernelName,
+  backendName: 'wasm',
+  patch: (current) => (current === undefined ? null : { ...current, kernelFunc: untransposed(current.kernelFunc) }),
+}));

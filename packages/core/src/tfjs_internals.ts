@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+// Every use of TensorFlow.js internals in natzoo, in one place: engine state that tfjs does not expose (the
+// gradient depth, the active tape), engine and backend methods outside the public API, and the Emscripten
+// fields of the wasm module (its memory, heap and allocator). They were written against tfjs 4.x and tested
+// on 4.22; each access first checks the running tfjs-core is a 4.x release and otherwise fails naming the
+// version it found, rather than misbehaving on a release whose internals moved.
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { engine, version_core } from '@tensorflow/tfjs-core';
+import type { KernelBackend, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
+
+/** The tfjs-core major version these accesses were written for (tested on 4.22). */
+const SUPPORTED_MAJOR = 4;
+
+/** Thrown when the running tfjs-core is not a release whose internals natzoo knows. */
+export class UnsupportedTfjsVersionError extends Error {
+  constructor(readonly found: string) {
+    super(`natzoo uses tfjs-core internals written for ${SUPPORTED_MAJOR}.x (tested on 4.22); found tfjs-core ${found}`);
+    this.name = 'UnsupportedTfjsVersionError';
+  }
+}
+
+/** Fails unless `version` is a supported tfjs-core version; exported for its test. */
+export function checkTfjsVersion(version: string): void {
+  if (Number.parseInt(version.split('.')[0] ?? '', 10) !== SUPPORTED_MAJOR) throw new UnsupportedTfjsVersionError(version);
+}
+
+let versionChecked = false;
+
+function supported(): void {
+  if (versionChecked) return;
+  checkTfjsVersion(version_core);
+  versionChecked = true;
+}
+
+/** The engine's private state, typed with the two fields natzoo reads. */
+interface EngineState {
+  gradientDepth: number;
+  activeTape: unknown;
+}
+
+function engineState(): EngineState {
+  supported();
+  return (engine() as unknown as { state: EngineState }).state;
+}
+
+/** True inside tf.grad / variableGrads / optimizer.minimize, where kernels must keep what the backward pass needs. */
+export function isRecordingGradients(): boolean {
+  return engineState().gradientDepth > 0;
+}
+
+/**
+ * The value of `f` and its gradients with respect to `xs` given the upstream gradient `dy` (undefined entries
+ * for an x that `f` does not reach), computed from inside a gradient function, on a tape of its own. A nested
+ * gradients call replaces the engine's tape and sets it to null when it ends, and the outer pass then disposes
+ * its saved tensors through that same field, so the outer tape is put back.
+ */
+export function gradientsInBackwardPass(f: () => Tensor, xs: Tensor[], dy: Tensor): { value: Tensor; grads: (Tensor | undefined)[] } {
+  const state = engineState();
+  const outer = state.activeTape;
+  try {
+    return engine().gradients(f, xs, dy, true);
+  } finally {
+    state.activeTape = outer;
+  }
+}
+
+/**
+ * A Tensor over a kernel input; dispose it when done (the input itself stays alive). A Tensor made from a
+ * TensorInfo shares its backend data and disposing it releases that data; taking a backend reference first
+ * makes the dispose give that reference back instead of freeing data the caller still holds.
+ */
+export function borrowTensor(info: TensorInfo, backend: KernelBackend): Tensor {
+  supported();
+  backend.incRef(info.dataId);
+  return engine().makeTensorFromTensorInfo(info);
+}
+
+/** The Emscripten module fields the tfjs wasm typings omit. */
+interface EmscriptenModule {
+  HEAPU8: Uint8Array;
+  /** The exported memory of the single-threaded builds. */
+  asm?: { memory?: WebAssembly.Memory };
+  /** The threaded build imports its memory and keeps it here. */
+  wasmMemory?: WebAssembly.Memory;
+  _malloc(bytes: number): number;
+  _free(pointer: number): void;
+}
+
+function emscripten(backend: BackendWasm): EmscriptenModule {
+  supported();
+  return backend.wasm as unknown as EmscriptenModule;
+}
+
+/** The wasm backend's memory, or undefined where the module exposes none. */
+export function wasmMemory(backend: BackendWasm): WebAssembly.Memory | undefined {
+  const module = emscripten(backend);
+  return module.asm?.memory ?? module.wasmMemory;
+}
+
+/** The wasm heap as bytes; views over it detach when the heap grows, so take them after the last allocation. */
+export function wasmHeapBytes(backend: BackendWasm): Uint8Array {
+  return emscripten(backend).HEAPU8;
+}
+
+/** Where a tensor's data starts on the wasm heap. */
+export function wasmMemoryOffset(backend: BackendWasm, info: TensorInfo): number {
+  supported();
+  return backend.dataIdMap.get(info.dataId)!.memoryOffset;
+}
+
+/** Allocates `bytes` on the wasm heap (free with wasmFree). */
+export function wasmMalloc(backend: BackendWasm, bytes: number): number {
+  return emscripten(backend)._malloc(bytes);
+}
+
+export function wasmFree(backend: BackendWasm, pointer: number): void {
+  emscripten(backend)._free(pointer);
+}
