@@ -35,7 +35,7 @@ describe('natzoo train --init --num-classes', () => {
       progress: false, exportPt: true, recipe: { epochs: 1, cooldownEpochs: 0, warmupEpochs: 0, batchSize: 8, lr: 1e-4 }, log: (l) => lines.push(l),
     });
     expect(result.position).toEqual({ epoch: 1, stepInEpoch: 0, globalStep: 1 });
-    const report = lines.find((l) => l.startsWith('--init'))!;
+    const report = lines.find((l) => l.startsWith('initial weights'))!;
     expect(report).toMatch(/29 weights copied, 2 newly initialised \(classifier\.fc\/kernel \[128x12\] was \[128x10\], classifier\.fc\/bias \[12\] was \[10\]\)/);
 
     const { model: before } = await loadModelDir(shipped);

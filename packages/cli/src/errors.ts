@@ -1,24 +1,19 @@
 // SPDX-License-Identifier: MIT
-// Library errors name arguments (`modelDir`, `top`); the command line words them with the flag the user typed.
-const FLAG_FOR_ARGUMENT: Record<string, string> = {
-  modelDir: '--model',
-  model: '--model',
-  top: '--top',
-  topk: '--top',
-  checkpoint: 'checkpoint',
-  labels: '--labels',
-  config: '--config',
-  input: '--input',
-  out: '--out',
-  data: '--data',
-  batchSize: '--batch-size',
-};
+// Library errors name arguments (`batchSize`, `config.mean`); the command line words them with the flag the
+// user typed (`--batch-size`, `--config mean`).
+import { ArgumentError } from '@natzoo/core';
 
-/** The message of `error`, with a leading `argument <name>` rewritten to the flag that carries it. */
+/** The flag that carries a library argument: `batchSize` -> `--batch-size`, `config.mean` -> `--config mean`. */
+export function flagFor(argument: string): string {
+  const [head, ...rest] = argument.split('.');
+  const flag = `--${head!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  return rest.length === 0 ? flag : `${flag} ${rest.join('.')}`;
+}
+
+/** The message of `error`, with a leading argument name rewritten as the flag that carries it. */
 export function describeError(error: Error): string {
-  const argument = (error as { argument?: unknown }).argument;
-  if (typeof argument === 'string' && Object.hasOwn(FLAG_FOR_ARGUMENT, argument)) {
-    return error.message.replace(new RegExp(`^(\\w+: )?${argument}\\b`), FLAG_FOR_ARGUMENT[argument]!);
+  if (error instanceof ArgumentError && error.message.startsWith(error.argument)) {
+    return flagFor(error.argument) + error.message.slice(error.argument.length);
   }
   return error.message;
 }

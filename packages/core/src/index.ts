@@ -20,6 +20,7 @@ export type { NAImplementation } from './implementation.js';
 export { setBestBackend } from './backend_select.js';
 export type { NodeBackendName } from './backend_select.js';
 export { NAArgumentError } from './na_args.js';
+export { ArgumentError } from './argument_error.js';
 export type { NAAVOptions, NAKernelAttrs, NAOptions, NAQKOptions, PerAxis } from './na_args.js';
 export { buildAxisGeometry, makeProblem } from './geometry.js';
 export type { AxisGeometry, NAProblem } from './geometry.js';

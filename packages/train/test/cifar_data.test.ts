@@ -93,7 +93,7 @@ describe('splits and epoch order', () => {
     const { train: t, val } = holdOut(train, 117);
     expect([t.size, val.size]).toEqual([900, 117]);
     expect(val.label(0)).toBe(train.label(900));
-    expect(() => holdOut(train, 1017)).toThrow(/--val-count 1017/);
+    expect(() => holdOut(train, 1017)).toThrow(/valCount 1017/);
   });
 
   it('each epoch is a permutation fixed by the seed; batches hold the right labels and pixels', async () => {

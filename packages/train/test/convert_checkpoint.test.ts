@@ -104,7 +104,7 @@ describe('preprocess.json follows the converted architecture', () => {
   it('rejects a malformed preprocessing key, naming it', async () => {
     const out = join(work, 'bad_pre');
     const config = { ...kwargs('cct_3x1_32_tiny'), std: [0.2, 0, 0.2] };
-    await expect(convertCheckpoint({ checkpoint: join(tiny('cct_3x1_32_tiny'), 'checkpoint.pth'), model: 'cct_7_3x1_32', config, out })).rejects.toThrow(/--config std: expected three positive numbers/);
+    await expect(convertCheckpoint({ checkpoint: join(tiny('cct_3x1_32_tiny'), 'checkpoint.pth'), model: 'cct_7_3x1_32', config, out })).rejects.toThrow(/config\.std: expected three positive numbers/);
     expect(existsSync(out)).toBe(false);
   });
 });
@@ -114,14 +114,14 @@ describe('a failed conversion leaves nothing behind', () => {
 
   it.each([
     ['a pickle naming builtins.eval', () => torchZip(new PickleWriter().proto(2).global('builtins', 'eval').text("(S'1+1'\ntR.").bytes(), {}), /refusing pickle global 'builtins\.eval'/],
-    ['a bogus --num-classes', null, /--num-classes 2\.5: expected a positive integer/],
+    ['a bogus numClasses', null, /numClasses 2\.5: expected a positive integer/],
     ['an unknown model name', null, /unknown model 'cct_2_3x2_23'.*cct_2_3x2_32/s],
   ] as const)('%s', async (what, bytes, message) => {
     const file = join(work, `${what.replace(/\W+/g, '_')}.pth`);
     writeFileSync(file, bytes === null ? readFileSync(fixture('model_best.pth.tar')) : bytes());
     const out = join(work, `${what.replace(/\W+/g, '_')}_out`);
     const model = what === 'an unknown model name' ? 'cct_2_3x2_23' : 'cct_2_3x2_32.cifar10';
-    const numClasses = what === 'a bogus --num-classes' ? 2.5 : undefined;
+    const numClasses = what === 'a bogus numClasses' ? 2.5 : undefined;
     await expect(convertCheckpoint({ checkpoint: file, model, out, numClasses })).rejects.toThrow(message);
     expect(existsSync(out)).toBe(false);
     expect(leftovers()).toEqual([]);

@@ -6,6 +6,7 @@ import { convertCheckpoint, fetchCheckpoint, isUrl, readLabelFile } from '@natzo
 import type { ConvertReport } from '@natzoo/train';
 import { useBackend } from '../backend.js';
 import { readConfig } from '../config_file.js';
+import { describeError } from '../errors.js';
 import { jsonOption, printResult } from '../options.js';
 
 /** The one-line summary `natzoo convert` prints. */
@@ -90,7 +91,7 @@ export async function convertCli(args: readonly string[], print: (line: string) 
     .strict()
     .exitProcess(false)
     .fail((message, error) => {
-      throw error ?? new Error(message);
+      throw error === undefined || error === null ? new Error(message) : new Error(describeError(error), { cause: error });
     })
     .parseAsync();
   if (report === undefined) throw new Error(`natzoo convert ${args.join(' ')}: the command did not run`);

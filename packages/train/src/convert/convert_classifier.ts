@@ -11,6 +11,7 @@ import { inputName, isByteSource, type ConvertInput } from './convert_input.js';
 import type { ConvertModelOptions, ConvertReport } from './convert_options.js';
 import type { ModelPreprocess } from '@natzoo/models';
 import { preprocessFor, splitConfig } from './preprocess_config.js';
+import { ArgumentError } from '@natzoo/core';
 
 export interface ConvertedClassifier {
   /** The caller owns it (dispose it when done). */
@@ -39,7 +40,7 @@ async function loadNAT(model: LayersModel, stateDict: StateDictLike, resizeRpb: 
 async function port(name: ModelName | PretrainedTag, model: LayersModel, stateDict: StateDictLike, source: string, opts: ConvertModelOptions): Promise<[WeightPortReport, ConvertReport['naming']]> {
   const family = getModelFamily(name);
   const isNAT = NAT_FAMILIES.has(family);
-  if (opts.resizeRpb && !isNAT) throw new Error(`--resize-rpb: applies to NAT-family models; ${opts.model} is a ${family} model`);
+  if (opts.resizeRpb && !isNAT) throw new ArgumentError('resizeRpb', true, `applies to NAT-family models; ${opts.model} is a ${family} model`);
   if (isHFNatStateDict(stateDict)) {
     if (family !== 'nat' && family !== 'dinat') {
       throw new Error(`${source}: transformers (HuggingFace) NAT/DiNAT key names, but --model ${opts.model} is a ${family} model; use a nat_* or dinat_* model`);
@@ -57,7 +58,7 @@ async function port(name: ModelName | PretrainedTag, model: LayersModel, stateDi
 /** Builds `opts.model` and fills it from `input`; the options are checked before anything is read. */
 export async function convertClassifier(input: ConvertInput, opts: ConvertModelOptions): Promise<ConvertedClassifier> {
   if (opts.numClasses !== undefined && !(Number.isSafeInteger(opts.numClasses) && opts.numClasses > 0)) {
-    throw new Error(`--num-classes ${opts.numClasses}: expected a positive integer`);
+    throw new ArgumentError('numClasses', opts.numClasses, `expected a positive integer`);
   }
   // createModel throws for unknown names with the close matches.
   const name = opts.model as ModelName | PretrainedTag;

@@ -5,6 +5,7 @@
 import { getPretrainedConfig, INTERPOLATIONS, isModelName, labelNames } from '@natzoo/models';
 import type { LayersModel } from '@tensorflow/tfjs';
 import type { ModelName, ModelPreprocess, PretrainedTag } from '@natzoo/models';
+import { ArgumentError } from '@natzoo/core';
 
 /** timm's defaults (`IMAGENET_DEFAULT_MEAN/STD`, `DEFAULT_CROP_PCT`), for architectures without published weights. */
 const TIMM_DEFAULTS = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], cropPct: 0.875, interpolation: 'bicubic', labels: 'unknown' };
@@ -19,7 +20,7 @@ export interface SplitConfig {
 
 function rgb(where: string, value: unknown, positive: boolean): [number, number, number] {
   const ok = Array.isArray(value) && value.length === 3 && value.every((v) => typeof v === 'number' && Number.isFinite(v) && (!positive || v > 0));
-  if (!ok) throw new Error(`${where}: expected three ${positive ? 'positive ' : ''}numbers; got ${JSON.stringify(value)}`);
+  if (!ok) throw new ArgumentError(where, undefined, `expected three ${positive ? 'positive ' : ''}numbers; got ${JSON.stringify(value)}`);
   return value as [number, number, number];
 }
 
@@ -32,19 +33,19 @@ export function splitConfig(config: Readonly<Record<string, unknown>> = {}): Spl
       architecture[key] = value;
       continue;
     }
-    const where = `--config ${key}`;
+    const where = `config.${key}`;
     if (key === 'mean') preprocess.mean = rgb(where, value, false);
     else if (key === 'std') preprocess.std = rgb(where, value, true);
     else if (key === 'crop_pct' || key === 'cropPct') {
-      if (typeof value !== 'number' || !(value > 0 && value <= 1)) throw new Error(`${where}: expected a number in (0, 1]; got ${JSON.stringify(value)}`);
+      if (typeof value !== 'number' || !(value > 0 && value <= 1)) throw new ArgumentError(where, undefined, `expected a number in (0, 1]; got ${JSON.stringify(value)}`);
       preprocess.cropPct = value;
     } else if (key === 'interpolation') {
       if (typeof value !== 'string' || !INTERPOLATIONS.includes(value)) {
-        throw new Error(`${where}: expected one of ${INTERPOLATIONS.join(', ')}; got ${JSON.stringify(value)}`);
+        throw new ArgumentError(where, undefined, `expected one of ${INTERPOLATIONS.join(', ')}; got ${JSON.stringify(value)}`);
       }
       preprocess.interpolation = value;
     } else {
-      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new Error(`${where}: expected an array of class names`);
+      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new ArgumentError(where, undefined, `expected an array of class names`);
       preprocess.labels = value as string[];
     }
   }

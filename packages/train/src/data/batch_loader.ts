@@ -7,6 +7,7 @@ import { rngFor } from '../train/rng.js';
 import type { ImageDataset } from './dataset.js';
 import type { SamplePreparer } from './decode_pool.js';
 import type { TransformConfig } from './sample_transform.js';
+import { ArgumentError } from '@natzoo/core';
 
 export interface Batch {
   /** 0-based index of the batch within the epoch. */
@@ -35,9 +36,9 @@ export class BatchLoader {
     private readonly preparer: SamplePreparer,
     readonly options: LoaderOptions,
   ) {
-    if (!(Number.isSafeInteger(options.batchSize) && options.batchSize > 0)) throw new Error(`--batch-size ${options.batchSize}: expected a positive integer`);
+    if (!(Number.isSafeInteger(options.batchSize) && options.batchSize > 0)) throw new ArgumentError('batchSize', options.batchSize, `expected a positive integer`);
     if (options.dropLast && dataset.size < options.batchSize) {
-      throw new Error(`--batch-size ${options.batchSize}: larger than the ${dataset.size} training images`);
+      throw new ArgumentError('batchSize', options.batchSize, `larger than the ${dataset.size} training images`);
     }
   }
 

@@ -10,6 +10,7 @@ import { concatLabelledImages, readCifarBinary, type CifarVariant, type Labelled
 import { readCifarPickle } from './cifar_pickle.js';
 import { PixelDataset, type ImageDataset } from './dataset.js';
 import { readFlatLabelledFolder, readImageFolder, readUnlabelledImages } from './image_folder.js';
+import { ArgumentError } from '@natzoo/core';
 
 export const DATA_KINDS = ['cifar10', 'cifar100', 'imagefolder', 'images'] as const;
 export type DataKind = (typeof DATA_KINDS)[number];
@@ -24,7 +25,7 @@ export function parseDataSpec(spec: string): { kind: DataKind; path: string } {
   const kind = spec.slice(0, colon);
   const path = spec.slice(colon + 1);
   if (colon < 0 || !(DATA_KINDS as readonly string[]).includes(kind) || path === '') {
-    throw new Error(`--data ${spec}: expected ${DATA_KINDS.map((k) => `${k}:<path>`).join(' | ')}`);
+    throw new ArgumentError('data', spec, `expected ${DATA_KINDS.map((k) => `${k}:<path>`).join(' | ')}`);
   }
   return { kind: kind as DataKind, path };
 }
@@ -48,7 +49,7 @@ function pixelDataset(images: LabelledImages, variant: CifarVariant, what: strin
 
 async function cifarSplits(variant: CifarVariant, path: string): Promise<DataSplits> {
   const info = await stat(path).catch(() => {
-    throw new Error(`--data ${variant}:${path}: no such file or directory`);
+    throw new ArgumentError('data', `${variant}:${path}`, 'no such file or directory');
   });
   if (!info.isDirectory()) {
     const pickled = await startsWithPickle(path);

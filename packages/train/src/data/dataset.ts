@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // What the loaders read: an indexed, labelled set of images, each either decoded pixels in memory (CIFAR) or a
 // file that a worker decodes (ImageFolder, ImageNet, FFHQ-style folders).
+import { ArgumentError } from '@natzoo/core';
 
 export type SampleSource =
   | { kind: 'pixels'; pixels: Uint8Array; width: number; height: number }
@@ -105,7 +106,7 @@ export class SubsetDataset implements ImageDataset {
 /** A fixed split: the first `size - valCount` images train, the last `valCount` validate (no shuffling, so the split never moves). */
 export function holdOut(data: ImageDataset, valCount: number): { train: ImageDataset; val: ImageDataset } {
   if (!(Number.isSafeInteger(valCount) && valCount > 0 && valCount < data.size)) {
-    throw new Error(`--val-count ${valCount}: expected an integer between 1 and ${data.size - 1} (the dataset has ${data.size} images)`);
+    throw new ArgumentError('valCount', valCount, `expected an integer between 1 and ${data.size - 1} (the dataset has ${data.size} images)`);
   }
   const cut = data.size - valCount;
   const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);

@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import type { SampleSource } from './dataset.js';
 import type { DecodeReply, DecodeRequest } from './decode_worker.js';
 import { prepareSample, type SampleKey, type TransformConfig } from './sample_transform.js';
+import { ArgumentError } from '@natzoo/core';
 
 /** The compiled worker script; from the TypeScript sources (tests) it is the built copy in dist/. */
 function workerPath(): string {
@@ -35,7 +36,7 @@ export class DecodePool implements SamplePreparer {
   private nextId = 0;
 
   constructor(size: number) {
-    if (!(Number.isSafeInteger(size) && size > 0)) throw new Error(`--workers ${size}: expected a positive integer`);
+    if (!(Number.isSafeInteger(size) && size > 0)) throw new ArgumentError('workers', size, `expected a positive integer`);
     const path = workerPath();
     for (let i = 0; i < size; i++) {
       const worker = new Worker(path);

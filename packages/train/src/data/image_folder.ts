@@ -5,6 +5,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { FileDataset } from './dataset.js';
+import { ArgumentError } from '@natzoo/core';
 
 /** torchvision's IMG_EXTENSIONS: other files are skipped. */
 export const IMAGE_EXTENSIONS = /\.(jpe?g|png|ppm|bmp|pgm|tiff?|webp)$/i;
@@ -44,7 +45,7 @@ export async function readFlatLabelledFolder(dir: string, labelFile: string, cla
     if (byName >= 0) return byName;
     const n = Number(text);
     if (Number.isInteger(n) && n >= 0 && n < classNames.length) return n;
-    throw new Error(`--val-labels ${labelFile}: line ${line + 1}: '${text}' is neither a class index below ${classNames.length} nor a class name`);
+    throw new ArgumentError('valLabels', labelFile, `line ${line + 1}: '${text}' is neither a class index below ${classNames.length} nor a class name`);
   };
   const paired = lines.every((l) => /\s|,/.test(l));
   const items: { path: string; label: number }[] = [];
@@ -55,11 +56,11 @@ export async function readFlatLabelledFolder(dir: string, labelFile: string, cla
     }));
     for (const file of files) {
       const label = byFile.get(file) ?? byFile.get(file.replace(/\.[^.]+$/, ''));
-      if (label === undefined) throw new Error(`--val-labels ${labelFile}: no label for ${file}`);
+      if (label === undefined) throw new ArgumentError('valLabels', labelFile, `no label for ${file}`);
       items.push({ path: join(dir, file), label });
     }
   } else {
-    if (lines.length !== files.length) throw new Error(`--val-labels ${labelFile}: ${lines.length} labels for ${files.length} images in ${dir}`);
+    if (lines.length !== files.length) throw new ArgumentError('valLabels', labelFile, `${lines.length} labels for ${files.length} images in ${dir}`);
     files.forEach((file, i) => items.push({ path: join(dir, file), label: toLabel(lines[i]!, i) }));
   }
   return new FileDataset(items, classNames, `flat val ${dir}, ${items.length} images`);

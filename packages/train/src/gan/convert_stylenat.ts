@@ -19,6 +19,7 @@ import { selectWeights } from '../checkpoint/state_dict.js';
 import { readTorchCheckpoint, type TorchCheckpoint } from '../checkpoint/torch_checkpoint.js';
 import { inputName, isByteSource, type ConvertInput } from '../convert/convert_input.js';
 import type { ConvertModelOptions } from '../convert/convert_options.js';
+import { ArgumentError } from '@natzoo/core';
 
 /** `--model` names for StyleNAT: the FFHQ presets, or `stylenat` (FFHQ-256 settings changed through --config). */
 export const STYLENAT_MODELS: Record<string, Readonly<StyleNATConfig>> = {
@@ -77,8 +78,8 @@ export interface ConvertedStyleNAT {
  */
 export async function convertStyleNAT(input: ConvertInput, opts: ConvertModelOptions): Promise<ConvertedStyleNAT> {
   const base = STYLENAT_MODELS[opts.model];
-  if (base === undefined) throw new Error(`--model ${opts.model}: not a StyleNAT model (${Object.keys(STYLENAT_MODELS).join(', ')})`);
-  if (opts.numClasses !== undefined) throw new Error('--num-classes: StyleNAT generators have no classifier head');
+  if (base === undefined) throw new ArgumentError('model', opts.model, `not a StyleNAT model (${Object.keys(STYLENAT_MODELS).join(', ')})`);
+  if (opts.numClasses !== undefined) throw new ArgumentError('numClasses', opts.numClasses, 'StyleNAT generators have no classifier head');
   const { discriminator: dOverrides, ...gOverrides } = opts.config ?? {};
   const checkpoint = isByteSource(input) ? await readTorchCheckpoint(input) : null;
   const gEmaDict = checkpoint === null ? (input as StateDictLike) : moduleStateDict(checkpoint, 'g_ema');
@@ -88,8 +89,8 @@ export async function convertStyleNAT(input: ConvertInput, opts: ConvertModelOpt
     if (keys.some((k) => k.endsWith('.attn.rpb0'))) gOverrides.legacy = true;
     else if (keys.some((k) => /\.attn\.rpb\.\d+$/.test(k))) gOverrides.legacy = false;
   }
-  const gConfig = resolveStyleNATConfig(`--model ${opts.model}`, base, gOverrides);
-  const dConfig = resolveDiscriminatorConfig('--config discriminator', { ...STYLENAT_DISCRIMINATOR_FFHQ256, size: gConfig.size }, (dOverrides ?? {}) as Record<string, unknown>);
+  const gConfig = resolveStyleNATConfig(`model ${opts.model}`, base, gOverrides);
+  const dConfig = resolveDiscriminatorConfig('config.discriminator', { ...STYLENAT_DISCRIMINATOR_FFHQ256, size: gConfig.size }, (dOverrides ?? {}) as Record<string, unknown>);
 
   const modules: StyleNATModules = { g_ema: new StyleNATGenerator(gConfig) };
   try {

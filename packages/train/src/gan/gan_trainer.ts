@@ -11,6 +11,7 @@ import { latentsFromSeeds, StyleNATDiscriminator, StyleNATGenerator } from '@nat
 import type { ParamSet, StyleNATConfig, StyleNATDiscriminatorConfig } from '@natzoo/models';
 import { clipGradNorm, discriminatorLogisticLoss, generatorNonSaturatingLoss, r1Penalty } from './gan_losses.js';
 import { loadStyleNATDir, saveStyleNATDir } from './stylenat_dir.js';
+import { ArgumentError } from '@natzoo/core';
 
 type NamedTensor = { name: string; tensor: tf.Tensor };
 
@@ -201,7 +202,7 @@ export class StyleNATGanTrainer {
   /** Reloads a directory written by `save` (config overrides apply on top of the saved config). */
   static async resume(dir: string, overrides: Partial<GanTrainConfig> = {}, opts: { restoreOptimizer?: boolean } = {}): Promise<StyleNATGanTrainer> {
     const { modules } = await loadStyleNATDir(dir);
-    if (modules.g === undefined || modules.d === undefined) throw new Error(`--resume ${dir}: not a training checkpoint (needs g and d)`);
+    if (modules.g === undefined || modules.d === undefined) throw new ArgumentError('resume', dir, `not a training checkpoint (needs g and d)`);
     const state = JSON.parse(await readFile(join(dir, 'trainer.json'), 'utf8')) as {
       step: number;
       config: GanTrainConfig;

@@ -5,6 +5,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { ArgumentError } from '@natzoo/core';
 
 const IMAGE = /\.(png|jpe?g|webp|gif|tiff?|avif)$/i;
 
@@ -31,9 +32,9 @@ export async function imageFolder(dir: string, size: number, cacheImages = 4096)
   try {
     files = (await listImages(dir)).sort();
   } catch (error) {
-    throw new Error(`--data ${dir}: cannot list the folder (${(error as Error).message})`, { cause: error });
+    throw new ArgumentError('data', dir, `cannot list the folder (${(error as Error).message})`, { cause: error });
   }
-  if (files.length === 0) throw new Error(`--data ${dir}: no images (png, jpg, webp, ...) found`);
+  if (files.length === 0) throw new ArgumentError('data', dir, `no images (png, jpg, webp, ...) found`);
   const cache = new Map<number, Uint8Array>();
   const decode = async (i: number): Promise<Uint8Array> => {
     const hit = cache.get(i);

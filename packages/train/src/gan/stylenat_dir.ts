@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { decodeStyleNAT, encodeStyleNAT, isStyleNATModelJson } from '@natzoo/models';
 import type { StyleNATModelJson, StyleNATModuleName, StyleNATModules } from '@natzoo/models';
 import { writeDirAtomic } from '../io/atomic_dir.js';
+import { ArgumentError } from '@natzoo/core';
 
 export { writeDirAtomic };
 
@@ -29,13 +30,13 @@ export async function readStyleNATModelJson(dir: string): Promise<StyleNATModelJ
   try {
     text = await readFile(join(dir, 'model.json'), 'utf8');
   } catch {
-    throw new Error(`--model ${dir}: cannot read model.json; expected a converted model directory (natzoo convert)`);
+    throw new ArgumentError('model', dir, `cannot read model.json; expected a converted model directory (natzoo convert)`);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new Error(`--model ${dir}: model.json is not valid JSON (${(error as Error).message})`, { cause: error });
+    throw new ArgumentError('model', dir, `model.json is not valid JSON (${(error as Error).message})`, { cause: error });
   }
   return isStyleNATModelJson(json) ? json : null;
 }
@@ -43,7 +44,7 @@ export async function readStyleNATModelJson(dir: string): Promise<StyleNATModelJ
 /** Loads a StyleNAT directory (only the `only` modules when given; g_ema always). */
 export async function loadStyleNATDir(dir: string, only?: readonly StyleNATModuleName[]): Promise<{ modules: StyleNATModules; modelJson: StyleNATModelJson }> {
   const modelJson = await readStyleNATModelJson(dir);
-  if (modelJson === null) throw new Error(`--model ${dir}: model.json is not a StyleNAT model (format 'natzoo-stylenat')`);
+  if (modelJson === null) throw new ArgumentError('model', dir, `model.json is not a StyleNAT model (format 'natzoo-stylenat')`);
   const shards = await Promise.all(modelJson.weightsManifest.flatMap((g) => g.paths).map((p) => readFile(join(dir, p))));
   const total = shards.reduce((n, b) => n + b.byteLength, 0);
   const joined = new Uint8Array(total);

@@ -14,6 +14,7 @@ import type { GanTrainConfig, StepStats } from './gan_trainer.js';
 import { imageFolder } from './image_folder.js';
 import type { ImageSource } from './image_folder.js';
 import { loadStyleNATDir } from './stylenat_dir.js';
+import { ArgumentError } from '@natzoo/core';
 
 export interface TrainGanOptions {
   /** Folder of training images (any depth). */
@@ -82,11 +83,11 @@ async function startTrainer(opts: TrainGanOptions, checkpoint: string): Promise<
   if (opts.resume !== false && (await exists(join(checkpoint, 'trainer.json')))) return StyleNATGanTrainer.resume(checkpoint, opts.train);
   if (opts.init !== undefined) {
     const { modules } = await loadStyleNATDir(opts.init);
-    if (modules.g === undefined || modules.d === undefined) throw new Error(`--init ${opts.init}: needs g and d (convert a training checkpoint that has them)`);
+    if (modules.g === undefined || modules.d === undefined) throw new ArgumentError('init', opts.init, `needs g and d (convert a training checkpoint that has them)`);
     return new StyleNATGanTrainer({ g: modules.g, gEma: modules.g_ema, d: modules.d }, opts.train);
   }
-  const gConfig = resolveStyleNATConfig('--generator', STYLENAT_FFHQ256, { legacy: false, ...opts.generator });
-  const dConfig = resolveDiscriminatorConfig('--discriminator', { ...STYLENAT_DISCRIMINATOR_FFHQ256, size: gConfig.size }, opts.discriminator);
+  const gConfig = resolveStyleNATConfig('generator', STYLENAT_FFHQ256, { legacy: false, ...opts.generator });
+  const dConfig = resolveDiscriminatorConfig('discriminator', { ...STYLENAT_DISCRIMINATOR_FFHQ256, size: gConfig.size }, opts.discriminator);
   return StyleNATGanTrainer.create(gConfig, dConfig, opts.train);
 }
 

@@ -7,10 +7,11 @@ import { withRandomSource } from '@natzoo/core';
 import { createModel, isModelName, type ModelName } from '@natzoo/models';
 import { loadModelDir, type ModelPreprocess } from '../convert/model_dir.js';
 import { rngFor } from './rng.js';
+import { ArgumentError } from '@natzoo/core';
 
 /** Builds `name` with `overrides`; initial weights come from the run seed, so two runs with one seed start equal. */
 export function buildSeededModel(name: string, overrides: Record<string, unknown>, seed: number): tf.LayersModel {
-  if (!isModelName(name)) throw new Error(`--model ${name}: not a registered model (see natzoo's model list)`);
+  if (!isModelName(name)) throw new ArgumentError('model', name, `not a registered model (see natzoo's model list)`);
   return withRandomSource(rngFor(seed, 'init'), () => createModel(name as ModelName, overrides as never));
 }
 

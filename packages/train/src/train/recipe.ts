@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import type { EraseMode } from '../augment/random_erasing.js';
+import { ArgumentError } from '@natzoo/core';
 
 export interface Recipe {
   epochs: number;
@@ -85,7 +86,7 @@ const IGNORED = new Set([
 /** Checks and converts one value to the type of `field`. */
 function coerce(file: string, key: string, field: keyof Recipe, value: unknown): unknown {
   const fail = (expected: string): never => {
-    throw new Error(`--config ${file}: ${key}: expected ${expected}; got ${JSON.stringify(value)}`);
+    throw new ArgumentError('config', file, `${key}: expected ${expected}; got ${JSON.stringify(value)}`);
   };
   const sample = TIMM_DEFAULTS[field];
   if (field === 'opt') {
@@ -113,14 +114,14 @@ function coerce(file: string, key: string, field: keyof Recipe, value: unknown):
 
 /** Reads an upstream YAML config (or JSON) into a partial recipe; `file` names it in errors. */
 export function recipeFromObject(file: string, data: unknown): Partial<Recipe> {
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new Error(`--config ${file}: expected a mapping of timm train.py options`);
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new ArgumentError('config', file, `expected a mapping of timm train.py options`);
   const out: Record<string, unknown> = {};
   const ignored: string[] = [];
   for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
     const field = KEYS[key];
     if (field !== undefined) out[field] = coerce(file, key, field, value);
     else if (IGNORED.has(key)) ignored.push(key);
-    else throw new Error(`--config ${file}: unknown option '${key}' (known: ${Object.keys(KEYS).join(', ')})`);
+    else throw new ArgumentError('config', file, `unknown option '${key}' (known: ${Object.keys(KEYS).join(', ')})`);
   }
   if (ignored.length > 0) out.ignoredKeys = ignored;
   return out as Partial<Recipe>;
@@ -128,13 +129,13 @@ export function recipeFromObject(file: string, data: unknown): Partial<Recipe> {
 
 export async function readRecipeFile(path: string): Promise<Partial<Recipe> & { ignoredKeys?: string[] }> {
   const text = await readFile(path, 'utf8').catch((error: Error) => {
-    throw new Error(`--config ${path}: cannot read the file (${error.message})`);
+    throw new ArgumentError('config', path, `cannot read the file (${error.message})`);
   });
   let data: unknown;
   try {
     data = parseYaml(text);
   } catch (error) {
-    throw new Error(`--config ${path}: not valid YAML (${(error as Error).message})`, { cause: error });
+    throw new ArgumentError('config', path, `not valid YAML (${(error as Error).message})`, { cause: error });
   }
   return recipeFromObject(path, data);
 }

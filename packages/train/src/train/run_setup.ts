@@ -12,6 +12,7 @@ import type { TransformConfig } from '../data/sample_transform.js';
 import { architectureOf, buildSeededModel, copyMatchingWeights, loadInitModel } from './build_model.js';
 import { TIMM_DEFAULTS, type Recipe } from './recipe.js';
 import { loadTrainCheckpoint } from './train_checkpoint.js';
+import { ArgumentError } from '@natzoo/core';
 
 export interface TrainOptions {
   /** Registered model name; optional with `init` (its architecture) or `resume`. */
@@ -102,13 +103,13 @@ export async function prepareRun(options: TrainOptions, log: (line: string) => v
   if (options.resume) {
     const path = join(options.out, 'checkpoint.safetensors');
     const saved = await loadTrainCheckpoint(path).catch((error: Error) => {
-      throw new Error(`--resume: cannot read ${path} (${error.message})`, { cause: error });
+      throw new ArgumentError('resume', path, `cannot read the checkpoint (${error.message})`, { cause: error });
     });
     const { meta } = saved;
     const model = buildSeededModel(meta.model, meta.overrides, meta.recipe.seed);
     for (const w of model.weights) {
       const data = saved.model.get(w.originalName);
-      if (data === undefined) throw new Error(`--resume ${path}: no weight '${w.originalName}' in the checkpoint`);
+      if (data === undefined) throw new ArgumentError('resume', path, `no weight '${w.originalName}' in the checkpoint`);
       w.write(tf.tensor(data, w.shape as number[]));
     }
     const dataSpec = options.data ?? meta.data;
@@ -119,7 +120,7 @@ export async function prepareRun(options: TrainOptions, log: (line: string) => v
   }
 
   const recipe: Recipe = { ...TIMM_DEFAULTS, ...options.recipe };
-  if (options.data === undefined) throw new Error('--data is required (cifar10:<path>, cifar100:<path>, imagefolder:<dir>)');
+  if (options.data === undefined) throw new ArgumentError('data', undefined, 'required (cifar10:<path>, cifar100:<path>, imagefolder:<dir>)');
   const dataSpec = options.data;
   const { kind } = parseDataSpec(dataSpec);
   const { train, val } = await openSplits(dataSpec, options);
@@ -138,16 +139,16 @@ export async function prepareRun(options: TrainOptions, log: (line: string) => v
     model = buildSeededModel(modelName, overrides, recipe.seed);
     const report = copyMatchingWeights(init.model, model);
     init.model.dispose();
-    log(`--init ${options.init}: ${report.copied.length} weights copied, ${report.fresh.length} newly initialised` +
+    log(`initial weights ${options.init}: ${report.copied.length} weights copied, ${report.fresh.length} newly initialised` +
       (report.fresh.length > 0 ? ` (${report.fresh.map((f) => `${f.name} [${f.shape.join('x')}]${f.initShape === null ? '' : ` was [${f.initShape.join('x')}]`}`).join(', ')})` : '') +
       (report.unused.length > 0 ? `, ${report.unused.length} unused` : ''));
-    if (report.copied.length === 0) throw new Error(`--init ${options.init}: no weight of it matches ${modelName}`);
+    if (report.copied.length === 0) throw new ArgumentError('init', options.init, `no weight of it matches ${modelName}`);
     norm = { mean: init.preprocess.mean, std: init.preprocess.std };
     cropPct = init.preprocess.cropPct;
     interpolation = init.preprocess.interpolation;
   } else {
     const name = options.model ?? recipe.model;
-    if (name === undefined || name === null) throw new Error('--model is required for a new run (or --init a converted model, or --resume)');
+    if (name === undefined || name === null) throw new ArgumentError('model', undefined, 'required for a new run (or init from a converted model, or resume)');
     modelName = name;
     model = buildSeededModel(modelName, overrides, recipe.seed);
   }

@@ -44,7 +44,7 @@ function makeOptimizer(setup: RunSetup, params: ReturnType<typeof trainableParam
 /** How a step runs (not what it computes): recomputation and micro-batches. */
 function executionOptions(model: tf.LayersModel, options: TrainOptions, log: (line: string) => void): StepOptions {
   const out: StepOptions = {};
-  if (options.microBatch !== undefined) out.microBatch = checkMicroBatch(options.microBatch, '--micro-batch');
+  if (options.microBatch !== undefined) out.microBatch = checkMicroBatch(options.microBatch, 'microBatch');
   if (options.recompute !== false) {
     const plan = planRecompute(model);
     if ('unsupported' in plan) log(`training without recomputation: ${plan.unsupported}`);
@@ -115,7 +115,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     // The starting point of a fine-tune, to compare the epochs against.
     const before = await evaluateModel(model, valLoader);
     await runLog.append({ type: 'eval', phase: 'init', globalStep: 0, val: before });
-    log(`--init ${options.init} before training: val top-1 ${(100 * before.top1).toFixed(2)}% top-5 ${(100 * before.top5).toFixed(2)}% loss ${before.loss.toFixed(4)}`);
+    log(`initial weights ${options.init} before training: val top-1 ${(100 * before.top1).toFixed(2)}% top-5 ${(100 * before.top5).toFixed(2)}% loss ${before.loss.toFixed(4)}`);
   }
   const bar = options.progress
     ? new SingleBar({ format: 'epoch {epoch} [{bar}] {value}/{total} | loss {loss} | lr {lr} | {ips} img/s | ETA {eta_formatted}', stream: process.stderr, etaBuffer: 20 })
