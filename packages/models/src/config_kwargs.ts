@@ -16,18 +16,20 @@ const NOT_ARCHITECTURE: Record<string, string> = {
 
 /**
  * Turns overrides given with our camelCase fields, upstream's snake_case kwargs, or a mix, into camelCase
- * fields. Unknown keys, and a field given under both names, are errors that list the accepted names.
+ * fields. Unknown keys, and a field given under both names, are errors that list the accepted names; keys in
+ * `ignored` (upstream options that do not change the architecture, e.g. training settings) are dropped.
  */
 export function translateKwargs<Config>(
   where: string,
   overrides: Readonly<Record<string, unknown>>,
   table: Readonly<Record<string, keyof Config & string>>,
   fields: readonly (keyof Config & string)[],
+  ignored: ReadonlySet<string> = new Set(),
 ): Partial<Config> {
   const out: Record<string, unknown> = {};
   const source: Record<string, string> = {};
   for (const [key, value] of Object.entries(overrides)) {
-    if (value === undefined) continue;
+    if (value === undefined || ignored.has(key)) continue;
     const field = (fields as readonly string[]).includes(key) ? key : table[key];
     if (field === undefined) {
       const reason = NOT_ARCHITECTURE[key];

@@ -3,7 +3,7 @@
 // `models/discriminator.py`, `conf/runs/ffhq_256.yaml`): camelCase fields with upstream's defaults, the FFHQ
 // presets, upstream kwarg names for `--config`, and the per-layer plan both the model and the converter follow.
 import { fail } from '../errors.js';
-import { didYouMean } from '../names.js';
+import { translateKwargs } from '../config_kwargs.js';
 
 export interface StyleNATConfig {
   /** Output side in pixels, a power of two >= 8. */
@@ -63,31 +63,21 @@ export const STYLENAT_PRESETS = { ffhq256: STYLENAT_FFHQ256, ffhq1024: STYLENAT_
 export type StyleNATPreset = keyof typeof STYLENAT_PRESETS;
 
 /** Upstream generator kwarg -> our field (`conf/runs/*.yaml` `generator:` section, plus `size`, `legacy`). */
-const GENERATOR_KWARGS: Record<string, keyof StyleNATConfig> = {
+const GENERATOR_KWARGS: Record<string, keyof StyleNATConfig & string> = {
   style_dim: 'styleDim', n_mlp: 'nMlp', lr_mlp: 'lrMlp', channel_multiplier: 'channelMultiplier', mlp_ratio: 'mlpRatio',
   min_heads: 'minHeads', qkv_bias: 'qkvBias', qk_scale: 'qkScale', in_channels: 'channels',
 };
 /** Training-only or Swin-only upstream keys that do not change a NAT generator. */
 const GENERATOR_IGNORED = new Set(['block_type', 'use_checkpoint', 'proj_drop', 'attn_drop', 'enable_full_resolution', 'lr', 'reg_every', 'params']);
-const GENERATOR_FIELDS: readonly (keyof StyleNATConfig)[] = [
+const GENERATOR_FIELDS: readonly (keyof StyleNATConfig & string)[] = [
   'size', 'styleDim', 'nMlp', 'lrMlp', 'channelMultiplier', 'mlpRatio', 'minHeads', 'qkvBias', 'qkScale', 'kernels',
   'dilations', 'legacy', 'channels',
 ];
 
 /** Applies overrides with our names or upstream's (`style_dim`, `kernels`, ...) to `base`, then validates. */
 export function resolveStyleNATConfig(where: string, base: Readonly<StyleNATConfig>, overrides: Record<string, unknown> = {}): StyleNATConfig {
-  const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(overrides)) {
-    if (value === undefined || GENERATOR_IGNORED.has(key)) continue;
-    if (key === 'block_type' && value !== 'nat') fail(where, `block_type ${JSON.stringify(value)}: only 'nat' is ported`);
-    const field = (GENERATOR_FIELDS as readonly string[]).includes(key) ? key : GENERATOR_KWARGS[key];
-    if (field === undefined) {
-      const known = [...GENERATOR_FIELDS, ...Object.keys(GENERATOR_KWARGS)];
-      fail(where, `unknown StyleNAT option '${key}'.${didYouMean(key, known)} Accepted: ${known.join(', ')}`);
-    }
-    out[field] = value;
-  }
-  const config = out as unknown as StyleNATConfig;
+  if (overrides.block_type !== undefined && overrides.block_type !== 'nat') fail(where, `block_type ${JSON.stringify(overrides.block_type)}: only 'nat' is ported`);
+  const config: StyleNATConfig = { ...base, ...translateKwargs<StyleNATConfig>(where, overrides, GENERATOR_KWARGS, GENERATOR_FIELDS, GENERATOR_IGNORED) };
   generatorPlan(where, config);
   return config;
 }
@@ -188,28 +178,21 @@ export function discriminatorChannels(cfg: StyleNATDiscriminatorConfig): Record<
   return cfg.channels ?? { 4: 512, 8: 512, 16: 512, 32: 512, 64: 256 * cm, 128: 128 * cm, 256: 64 * cm, 512: 32 * cm, 1024: 16 * cm };
 }
 
-const DISCRIMINATOR_KWARGS: Record<string, keyof StyleNATDiscriminatorConfig> = {
+const DISCRIMINATOR_KWARGS: Record<string, keyof StyleNATDiscriminatorConfig & string> = {
   channel_multiplier: 'channelMultiplier', blur_kernel: 'blurKernel',
 };
 const DISCRIMINATOR_IGNORED = new Set(['lr', 'ssd', 'reg_every', 'params']);
-const DISCRIMINATOR_FIELDS: readonly (keyof StyleNATDiscriminatorConfig)[] = ['size', 'channelMultiplier', 'blurKernel', 'sn', 'channels'];
+const DISCRIMINATOR_FIELDS: readonly (keyof StyleNATDiscriminatorConfig & string)[] = ['size', 'channelMultiplier', 'blurKernel', 'sn', 'channels'];
 
 export function resolveDiscriminatorConfig(
   where: string,
   base: Readonly<StyleNATDiscriminatorConfig>,
   overrides: Record<string, unknown> = {},
 ): StyleNATDiscriminatorConfig {
-  const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(overrides)) {
-    if (value === undefined || DISCRIMINATOR_IGNORED.has(key)) continue;
-    const field = (DISCRIMINATOR_FIELDS as readonly string[]).includes(key) ? key : DISCRIMINATOR_KWARGS[key];
-    if (field === undefined) {
-      const known = [...DISCRIMINATOR_FIELDS, ...Object.keys(DISCRIMINATOR_KWARGS)];
-      fail(where, `unknown discriminator option '${key}'.${didYouMean(key, known)} Accepted: ${known.join(', ')}`);
-    }
-    out[field] = value;
-  }
-  const cfg = out as unknown as StyleNATDiscriminatorConfig;
+  const cfg: StyleNATDiscriminatorConfig = {
+    ...base,
+    ...translateKwargs<StyleNATDiscriminatorConfig>(where, overrides, DISCRIMINATOR_KWARGS, DISCRIMINATOR_FIELDS, DISCRIMINATOR_IGNORED),
+  };
   // Below 16 px upstream's last FromRGB would reach 2x2 and its final linear (C * 4 * 4 inputs) could not apply.
   if (!(isPowerOfTwo(cfg.size) && cfg.size >= 16 && cfg.size <= 1024)) fail(where, `discriminator size ${cfg.size}: expected a power of two in 16..1024`);
   const channels = discriminatorChannels(cfg);
