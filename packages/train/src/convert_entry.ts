@@ -19,6 +19,7 @@ export { readNpy, type NpyArray, type NpyData, type NpyDType } from './io/npy_re
 export { npyChunks, type WriteNpyOptions } from './io/npy_encode.js';
 export { convertModel, disposeConverted, type ConvertedClassifierModel, type ConvertedModel, type ConvertedStyleNATModel, type ConvertOptionsForInput } from './convert/convert_model.js';
 export type { ConvertInput } from './convert/convert_input.js';
+export { ConfigInferenceError, inferConfig, isFamilyName, type AskedField, type ConfigInference, type InferOptions, type InferredField, type OpenField, type VariantField } from './convert/infer/infer_config.js';
 export type { CheckpointProvenance, ConvertModelOptions, ConvertReport } from './convert/convert_options.js';
 export type { ModelPreprocess } from '@natzoo/models';
 export { isStyleNATModelName, STYLENAT_MODELS } from './gan/convert_stylenat.js';

@@ -28,6 +28,7 @@ export { convertCheckpoint } from './convert/convert_checkpoint.js';
 export type { ConvertOptions } from './convert/convert_checkpoint.js';
 export { convertModel, disposeConverted, type ConvertedClassifierModel, type ConvertedModel, type ConvertedStyleNATModel, type ConvertOptionsForInput } from './convert/convert_model.js';
 export type { ConvertInput } from './convert/convert_input.js';
+export { ConfigInferenceError, inferConfig, isFamilyName, type AskedField, type ConfigInference, type InferOptions, type InferredField, type OpenField, type VariantField } from './convert/infer/infer_config.js';
 export type { CheckpointProvenance, ConvertModelOptions } from './convert/convert_options.js';
 export { loadModelDir, readModelDir, saveModelDir } from './convert/model_dir.js';
 export type { ModelPreprocess } from './convert/model_dir.js';

@@ -2,8 +2,8 @@
 // `natzoo convert`: a PyTorch checkpoint (file or URL) -> a tfjs model directory.
 import yargs from 'yargs';
 import type { Argv, CommandModule } from 'yargs';
-import { convertCheckpoint, fetchCheckpoint, isUrl, readLabelFile } from '@natzoo/train';
-import type { ConvertReport } from '@natzoo/train';
+import { ConfigInferenceError, convertCheckpoint, fetchCheckpoint, isUrl, readLabelFile } from '@natzoo/train';
+import type { ConfigInference, ConvertReport } from '@natzoo/train';
 import { useBackend } from '../backend.js';
 import { readConfig } from '../config_file.js';
 import { describeError } from '../errors.js';
@@ -24,13 +24,41 @@ export function describeConversion(source: string, out: string, report: ConvertR
   );
 }
 
+const value = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+
+/** What the weights told and what a variant supplied, one line each (nothing when nothing was inferred). */
+export function describeInference(inference: Pick<ConfigInference, 'inferred' | 'fromVariant'> | undefined): string[] {
+  const lines: string[] = [];
+  if (inference === undefined) return lines;
+  if (inference.inferred.length > 0) lines.push(`read from the weights: ${inference.inferred.map((f) => `${f.kwarg} ${value(f.value)}`).join(', ')}`);
+  for (const f of inference.fromVariant) lines.push(`not in the weights, from ${f.variant}: ${f.kwarg} ${value(f.value)}`);
+  return lines;
+}
+
+/** The question for each argument the weights cannot show, in the CLI's words. */
+const QUESTIONS: Record<string, string> = {
+  dilations: 'NAT or DiNAT?',
+  dilation: 'isotropic NAT or DiNAT?',
+  num_heads: 'how many attention heads?',
+};
+
+/** ConfigInferenceError in flags: what was read, then per missing argument the question and the choices. */
+export function describeMissingArguments(error: ConfigInferenceError): string {
+  const { inference } = error;
+  const asked = inference.asked.map((a) => {
+    const models = a.candidates.length > 0 ? `pass --model ${a.candidates.map((c) => c.split(':')[0]).join(' / ')}, or ` : '';
+    return `  ${a.kwarg}: ${QUESTIONS[a.kwarg] ?? ''} ${a.why}; ${models}--config with ${a.kwarg}: ${a.shape}${a.candidates.length > 0 ? ` (${a.candidates.join('; ')})` : ''}`;
+  });
+  return [`cannot build ${inference.base} from these weights without ${inference.asked.map((a) => a.kwarg).join(', ')}`, ...describeInference(inference).map((l) => `  ${l}`), ...asked].join('\n');
+}
+
 const builder = (y: Argv) =>
   y
     .positional('checkpoint', { type: 'string', demandOption: true, describe: '.pth / .pth.tar / .pt / .safetensors file, or an http(s) URL' })
-    .option('model', { type: 'string', demandOption: true, describe: 'registered name or arch.tag, e.g. cct_2_3x2_32.cifar10; StyleNAT: stylenat_ffhq256, stylenat_ffhq1024, stylenat (+ --config)' })
+    .option('model', { type: 'string', demandOption: true, describe: 'registered name or arch.tag, e.g. cct_2_3x2_32.cifar10, or a family (nat, dinat, dinat_s, isotropic, cct, cvt, vit_lite, convmlp: the variant whose shapes fit); StyleNAT: stylenat_ffhq256, stylenat_ffhq1024, stylenat (+ --config)' })
     .option('out', { type: 'string', demandOption: true, describe: 'output directory (written atomically)' })
     .option('num-classes', { type: 'number', describe: 'head size, when it differs from the tag\'s' })
-    .option('config', { type: 'string', describe: 'JSON of architecture arguments with upstream names (embed_dim, depths, kernel_size, embedding_dim, ...); may also set input_size/img_size, mean, std, crop_pct, interpolation, labels' })
+    .option('config', { type: 'string', describe: 'JSON of architecture arguments with upstream names (embed_dim, depths, kernel_size, embedding_dim, ...), over those read from the weights; only what the weights cannot show is needed (dilations, num_heads); may also set input_size/img_size, mean, std, crop_pct, interpolation, labels' })
     .option('input-size', { type: 'number', describe: 'side of the square input in pixels the model is built for (NAT/DiNAT/ConvMLP take any size upstream; default: the variant\'s)' })
     .option('ema', { type: 'boolean', default: false, describe: 'take the EMA weights of a training checkpoint (state_dict_ema, model_ema, ...) instead of state_dict' })
     .option('key', { type: 'string', describe: 'dotted path of the entry holding the weights, when it is not found automatically' })
@@ -64,9 +92,11 @@ export async function runConvert(argv: ConvertArgs, print: (line: string) => voi
     ema: argv.ema,
     key: argv.key,
     resizeRpb: argv['resize-rpb'],
+  }).catch((error: unknown) => {
+    throw error instanceof ConfigInferenceError ? new Error(describeMissingArguments(error), { cause: error }) : error;
   });
   if (argv.json) printResult(true, { model: argv.model, out: argv.out, report }, '');
-  else print(describeConversion(argv.checkpoint, argv.out, report));
+  else for (const line of [describeConversion(argv.checkpoint, argv.out, report), ...describeInference(report.inference)]) print(line);
   return report;
 }
 

@@ -2,9 +2,10 @@
 // What a conversion takes and what it reports, shared by every family (classifiers and StyleNAT) and by the
 // browser-safe conversion (convert_model.ts) and the Node one that writes a directory (convert_checkpoint.ts).
 import type { WeightPortReport } from '@natzoo/models';
+import type { ConfigInference } from './infer/infer_config.js';
 
 export interface ConvertModelOptions {
-  /** A registered name or `arch.tag`, e.g. `cct_2_3x2_32.cifar10`; StyleNAT: `stylenat_ffhq256`, `stylenat_ffhq1024`, `stylenat`. */
+  /** A registered name, `arch.tag` (e.g. `cct_2_3x2_32.cifar10`) or family name (`dinat`: the variant that fits); StyleNAT: `stylenat_ffhq256`, `stylenat_ffhq1024`, `stylenat`. */
   model: string;
   numClasses?: number;
   /**
@@ -33,6 +34,8 @@ export interface ConvertReport extends WeightPortReport {
   strippedPrefix: string | null;
   /** `upstream` (the SHI-Labs repositories' names) or `transformers` (HuggingFace NatFor/DinatForImageClassification). */
   naming: 'upstream' | 'transformers';
+  /** Classifiers: the architecture arguments read from the weights, and those taken from a registered variant. */
+  inference?: Omit<ConfigInference, 'overrides' | 'asked'>;
 }
 
 /** Which checkpoint a model was converted from: its name, and the sha256 of its bytes. */

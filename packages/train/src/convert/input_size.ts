@@ -20,6 +20,11 @@ function side(where: string, value: unknown): number {
   throw new ArgumentError(where, undefined, `expected a positive integer side in pixels${where.includes('input_size') ? ' or [3, H, W]' : ''}; got ${typeof value === 'number' ? String(value) : JSON.stringify(value)}`);
 }
 
+/** Whether `architecture` sets the input size under any of its spellings. */
+export function hasInputSize(architecture: Readonly<Record<string, unknown>>): boolean {
+  return SIZE_KEYS.some((key) => architecture[key] !== undefined && architecture[key] !== null);
+}
+
 /**
  * Removes every spelling of the input size from `architecture` and sets `imgSize` once, checking that the
  * flag and the config agree. Returns a new object.
