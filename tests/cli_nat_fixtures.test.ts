@@ -87,6 +87,6 @@ describe('natzoo convert --config and natzoo predict on the NAT-family and ConvM
     const out = join(work, 'contradiction');
     await expect(
       convertCli([join(sharedPath('fixtures', 'models', entry.name), entry.checkpoint), '--model', baseModelFor(upstreamSymbol(entry)), '--config', config, '--input-size', '96', '--out', out], () => undefined),
-    ).rejects.toThrow(/--input-size 96 and --config img_size 224 disagree/);
+    ).rejects.toThrow(/--input-size 96: disagrees with config\.img_size 224/);
   });
 });

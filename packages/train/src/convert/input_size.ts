@@ -40,7 +40,7 @@ export function applyInputSize(architecture: Readonly<Record<string, unknown>>, 
   }
   const [first, ...rest] = given;
   const clash = rest.find(([, size]) => size !== first![1]);
-  if (clash !== undefined) throw new ArgumentError(clash[0], clash[1], `disagrees with ${first![0]} ${first![1]} on the input size`);
+  if (clash !== undefined) throw new ArgumentError(first![0], first![1], `disagrees with ${clash[0]} ${clash[1]} on the input size`);
   if (first !== undefined) out.imgSize = first[1];
   return out;
 }
