@@ -115,15 +115,20 @@ export const convertCommand: CommandModule<object, ConvertArgs> = {
  */
 export async function convertCli(args: readonly string[], print: (line: string) => void = console.log): Promise<ConvertReport> {
   let report: ConvertReport | undefined;
-  await yargs(['convert', ...args])
-    .scriptName('natzoo')
-    .command({ ...convertCommand, handler: async (argv) => void (report = await runConvert(argv, print)) })
-    .strict()
-    .exitProcess(false)
-    .fail((message, error) => {
-      throw error === undefined || error === null ? new Error(message) : new Error(describeError(error), { cause: error });
-    })
-    .parseAsync();
+  try {
+    await yargs(['convert', ...args])
+      .scriptName('natzoo')
+      .command({ ...convertCommand, handler: async (argv) => void (report = await runConvert(argv, print)) })
+      .strict()
+      .exitProcess(false)
+      .fail((message, error) => {
+        throw error ?? new Error(message);
+      })
+      .parseAsync();
+  } catch (error) {
+    // Worded as the command line words it: library argument names become flags.
+    throw error instanceof Error ? new Error(describeError(error), { cause: error }) : error;
+  }
   if (report === undefined) throw new Error(`natzoo convert ${args.join(' ')}: the command did not run`);
   return report;
 }
