@@ -32,7 +32,7 @@ describe('natzoo train --init --num-classes', () => {
     const out = join(dir, 'run');
     const result = await train({
       init: shipped, numClasses: 12, data: `cifar10:${data}`, valCount: 8, out, resume: false, workers: 0, checkpointEvery: 0,
-      progress: false, exportPt: true, recipe: { epochs: 1, cooldownEpochs: 0, warmupEpochs: 0, batchSize: 8, lr: 1e-4 }, log: (l) => lines.push(l),
+      exportPt: true, recipe: { epochs: 1, cooldownEpochs: 0, warmupEpochs: 0, batchSize: 8, lr: 1e-4 }, log: (l) => lines.push(l),
     });
     expect(result.position).toEqual({ epoch: 1, stepInEpoch: 0, globalStep: 1 });
     const report = lines.find((l) => l.startsWith('initial weights'))!;

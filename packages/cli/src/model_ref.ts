@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { getPretrainedConfig, isModelName } from '@natzoo/models';
 import type { ModelName, PretrainedTag } from '@natzoo/models';
 import { convertCheckpoint, defaultCacheDir, fetchCheckpoint } from '@natzoo/train';
+import { downloadBar } from './download_bar.js';
 
 /**
  * The models shipped inside this package (copied from the repository's checkpoints/ at build and pack time),
@@ -58,7 +59,8 @@ export async function resolveModelDir(ref: string, opts: ResolveOptions = {}): P
     );
   }
   opts.log?.(`${cfg.name}: converting ${cfg.url} into ${candidates[1]}`);
-  const checkpoint = await fetchCheckpoint(cfg.url, { cacheDir, quiet: opts.log === undefined });
+  const bar = downloadBar(cfg.name);
+  const checkpoint = await fetchCheckpoint(cfg.url, { cacheDir, onProgress: opts.log === undefined ? undefined : bar.onProgress }).finally(bar.stop);
   await convertCheckpoint({ checkpoint, model: cfg.name, out: candidates[1]!, sourceUrl: cfg.url });
   return candidates[1]!;
 }

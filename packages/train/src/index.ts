@@ -33,7 +33,7 @@ export type { CheckpointProvenance, ConvertModelOptions } from './convert/conver
 export { loadModelDir, readModelDir, saveModelDir } from './convert/model_dir.js';
 export type { ModelPreprocess } from './convert/model_dir.js';
 export { imageToInput } from './preprocess/image_input.js';
-export { defaultCacheDir, downloadToCache } from './io/download.js';
+export { defaultCacheDir, downloadToCache, type DownloadProgress } from './io/download.js';
 // Conversion helpers, datasets and the CLI's commands as functions.
 export { fetchCheckpoint, isUrl } from './convert/fetch_checkpoint.js';
 export { modelInputSize, preprocessFor, splitConfig, type SplitConfig } from './convert/preprocess_config.js';
@@ -76,6 +76,6 @@ export { computeGradients, softTargetCrossEntropy, type StepOptions } from './tr
 export { applyWithRecompute, planRecompute, type RecomputePlan } from './train/recompute.js';
 export { TIMM_DEFAULTS, readRecipeFile, recipeFromObject, type Recipe } from './train/recipe.js';
 export { train, type TrainResult } from './train/trainer.js';
-export type { TrainOptions } from './train/run_setup.js';
+export type { TrainOptions, TrainStepProgress } from './train/run_setup.js';
 export { loadTrainCheckpoint, saveTrainCheckpoint, type CheckpointMeta, type TrainPosition } from './train/train_checkpoint.js';
 export { evaluateModel, type EvalMetrics } from './train/evaluate_model.js';

@@ -6,6 +6,7 @@ import { ConfigInferenceError, convertCheckpoint, fetchCheckpoint, isUrl, readLa
 import type { ConfigInference, ConvertReport } from '@natzoo/train';
 import { useBackend } from '../backend.js';
 import { readConfig } from '../config_file.js';
+import { downloadBar } from '../download_bar.js';
 import { describeError } from '../errors.js';
 import { jsonOption, printResult } from '../options.js';
 
@@ -77,7 +78,8 @@ export async function runConvert(argv: ConvertArgs, print: (line: string) => voi
   const labels = argv.labels === undefined ? undefined : await readLabelFile(argv.labels);
   // A URL is downloaded into the cache first (hash-checked when its name carries one).
   const url = isUrl(argv.checkpoint) ? argv.checkpoint : undefined;
-  const checkpoint = await fetchCheckpoint(argv.checkpoint);
+  const bar = downloadBar(argv.checkpoint);
+  const checkpoint = await fetchCheckpoint(argv.checkpoint, { onProgress: bar.onProgress }).finally(bar.stop);
   await useBackend();
   const report = await convertCheckpoint({
     checkpoint,

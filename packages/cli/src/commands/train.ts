@@ -10,6 +10,7 @@ import type { CommandModule } from 'yargs';
 import { registerTrainingKernels } from '@natzoo/core/training-kernels';
 import { BACKENDS, useBackend } from '../backend.js';
 import { jsonOption, printResult } from '../options.js';
+import { progressBar } from '../progress.js';
 
 function trainBuilder(y: Argv) {
   return y
@@ -67,12 +68,15 @@ async function runTrain(argv: TrainArgs): Promise<void> {
   }
   console.error(`natzoo train on the ${backend} backend`);
   registerTrainingKernels();
+  const bar = progressBar('epoch {epoch} [{bar}] {value}/{total} | loss {loss} | lr {lr} | {ips} img/s | ETA {eta_formatted}', { keep: true });
   const result = await train({
     model: argv.model, arch: setPairs(argv.arch ?? [], '--arch'), data: argv.data, valCount: argv['val-count'], valLabels: argv['val-labels'], recipe, out: argv.out,
     resume: argv.resume, init: argv.init, numClasses: argv['num-classes'], workers: argv.workers, prefetch: argv.prefetch,
-    checkpointEvery: argv['checkpoint-every'], progress: argv.progress && process.stderr.isTTY === true, exportPt: argv['export-pt'],
+    checkpointEvery: argv['checkpoint-every'], exportPt: argv['export-pt'],
+    onStep: argv.progress ? (p) => bar.update(p.step, p.stepsPerEpoch, { epoch: `${p.epoch}/${p.totalEpochs}`, loss: p.loss.toFixed(4), lr: p.lr.toExponential(2), ips: p.imagesPerSecond.toFixed(1) }) : undefined,
     recompute: argv.recompute, microBatch: argv['micro-batch'],
   });
+  bar.stop();
   const e = result.lastEval;
   const text = `trained to epoch ${result.position.epoch} (${result.position.globalStep} steps)` +
     (e === null ? '' : `: val top-1 ${(100 * e.top1).toFixed(2)}%, top-5 ${(100 * e.top5).toFixed(2)}% on ${e.count} images`);

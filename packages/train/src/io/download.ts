@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Checkpoint download into a cache, with a progress bar. When the file name carries a hash prefix (torch hub's
+// Checkpoint download into a cache, reporting byte progress to a callback. When the file name carries a hash prefix (torch hub's
 // `name-<hex>.pth` convention) the file's sha256 must start with it; a mismatch is refused and not cached.
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
@@ -7,7 +7,6 @@ import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Presets, SingleBar } from 'cli-progress';
 import { openFileSource } from './file_source.js';
 import { sha256Hex, sha256Stream } from './sha256.js';
 
@@ -24,8 +23,14 @@ function checkHash(url: string, name: string, digest: string): void {
   }
 }
 
+/** Bytes received so far and the total the server announced (0 when it did not). */
+export interface DownloadProgress {
+  loaded: number;
+  total: number;
+}
+
 /** Returns the cached path of `url`, downloading it first when it is not cached yet. */
-export async function downloadToCache(url: string, cacheDir = defaultCacheDir(), quiet = false): Promise<string> {
+export async function downloadToCache(url: string, cacheDir = defaultCacheDir(), onProgress?: (progress: DownloadProgress) => void): Promise<string> {
   const name = basename(new URL(url).pathname);
   if (name === '') throw new Error(`${url}: the URL names no file`);
   const target = join(cacheDir, name);
@@ -37,8 +42,7 @@ export async function downloadToCache(url: string, cacheDir = defaultCacheDir(),
   const response = await fetch(url);
   if (!response.ok || response.body === null) throw new Error(`${url}: HTTP ${response.status} ${response.statusText}`);
   const total = Number(response.headers.get('content-length') ?? 0);
-  const bar = quiet ? null : new SingleBar({ format: `${name} [{bar}] {percentage}% | {value}/{total} bytes`, stream: process.stderr }, Presets.shades_classic);
-  bar?.start(total, 0);
+  onProgress?.({ loaded: 0, total });
   const partial = `${target}.part-${process.pid}`;
   const hash = sha256Stream();
   let received = 0;
@@ -46,15 +50,13 @@ export async function downloadToCache(url: string, cacheDir = defaultCacheDir(),
   body.on('data', (chunk: Buffer) => {
     hash.update(chunk);
     received += chunk.length;
-    bar?.update(received);
+    onProgress?.({ loaded: received, total });
   });
   try {
     await pipeline(body, createWriteStream(partial));
-    bar?.stop();
     checkHash(url, name, hash.hex());
     await rename(partial, target);
   } catch (error) {
-    bar?.stop();
     await rm(partial, { force: true });
     throw error;
   }

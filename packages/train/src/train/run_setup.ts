@@ -14,6 +14,19 @@ import { TIMM_DEFAULTS, type Recipe } from './recipe.js';
 import { loadTrainCheckpoint } from './train_checkpoint.js';
 import { ArgumentError } from '@natzoo/core';
 
+/** Where a run stands after one step, for progress displays. */
+export interface TrainStepProgress {
+  /** 1-based epoch, and how many the run has. */
+  epoch: number;
+  totalEpochs: number;
+  /** Steps done in this epoch, and how many it has. */
+  step: number;
+  stepsPerEpoch: number;
+  loss: number;
+  lr: number;
+  imagesPerSecond: number;
+}
+
 export interface TrainOptions {
   /** Registered model name; optional with `init` (its architecture) or `resume`. */
   model?: string;
@@ -36,7 +49,8 @@ export interface TrainOptions {
   prefetch?: number;
   /** Also checkpoint every this many steps inside an epoch (0: only at epoch ends). */
   checkpointEvery: number;
-  progress: boolean;
+  /** Called after every training step (a progress bar, a UI); nothing is printed by the library itself. */
+  onStep?: (progress: TrainStepProgress) => void;
   /** Also write the trained weights as a PyTorch state_dict (.safetensors). */
   exportPt: boolean;
   evalBatchSize?: number;

@@ -7,7 +7,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { SingleBar } from 'cli-progress';
 import { mixBatch } from '../augment/mixup.js';
 import { BatchLoader } from '../data/batch_loader.js';
 import { DecodePool, inlinePreparer, type SamplePreparer } from '../data/decode_pool.js';
@@ -117,14 +116,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     await runLog.append({ type: 'eval', phase: 'init', globalStep: 0, val: before });
     log(`initial weights ${options.init} before training: val top-1 ${(100 * before.top1).toFixed(2)}% top-5 ${(100 * before.top5).toFixed(2)}% loss ${before.loss.toFixed(4)}`);
   }
-  const bar = options.progress
-    ? new SingleBar({ format: 'epoch {epoch} [{bar}] {value}/{total} | loss {loss} | lr {lr} | {ips} img/s | ETA {eta_formatted}', stream: process.stderr, etaBuffer: 20 })
-    : null;
   let lastEval: EvalMetrics | null = null;
   try {
     for (let epoch = position.epoch; epoch < totalEpochs; epoch++) {
       const startStep = epoch === position.epoch ? position.stepInEpoch : 0;
-      bar?.start(stepsPerEpoch, startStep, { epoch: `${epoch + 1}/${totalEpochs}`, loss: '-', lr: '-', ips: '-' });
       let lossSum = 0;
       let lossCount = 0;
       let skipped = 0;
@@ -169,12 +164,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           lossCount++;
         }
         await runLog.append({ type: 'step', epoch, step: batch.step, globalStep: position.globalStep, lr, loss, images: n, imgPerSec: Math.round(ips * 10) / 10, ...(gradNorm === null ? {} : { gradNorm }) });
-        bar?.update(batch.step + 1, { loss: loss.toFixed(4), lr: lr.toExponential(2), ips: ips.toFixed(1) });
+        options.onStep?.({ epoch: epoch + 1, totalEpochs, step: batch.step + 1, stepsPerEpoch, loss, lr, imagesPerSecond: ips });
         if (!Number.isFinite(loss)) throw new Error(`loss is ${loss} at step ${position.globalStep}; stopping (lower --lr, or set clip_grad)`);
         const mid = position.stepInEpoch < stepsPerEpoch;
         if (mid && options.checkpointEvery > 0 && position.globalStep % options.checkpointEvery === 0) await snapshot(position, null);
       }
-      bar?.stop();
       const epochRecord: Record<string, unknown> = {
         type: 'epoch', epoch, globalStep: position.globalStep, trainLoss: lossCount > 0 ? lossSum / lossCount : null,
         seconds: Math.round((performance.now() - epochStart) / 100) / 10, skipped,
@@ -193,7 +187,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
     await exportTrained(options, setup, ema, log);
   } finally {
-    bar?.stop();
     await preparer.close();
     optimizer.dispose();
     ema?.dispose();
