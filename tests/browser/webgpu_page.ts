@@ -59,7 +59,8 @@ async function runAll(backend: string): Promise<Record<string, Float32Array[]>> 
 async function main(): Promise<PageResults> {
   const adapter = await navigator.gpu?.requestAdapter();
   if (adapter == null) throw new Error('navigator.gpu.requestAdapter() returned null: no WebGPU in this browser');
-  const info = adapter.info;
+  // GPUAdapter.info is newer than the DOM typings of this TypeScript version.
+  const { info } = adapter as GPUAdapter & { info: { vendor: string; architecture: string; description: string } };
   const reference = await runAll('cpu');
   const actual = await runAll('webgpu');
   const results: CaseResult[] = Object.keys(cases).map((name) => {

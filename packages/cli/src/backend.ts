@@ -3,42 +3,18 @@
 // asked for, with an error that says what is missing when it cannot start.
 import * as tf from '@tensorflow/tfjs';
 import { setBestBackend } from '@natzoo/core';
+import { startNodeWebGPU } from '@natzoo/core/node-webgpu';
 
 export const BACKENDS = ['cpu', 'wasm', 'webgpu', 'tensorflow'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
 
-/** Imports an optional package; a variable specifier keeps bundlers and tsc from requiring it. */
-async function optional<T>(specifier: string): Promise<T | null> {
-  try {
-    return (await import(/* @vite-ignore */ specifier)) as T;
-  } catch {
-    return null;
-  }
-}
-
-interface GpuLike {
-  requestAdapter(): Promise<unknown>;
-}
-
-/** WebGPU in Node comes from Dawn (the `webgpu` package); tfjs's backend registers only if navigator.gpu exists. */
+/** WebGPU through Dawn, worded for the --backend flag. */
 async function startWebGPU(): Promise<void> {
-  const g = globalThis as { navigator?: { gpu?: GpuLike } };
-  if (g.navigator?.gpu == null) {
-    const dawn = await optional<{ create(flags: string[]): GpuLike; globals: object }>('webgpu');
-    if (dawn === null) {
-      throw new Error("--backend webgpu: no WebGPU in this Node process; install the optional 'webgpu' package (Dawn) next to @natzoo/train");
-    }
-    Object.assign(globalThis, dawn.globals);
-    // Node 21+ has a read-only navigator getter: define the property instead of assigning it.
-    Object.defineProperty(globalThis, 'navigator', { value: { ...g.navigator, gpu: dawn.create([]) }, configurable: true, writable: true });
+  try {
+    await startNodeWebGPU();
+  } catch (error) {
+    throw new Error(`--backend webgpu: ${(error as Error).message}`, { cause: error });
   }
-  if ((await g.navigator!.gpu!.requestAdapter()) == null) {
-    throw new Error('--backend webgpu: navigator.gpu.requestAdapter() found no GPU adapter (Dawn needs a Vulkan, Metal or D3D12 driver)');
-  }
-  if ((await optional('@tensorflow/tfjs-backend-webgpu')) === null) {
-    throw new Error("--backend webgpu: install the optional '@tensorflow/tfjs-backend-webgpu' package (4.22.0)");
-  }
-  await import('@natzoo/core/webgpu');
   if (!(await tf.setBackend('webgpu'))) throw new Error('--backend webgpu: the tfjs webgpu backend failed to initialise');
 }
 
