@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: MIT
 // `natzoo eval`: top-1 / top-5 of a converted model on CIFAR-10 binary batches or an ImageFolder tree
 // (`<dir>/<class>/*`, classes in sorted order as torchvision numbers them), with a progress bar.
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { SingleBar, Presets } from 'cli-progress';
-import { imageToInput, loadModelDir, readCifarBinary, writeNpy } from '@natzoo/train';
+import { evalTransform } from '@natzoo/models';
+import { imageFolderClasses, imageToInput, loadModelDir, readCifarBinary, readImageFolder, writeNpy } from '@natzoo/train';
 import type { ModelPreprocess } from '@natzoo/train';
+import { progressBar } from './progress.js';
 
 export interface EvalResult {
   count: number;
@@ -32,41 +31,23 @@ async function cifarDataset(path: string, pre: ModelPreprocess): Promise<Dataset
     count: labels.length,
     batch: async (from, to) => {
       const inputs = new Float32Array((to - from) * 3072);
-      for (let i = 0; i < inputs.length; i++) {
-        const c = i % 3;
-        inputs[i] = (pixels[from * 3072 + i]! / 255 - pre.mean[c]!) / pre.std[c]!;
-      }
+      for (let i = from; i < to; i++) inputs.set(evalTransform({ data: pixels.subarray(i * 3072, (i + 1) * 3072), width: 32, height: 32 }, pre), (i - from) * 3072);
       return { inputs, labels: labels.subarray(from, to) };
     },
   };
 }
 
-/** torchvision's IMG_EXTENSIONS: other files in a class folder are skipped. */
-const IMAGE_EXTENSIONS = /\.(jpe?g|png|ppm|bmp|pgm|tiff?|webp)$/i;
-
 async function imageFolderDataset(root: string, pre: ModelPreprocess): Promise<Dataset> {
-  const entries = await readdir(root, { withFileTypes: true }).catch((error: Error) => {
-    throw new Error(`--data imagefolder:${root}: cannot read the directory (${error.message})`);
-  });
-  const classes = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
-  if (classes.length === 0) throw new Error(`--data imagefolder:${root}: no class folders`);
   // Folders named after the model's classes index its labels; otherwise sorted order, as torchvision numbers them.
-  const byName = classes.every((name) => pre.labels.includes(name));
-  const items: { path: string; label: number }[] = [];
-  for (const [index, name] of classes.entries()) {
-    const label = byName ? pre.labels.indexOf(name) : index;
-    for (const file of (await readdir(join(root, name))).filter((f) => IMAGE_EXTENSIONS.test(f)).sort()) {
-      items.push({ path: join(root, name, file), label });
-    }
-  }
-  if (items.length === 0) throw new Error(`--data imagefolder:${root}: no images in the class folders`);
+  const folders = await imageFolderClasses(root);
+  const images = await readImageFolder(root, folders.every((name) => pre.labels.includes(name)) ? pre.labels : undefined);
   const [, height, width] = pre.inputSize;
   return {
-    count: items.length,
+    count: images.size,
     batch: async (from, to) => {
       const inputs = new Float32Array((to - from) * height * width * 3);
-      for (let i = from; i < to; i++) inputs.set(await imageToInput(items[i]!.path, pre), (i - from) * height * width * 3);
-      return { inputs, labels: Int32Array.from(items.slice(from, to), (item) => item.label) };
+      for (let i = from; i < to; i++) inputs.set(await imageToInput(images.path(i), pre), (i - from) * height * width * 3);
+      return { inputs, labels: Int32Array.from({ length: to - from }, (_, k) => images.label(from + k)) };
     },
   };
 }
@@ -84,8 +65,7 @@ export async function evaluate(opts: { model: string; data: string; saveLogits?:
   const batchSize = opts.batchSize ?? 64;
   if (!(Number.isSafeInteger(batchSize) && batchSize > 0)) throw new Error(`--batch-size ${batchSize}: expected a positive integer`);
   const logits = opts.saveLogits ? new Float32Array(data.count * classes) : null;
-  const bar = new SingleBar({ format: 'eval [{bar}] {value}/{total} images | top-1 {top1}% | ETA {eta}s', stream: process.stderr }, Presets.shades_classic);
-  bar.start(data.count, 0, { top1: '-' });
+  const bar = progressBar('eval [{bar}] {value}/{total} images | top-1 {top1}% | ETA {eta}s');
   let top1 = 0;
   let top5 = 0;
   for (let from = 0; from < data.count; from += batchSize) {
@@ -103,7 +83,7 @@ export async function evaluate(opts: { model: string; data: string; saveLogits?:
       if (above === 0) top1++;
       if (above < 5) top5++;
     }
-    bar.update(to, { top1: ((100 * top1) / to).toFixed(2) });
+    bar.update(to, data.count, { top1: ((100 * top1) / to).toFixed(2) });
   }
   bar.stop();
   if (logits !== null) await writeNpy(opts.saveLogits!, logits, [data.count, classes]);

@@ -55,7 +55,7 @@ export { generatedFeatureStatistics, type FeatureExtractor, type GeneratedStatis
 export { readCifarPickle, readCifarPickleBatch } from './data/cifar_pickle.js';
 export type { CifarVariant } from './data/cifar_binary.js';
 export { FileDataset, PixelDataset, SubsetDataset, holdOut, type ImageDataset, type SampleSource } from './data/dataset.js';
-export { readImageFolder, readFlatLabelledFolder, readUnlabelledImages } from './data/image_folder.js';
+export { imageFolderClasses, readImageFolder, readFlatLabelledFolder, readUnlabelledImages } from './data/image_folder.js';
 export { openDataSpec, parseDataSpec, DATA_KINDS, type DataKind, type DataSplits } from './data/data_spec.js';
 export { BatchLoader, type Batch, type LoaderOptions } from './data/batch_loader.js';
 export { DecodePool, inlinePreparer, type SamplePreparer } from './data/decode_pool.js';

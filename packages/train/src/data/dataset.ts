@@ -68,7 +68,11 @@ export class FileDataset implements ImageDataset {
   }
 
   source(index: number): SampleSource {
-    return { kind: 'file', path: this.items[index]!.path };
+    return { kind: 'file', path: this.path(index) };
+  }
+
+  path(index: number): string {
+    return this.items[index]!.path;
   }
 }
 

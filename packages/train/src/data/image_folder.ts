@@ -16,10 +16,16 @@ async function entriesOf(dir: string, what: string) {
   });
 }
 
-/** `<root>/<class>/*`; `classNames` fixes the numbering (e.g. the train split's, for val), else sorted folder names. */
-export async function readImageFolder(root: string, classNames?: readonly string[]): Promise<FileDataset> {
+/** The class folders of an ImageFolder root, sorted as torchvision numbers them. */
+export async function imageFolderClasses(root: string): Promise<string[]> {
   const folders = (await entriesOf(root, 'imagefolder')).filter((e) => e.isDirectory()).map((e) => e.name).sort();
   if (folders.length === 0) throw new Error(`imagefolder ${root}: no class folders`);
+  return folders;
+}
+
+/** `<root>/<class>/*`; `classNames` fixes the numbering (e.g. the train split's, for val), else sorted folder names. */
+export async function readImageFolder(root: string, classNames?: readonly string[]): Promise<FileDataset> {
+  const folders = await imageFolderClasses(root);
   const classes = classNames ?? folders;
   const items: { path: string; label: number }[] = [];
   for (const name of folders) {

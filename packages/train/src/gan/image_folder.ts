@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: MIT
-// A minimal image-folder source for GAN training: every image under a directory, resized so the shorter side
-// is `size` and centre-cropped (upstream's `Resize(size)`, `CenterCrop(size)`), as [0, 1] RGB. Kept separate so
-// the training loop can move to the shared data pipeline later; it only needs `count` and `read(indices)`.
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+// A minimal image-folder source for GAN training: every image under a directory (listed by data/image_folder.ts),
+// resized so the shorter side is `size` and centre-cropped (upstream's `Resize(size)`, `CenterCrop(size)`), as
+// [0, 1] RGB. The training loop only needs `count` and `read(indices)`.
 import sharp from 'sharp';
 import { ArgumentError } from '@natzoo/core';
-
-const IMAGE = /\.(png|jpe?g|webp|gif|tiff?|avif)$/i;
+import type { FileDataset } from '../data/dataset.js';
+import { readUnlabelledImages } from '../data/image_folder.js';
 
 export interface ImageSource {
   readonly count: number;
@@ -16,25 +14,15 @@ export interface ImageSource {
   read(indices: readonly number[]): Promise<Float32Array>;
 }
 
-async function listImages(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await listImages(path)));
-    else if (entry.isFile() && IMAGE.test(entry.name)) out.push(path);
-  }
-  return out;
-}
-
 /** Every image file under `dir` (recursively, sorted), decoded on demand; decoded images are cached up to `cacheImages`. */
 export async function imageFolder(dir: string, size: number, cacheImages = 4096): Promise<ImageSource> {
-  let files: string[];
+  let listed: FileDataset;
   try {
-    files = (await listImages(dir)).sort();
+    listed = await readUnlabelledImages(dir);
   } catch (error) {
-    throw new ArgumentError('data', dir, `cannot list the folder (${(error as Error).message})`, { cause: error });
+    throw new ArgumentError('data', dir, (error as Error).message, { cause: error });
   }
-  if (files.length === 0) throw new ArgumentError('data', dir, `no images (png, jpg, webp, ...) found`);
+  const files = Array.from({ length: listed.size }, (_, i) => listed.path(i));
   const cache = new Map<number, Uint8Array>();
   const decode = async (i: number): Promise<Uint8Array> => {
     const hit = cache.get(i);
