@@ -12,6 +12,7 @@ export default defineConfig({
       entry('@natzoo/core/training-kernels', 'core', 'training_kernels'),
       entry('@natzoo/core/internals', 'core', 'internals'),
       entry('@natzoo/models', 'models', 'index'),
+      entry('@natzoo/models/advanced', 'models', 'advanced'),
       entry('@natzoo/train', 'train', 'index'),
       entry('@natzoo/train/convert', 'train', 'convert_entry'),
     ],

@@ -6,8 +6,10 @@
 import { readCifarBinary } from '@natzoo/train';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { evalGeometry, evalTransform, resampleRGB } from '@natzoo/models';
-import type { ModelPreprocess, ResampleKernel } from '@natzoo/models';
+import { evalGeometry, evalTransform } from '@natzoo/models';
+import { resampleRGB } from '@natzoo/models/advanced';
+import type { ModelPreprocess } from '@natzoo/models';
+import type { ResampleKernel } from '@natzoo/models/advanced';
 import { sharedPath } from './support/shared_dir.js';
 
 const RECORDS = [0, 1, 2, 3];

@@ -12,7 +12,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportStateDict, resizeBicubic } from '@natzoo/models';
+import { exportStateDict } from '@natzoo/models';
+import { resizeBicubic } from '@natzoo/models/advanced';
 import { loadModelDir, readNpy } from '@natzoo/train';
 import { convertCli } from '../packages/cli/src/commands/convert.js';
 import { repoRoot, sharedPath } from './support/shared_dir.js';

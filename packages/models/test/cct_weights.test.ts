@@ -6,8 +6,10 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createModel, loadCCTStateDict, resizePositionalTable, sineTable, WeightPortError } from '@natzoo/models';
-import type { ModelName, StateDictTensor } from '@natzoo/models';
+import { createModel, WeightPortError } from '@natzoo/models';
+import { loadCCTStateDict, resizePositionalTable, sineTable } from '@natzoo/models/advanced';
+import type { ModelName } from '@natzoo/models';
+import type { StateDictTensor } from '@natzoo/models/advanced';
 import { sharedPath } from '../../../tests/support/shared_dir.js';
 
 beforeAll(async () => {

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withRandomSource, type RandomSource } from '@natzoo/core';
-import { DropPath, SeededDropout } from '@natzoo/models';
+import { DropPath, SeededDropout } from '@natzoo/models/advanced';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -5,7 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStyleNATGenerator, exportParamSet, generatorPlan, loadStyleNATGeneratorStateDict, STYLENAT_FFHQ1024, STYLENAT_FFHQ256, WeightPortError } from '@natzoo/models';
+import { createStyleNATGenerator, loadStyleNATGeneratorStateDict, WeightPortError } from '@natzoo/models';
+import { exportParamSet, generatorPlan, STYLENAT_FFHQ1024, STYLENAT_FFHQ256 } from '@natzoo/models/advanced';
 import type { StyleNATGenerator } from '@natzoo/models';
 import { loadStateDict, readNpy } from '@natzoo/train';
 import { sharedPath } from '../../../tests/support/shared_dir.js';

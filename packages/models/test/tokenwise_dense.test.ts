@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TokenwiseDense } from '@natzoo/models';
+import { TokenwiseDense } from '@natzoo/models/advanced';
 
 afterAll(async () => {
   await tf.setBackend('cpu');

@@ -10,7 +10,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedPath } from '../../../tests/support/shared_dir.js';
 import { blobSource, bufferSource, convertModel, disposeConverted, loadStateDict, type ConvertedModel } from '../src/convert_entry.js';
-import { encodeStyleNAT } from '@natzoo/models';
+import { encodeStyleNAT } from '@natzoo/models/advanced';
 import { convertCheckpoint, loadModelDir, readCifarBinary, readNpy } from '../src/index.js';
 
 const cct = sharedPath('fixtures', 'checkpoints', 'cct_2_3x2_32_cifar10', 'model_best.pth.tar');

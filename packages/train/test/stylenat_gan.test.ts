@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStyleNATDiscriminator, resolveStyleNATConfig, STYLENAT_FFHQ256 } from '@natzoo/models';
-import type { StyleNATDiscriminatorConfig } from '@natzoo/models';
+import { createStyleNATDiscriminator } from '@natzoo/models';
+import { resolveStyleNATConfig, STYLENAT_FFHQ256 } from '@natzoo/models/advanced';
+import type { StyleNATDiscriminatorConfig } from '@natzoo/models/advanced';
 import { r1Penalty, StyleNATGanTrainer } from '@natzoo/train';
 
 const G_CONFIG = resolveStyleNATConfig('test', STYLENAT_FFHQ256, { size: 16, style_dim: 16, n_mlp: 2, in_channels: [16, 16, 16], min_heads: 2 });

@@ -3,7 +3,8 @@
 // crop/resize, which resamples with an antialiasing filter as PIL does when it shrinks.
 import sharp from 'sharp';
 import type { KernelEnum } from 'sharp';
-import type { PixelBox, RGBImage } from '@natzoo/models';
+import type { RGBImage } from '@natzoo/models';
+import type { PixelBox } from '@natzoo/models/advanced';
 
 export type RgbImage = RGBImage;
 

@@ -2,10 +2,12 @@
 // A classifier checkpoint -> a built tfjs LayersModel: read the state_dict (data-only), build the registered
 // architecture, port every key (an unexplained one is an error) and describe its preprocessing. Nothing here
 // touches the file system: convert_checkpoint.ts writes the result as a model directory.
-import { applyStateDict, createModel, getModelFamily, isHFNatStateDict, isModelName, loadNATStateDict, renameHFNatStateDict, WeightPortError } from '@natzoo/models';
+import { applyStateDict, createModel, getModelFamily, isModelName, WeightPortError } from '@natzoo/models';
+import { isHFNatStateDict, loadNATStateDict, renameHFNatStateDict } from '@natzoo/models/advanced';
 import type { FamilyName } from '@natzoo/models';
 import type { LayersModel } from '@tensorflow/tfjs';
-import type { ModelName, PretrainedTag, StateDictLike, WeightPortReport } from '@natzoo/models';
+import type { ModelName, PretrainedTag, WeightPortReport } from '@natzoo/models';
+import type { StateDictLike } from '@natzoo/models/advanced';
 import { loadCheckpoint } from '../checkpoint/state_dict.js';
 import { applyInputSize, hasInputSize } from './input_size.js';
 import { inferConfig, isFamilyName } from './infer/infer_config.js';

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // What a conversion reads: a checkpoint's bytes (any byte source) or a state_dict already in memory.
-import type { StateDictLike } from '@natzoo/models';
+import type { StateDictLike } from '@natzoo/models/advanced';
 import type { ByteSource } from '../io/byte_source.js';
 
 export type ConvertInput = ByteSource | StateDictLike;

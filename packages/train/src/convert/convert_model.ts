@@ -3,7 +3,7 @@
 // ranged URL, a file in Node) or a state_dict in memory -> built tfjs model(s), the preprocess description and
 // the port report, for every registered family and StyleNAT alike. Writing a directory is the Node side's job.
 import type { LayersModel } from '@tensorflow/tfjs';
-import type { StyleNATModules } from '@natzoo/models';
+import type { StyleNATModules } from '@natzoo/models/advanced';
 import { convertStyleNAT, isStyleNATModelName } from '../gan/convert_stylenat.js';
 import { sha256Hex } from '../io/sha256.js';
 import { convertClassifier } from './convert_classifier.js';

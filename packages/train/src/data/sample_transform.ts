@@ -3,7 +3,8 @@
 // flip, RandAugment, normalise, random erasing. Eval: timm's eval transform (resize the shorter side to
 // size / cropPct, centre crop), normalise. All randomness comes from the sample's own stream
 // (seed, 'sample', epoch, index), so a sample looks the same whichever thread prepares it.
-import { evalTransform, normalizeRGB } from '@natzoo/models';
+import { evalTransform } from '@natzoo/models';
+import { normalizeRGB } from '@natzoo/models/advanced';
 import { randomResizedCropBox } from '../augment/crop.js';
 import { cropResize, flipHorizontal, type Interpolation, type RgbImage } from '../augment/image.js';
 import { parseRandAugment, randAugment } from '../augment/rand_augment.js';

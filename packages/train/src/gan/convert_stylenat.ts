@@ -3,17 +3,10 @@
 // -> built StyleNAT modules: g_ema (used for generation) and, when present, g and d (for fine-tuning). The legacy
 // split-head layout (rpb0/rpb1) is detected from the keys unless the configuration says otherwise. Nothing here
 // touches the file system: convert_checkpoint.ts writes the modules as a StyleNAT model directory.
-import {
-  loadStyleNATDiscriminatorStateDict,
-  loadStyleNATGeneratorStateDict,
-  resolveDiscriminatorConfig,
-  resolveStyleNATConfig,
-  STYLENAT_DISCRIMINATOR_FFHQ256,
-  STYLENAT_PRESETS,
-  StyleNATDiscriminator,
-  StyleNATGenerator,
-} from '@natzoo/models';
-import type { StateDictLike, StyleNATConfig, StyleNATModules, WeightPortReport } from '@natzoo/models';
+import { loadStyleNATDiscriminatorStateDict, loadStyleNATGeneratorStateDict, STYLENAT_PRESETS, StyleNATDiscriminator, StyleNATGenerator } from '@natzoo/models';
+import { resolveDiscriminatorConfig, resolveStyleNATConfig, STYLENAT_DISCRIMINATOR_FFHQ256 } from '@natzoo/models/advanced';
+import type { StyleNATConfig, WeightPortReport } from '@natzoo/models';
+import type { StateDictLike, StyleNATModules } from '@natzoo/models/advanced';
 import { CheckpointError } from '../checkpoint/errors.js';
 import { selectWeights } from '../checkpoint/state_dict.js';
 import { readTorchCheckpoint, type TorchCheckpoint } from '../checkpoint/torch_checkpoint.js';

@@ -4,8 +4,8 @@
 // (conversion, a training checkpoint) leaves the previous directory or nothing, never half of one.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeStyleNAT, encodeStyleNAT, isStyleNATModelJson } from '@natzoo/models';
-import type { StyleNATModelJson, StyleNATModuleName, StyleNATModules } from '@natzoo/models';
+import { decodeStyleNAT, encodeStyleNAT, isStyleNATModelJson } from '@natzoo/models/advanced';
+import type { StyleNATModelJson, StyleNATModuleName, StyleNATModules } from '@natzoo/models/advanced';
 import { writeDirAtomic } from '../io/atomic_dir.js';
 import { ArgumentError } from '@natzoo/core';
 

@@ -4,7 +4,8 @@
 // variant with the same structure. Anything still unknown is asked for by a ConfigInferenceError that lists
 // what was read and the candidates.
 import { getModelConfig, getModelFamily, getPretrainedConfig, isModelName, listModels } from '@natzoo/models';
-import type { FamilyName, ModelName, PretrainedTag, StateDictLike } from '@natzoo/models';
+import type { FamilyName, ModelName, PretrainedTag } from '@natzoo/models';
+import type { StateDictLike } from '@natzoo/models/advanced';
 import { readHierarchical, readIsotropic } from './read_nat.js';
 import { readConvMLP, readTransformerClassifier } from './read_transformer.js';
 import type { FamilyReading, InferredField, OpenField } from './reading.js';

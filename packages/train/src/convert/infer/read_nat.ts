@@ -3,7 +3,7 @@
 // dinat.py, dinats.py, isotropic.py): widths from the norms, depths from the block indices, heads and kernel size
 // from each rpb table [heads, 2k-1, 2k-1], mlp_ratio from fc1, layer scale from gamma1, classes from the head.
 // Dilations never reach the weights (NAT and DiNAT share every key), so they stay open.
-import type { StateDictLike } from '@natzoo/models';
+import type { StateDictLike } from '@natzoo/models/advanced';
 import { countIndexed, FieldList, mlpRatio, shapeOf, type FamilyReading, type OpenField } from './reading.js';
 
 /** Upstream's layer-scale initial value; only presence is in the weights, and the trained gammas replace it. */

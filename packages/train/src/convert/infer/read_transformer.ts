@@ -3,7 +3,7 @@
 // (SHI-Labs/Convolutional-MLPs src/convmlp.py) from their state_dict shapes. The positional table's length
 // gives the input size, and its values tell a fixed sine table from a learnt one. Attention heads never reach
 // the weights (qkv is [3C, C] for any head count), so num_heads stays open.
-import { sineTable, type StateDictLike } from '@natzoo/models';
+import { sineTable, type StateDictLike } from '@natzoo/models/advanced';
 import { countIndexed, FieldList, mlpRatio, shapeOf, type FamilyReading } from './reading.js';
 
 /** Whether the stored table is the sine table upstream builds (kept as a non-trainable Parameter). */

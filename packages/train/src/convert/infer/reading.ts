@@ -2,7 +2,7 @@
 // What a family's reader returns: the architecture arguments a state_dict's shapes determine, and the ones it
 // needs but the weights cannot show (each with the fields it depends on, so a registered variant with the
 // same structure can supply it).
-import type { StateDictLike } from '@natzoo/models';
+import type { StateDictLike } from '@natzoo/models/advanced';
 
 /** One architecture argument read from the weights. */
 export interface InferredField {
