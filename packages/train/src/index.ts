@@ -24,6 +24,7 @@ export { npyChunks } from './io/npy_encode.js';
 export type { LoadedCheckpoint, LoadOptions, StateDict } from './checkpoint/state_dict.js';
 export { describeValue, type DescribeOptions, type JsonValue } from './checkpoint/describe.js';
 export { writeAll, writeFileAtomic } from './io/atomic_write.js';
+export { recoverDirAtomic, type AtomicDirStep } from './io/atomic_dir.js';
 export { readNpy, writeNpy, type NpyArray, type NpyData, type NpyDType, type WriteNpyOptions } from './io/npy.js';
 export { convertCheckpoint } from './convert/convert_checkpoint.js';
 export type { ConvertOptions } from './convert/convert_checkpoint.js';

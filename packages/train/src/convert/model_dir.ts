@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 // A converted model on disk: tfjs LayersModel format (model.json + one weight shard) plus preprocess.json,
 // written atomically (io/atomic_dir.ts), so a failed write leaves nothing behind.
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { parsePreprocess, PreprocessError } from '@natzoo/models';
 import type { ModelPreprocess } from '@natzoo/models';
-import { writeDirAtomic } from '../io/atomic_dir.js';
+import { recoverDirAtomic, writeDirAtomic } from '../io/atomic_dir.js';
 import { confinedFile, readConfined } from '../io/confined_file.js';
 import { checkTopology, manifestBytes, ModelDirError } from './model_topology.js';
 
@@ -53,6 +54,8 @@ export async function readModelDirJson(dir: string, name: string): Promise<unkno
   const fail: Fail = (problem) => {
     throw new ModelDirError(dir, name, problem);
   };
+  // A write interrupted between its two renames leaves the directory briefly absent: finish it first.
+  if (!(await stat(dir).then(() => true, () => false))) await recoverDirAtomic(dir);
   const file = await confinedFile(dir, name, (problem) => fail(`${problem}; expected a converted model directory (natzoo convert)`));
   if (file.size > MAX_JSON_BYTES) fail(`${file.size} bytes, more than the ${MAX_JSON_BYTES} a model's JSON may hold`);
   try {
