@@ -41,7 +41,7 @@ export { fetchCheckpoint, isUrl } from './convert/fetch_checkpoint.js';
 export { modelInputSize, preprocessFor, splitConfig, type SplitConfig } from './convert/preprocess_config.js';
 export { readCifarBinary, type LabelledImages } from './data/cifar_binary.js';
 export { readLabelFile } from './preprocess/labels.js';
-export { decodeImageFile, DEFAULT_MAX_ASPECT_RATIO, DEFAULT_MAX_PIXELS, type DecodeImageOptions } from './preprocess/decode_image.js';
+export { decodeImageFile, ImageDecodeError, DEFAULT_MAX_ASPECT_RATIO, DEFAULT_MAX_PIXELS, type DecodeImageOptions } from './preprocess/decode_image.js';
 export type { ConvertReport } from './convert/convert_options.js';
 export { applyInputSize } from './convert/input_size.js';
 export { OrderedDictToSave, torchPickle, writeTorchCheckpoint, type TorchSaveValue } from './checkpoint/torch_writer.js';

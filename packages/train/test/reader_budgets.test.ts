@@ -37,11 +37,15 @@ describe('reader budgets (issue 17 findings)', () => {
 
   it('a data.pkl that claims to inflate to 1 GiB is refused before inflating', async () => {
     const bytes = torchZip(new PickleWriter().proto(2).none().stop().bytes(), {}, { deflate: true });
-    // Patch the central directory's uncompressed size of data.pkl (the first entry) to 1 GiB.
+    // Patch the central directory's uncompressed size of data.pkl (the first entry) to 1 GiB: more than deflate
+    // can expand its few bytes to, so the zip layer refuses it.
     const central = bytes.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
     bytes.writeUInt32LE(2 ** 30, central + 24);
     const source = bufferSource(bytes, 'inflate.pth');
-    await expectBudget(readTorchCheckpoint(source), source, 'maxPickleBytes', /'archive\/data\.pkl' of 1073741824 bytes/);
+    await expect(readTorchCheckpoint(source)).rejects.toThrow(/inflate\.pth: .*'archive\/data\.pkl' claims 1073741824 bytes from \d+, more than deflate can expand/);
+    // A size deflate could reach is checked against the pickle budget before anything is inflated.
+    const honest = bufferSource(torchZip(new Uint8Array(4096).fill(0x4e), {}, { deflate: true }), 'pickle_size.pth');
+    await expectBudget(readTorchCheckpoint(honest, { budget: { maxPickleBytes: 1000 } }), honest, 'maxPickleBytes', /'archive\/data\.pkl' of 4096 bytes/);
   });
 
   it('400 views of one deflated storage inflate it once', async () => {

@@ -1,21 +1,18 @@
 // SPDX-License-Identifier: MIT
 // Training checkpoint metadata is checked against its schema on resume (issue 17): damaged JSON, wrong types,
 // unknown fields and prototype-polluting names are CheckpointErrors naming the file and the field.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CheckpointError, loadTrainCheckpoint, saveTrainCheckpoint, TIMM_DEFAULTS, writeSafetensors, type CheckpointMeta } from '../src/index.js';
+import { CheckpointError, loadTrainCheckpoint, saveTrainCheckpoint, writeSafetensors } from '../src/index.js';
+import { SAMPLE_META } from './support/train_meta.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'natzoo-trainmeta-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const preprocess = JSON.parse(readFileSync(resolve(__dirname, '../../../checkpoints/cct_2_3x2_32.cifar10/preprocess.json'), 'utf8')) as CheckpointMeta['preprocess'];
-const meta: CheckpointMeta = {
-  format: 'natzoo-train-checkpoint/1', model: 'cct_2_3x2_32', overrides: {}, preprocess, recipe: { ...TIMM_DEFAULTS, seed: 7 }, data: 'cifar10:x',
-  split: { valCount: 10 }, position: { epoch: 1, stepInEpoch: 0, globalStep: 12 }, rng: { algorithm: 'sfc32', seed: 7, streams: 'v1' },
-  optimizer: { kind: 'adamw', updates: 12 }, ema: false, bestTop1: 0.5, lastEpochRecord: null,
-};
+const meta = SAMPLE_META;
+const { preprocess } = meta;
 const weights = { shape: [2], data: new Float32Array([1, 2]) };
 
 async function withMetadata(name: string, text: string, tensorName = 'model/w'): Promise<string> {

@@ -14,6 +14,18 @@ export interface DecodeImageOptions {
   maxAspectRatio?: number;
 }
 
+/** An image file sharp cannot decode; `image` is its path (or its size, for bytes). */
+export class ImageDecodeError extends Error {
+  override readonly name = 'ImageDecodeError';
+  constructor(
+    readonly image: string,
+    problem: string,
+    options?: ErrorOptions,
+  ) {
+    super(`cannot decode image ${image}: ${problem}`, options);
+  }
+}
+
 export const DEFAULT_MAX_PIXELS = 2 ** 26;
 export const DEFAULT_MAX_ASPECT_RATIO = 32;
 
@@ -30,7 +42,7 @@ export async function decodeImageFile(path: string | Uint8Array, opts: DecodeIma
     ({ width, height } = await sharp(path, { limitInputPixels: false }).metadata());
     if (width === undefined || height === undefined || width < 1 || height < 1) throw new Error('the header gives no size');
   } catch (error) {
-    throw new Error(`cannot decode image ${name}: ${(error as Error).message}`, { cause: error });
+    throw new ImageDecodeError(name, (error as Error).message, { cause: error });
   }
   if (width * height > maxPixels) throw new BudgetError(label, 'maxPixels', maxPixels, `image of ${width}x${height} pixels`);
   if (Math.max(width, height) / Math.min(width, height) > maxAspect) {
@@ -41,6 +53,6 @@ export async function decodeImageFile(path: string | Uint8Array, opts: DecodeIma
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
   } catch (error) {
-    throw new Error(`cannot decode image ${name}: ${(error as Error).message}`, { cause: error });
+    throw new ImageDecodeError(name, (error as Error).message, { cause: error });
   }
 }
