@@ -26,10 +26,12 @@ describe('parsePreprocess', () => {
     ['inputSize', [1, 32, 32], 'must have 3 channels; got 1'],
     ['mean', [0.5, 0.5], 'must be three numbers; got [0.5,0.5]'],
     ['std', [0.2, 0, 0.2], 'must be three positive numbers; got [0.2,0,0.2]'],
-    ['cropPct', 1.5, 'must be a number in (0, 1]; got 1.5'],
+    ['cropPct', 1.5, 'must be a number in [0.1, 1]; got 1.5'],
     ['interpolation', 'area', 'must be one of bicubic, bilinear, nearest, lanczos; got "area"'],
     ['labels', 'cifar10', 'must be an array of class names'],
-    ['cropPct', undefined, 'must be a number in (0, 1]; got nothing'],
+    ['cropPct', undefined, 'must be a number in [0.1, 1]; got nothing'],
+    ['cropPct', 1e-9, 'must be a number in [0.1, 1]; got 1e-9'],
+    ['inputSize', [3, 60000, 60000], 'height and width must be at most 4096; got [3,60000,60000]'],
   ])('names the file and the field: %s = %j', (field, value, problem) => {
     const broken = { ...(JSON.parse(text) as object), [field]: value };
     let error: unknown;

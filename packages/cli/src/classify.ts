@@ -3,7 +3,7 @@
 // eval transform, the forward pass, softmax and top-k), exactly as it does in a page.
 import * as tf from '@tensorflow/tfjs';
 import { loadClassifier, rankClasses } from '@natzoo/models';
-import { decodeImageFile, readModelDir } from '@natzoo/train';
+import { decodeImageFile, readModelDir, withModelDirErrors } from '@natzoo/train';
 
 export interface Classification {
   image: string;
@@ -21,7 +21,7 @@ export interface ClassifyResult {
 export async function classifyImages(modelDir: string, images: readonly string[], top = 5, onImage?: (done: number, total: number) => void): Promise<ClassifyResult> {
   if (!(Number.isSafeInteger(top) && top > 0)) throw new Error(`--top ${top}: expected a positive integer`);
   const { handler, preprocess } = await readModelDir(modelDir);
-  const classifier = await loadClassifier(handler, { preprocess });
+  const classifier = await withModelDirErrors(modelDir, () => loadClassifier(handler, { preprocess }));
   try {
     const results: Classification[] = [];
     for (const image of images) {

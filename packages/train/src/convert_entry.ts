@@ -5,7 +5,8 @@
 export { blobSource, bufferSource, type ByteSource } from './io/byte_source.js';
 export { fetchSource, FetchSourceError, type FetchSourceOptions, type FetchSourceProblem } from './io/fetch_source.js';
 export { sha256Hex } from './io/sha256.js';
-export { CheckpointError } from './checkpoint/errors.js';
+export { BudgetError, CheckpointError } from './checkpoint/errors.js';
+export { DEFAULT_READ_BUDGET, type ReadBudget } from './checkpoint/read_budget.js';
 export { DTYPES, itemSize, isFloatDType, type DType } from './checkpoint/dtype.js';
 export { Storage, type StorageSource } from './checkpoint/storage.js';
 export { TensorRecord, contiguousStride, type TypedArrayFor } from './checkpoint/tensor_record.js';

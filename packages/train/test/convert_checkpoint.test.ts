@@ -138,6 +138,6 @@ describe('a failed conversion leaves nothing behind', () => {
   });
 
   it('refuses an existing --out without --overwrite', async () => {
-    await expect(convertCheckpoint({ checkpoint: fixture('model_best.pth.tar'), model: 'cct_2_3x2_32.cifar10', out: converted })).rejects.toThrow(/already exists; pass --overwrite/);
+    await expect(convertCheckpoint({ checkpoint: fixture('model_best.pth.tar'), model: 'cct_2_3x2_32.cifar10', out: converted })).rejects.toThrow(/out .* already exists; pass overwrite: true \(--overwrite\)/);
   });
 });

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 // Broken and hostile files: each fails with a CheckpointError naming the file and the problem, before any large
 // allocation and without running anything.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sharedPath } from '../../../tests/support/shared_dir.js';
-import { CheckpointError, detectFileKind, loadStateDict, readNpy, readSafetensors, readTorchCheckpoint } from '../src/index.js';
+import { CheckpointError, detectFileKind, loadStateDict, readCifarBinary, readNpy, readSafetensors, readTorchCheckpoint } from '../src/index.js';
 import { buildZip, f32Bytes, legacyFile, PickleWriter, stateDictPickle, torchZip, type TensorSpec } from './support/torch_files.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'natzoo-hostile-'));
@@ -146,6 +146,18 @@ describe('hostile and broken checkpoints', () => {
   });
 });
 
+describe('hostile CIFAR batches', () => {
+  it('a folder named *.bin and out-of-range labels are CheckpointErrors', async () => {
+    const folder = join(dir, 'cifar');
+    mkdirSync(join(folder, 'data_batch_1.bin'), { recursive: true });
+    await expectRejects(readCifarBinary(folder), join(folder, 'data_batch_1.bin'), /not a regular file \(a folder named \*\.bin\?\)/);
+    const record = new Uint8Array(3073);
+    record[0] = 10;
+    const labels = save('labels.bin', record);
+    await expectRejects(readCifarBinary(labels), labels, /record 0 has label 10, but CIFAR-10 has 10 classes/);
+  });
+});
+
 describe('hostile safetensors and npy', () => {
   const safetensors = (header: object, data: Uint8Array, lengthOverride?: bigint): Buffer => {
     const json = Buffer.from(JSON.stringify(header));
@@ -165,6 +177,7 @@ describe('hostile safetensors and npy', () => {
       ['dtype', safetensors({ w: { dtype: 'F8_E4M3', shape: [4], data_offsets: [0, 4] } }, data), /unsupported dtype "F8_E4M3"/],
       ['huge', safetensors({ w: { dtype: 'F32', shape: [2 ** 40], data_offsets: [0, 16] } }, data), /does not fit its 16 bytes/],
       ['short', Buffer.from([1, 2, 3]), /shorter than the 8-byte header length/],
+      ['no_dtype', safetensors({ w: { shape: [4], data_offsets: [0, 16] } }, data), /tensor 'w' has no dtype/],
     ];
     for (const [name, bytes, pattern] of cases) {
       const path = save(`${name}.safetensors`, bytes);
@@ -186,6 +199,13 @@ describe('hostile safetensors and npy', () => {
       ['short', npy("{'descr': '<f4', 'fortran_order': False, 'shape': (5,), }", f32Bytes([1, 2, 3, 4])), /needs 20 data bytes but the file holds 16/],
       ['huge', npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1099511627776, 1099511627776), }", f32Bytes([1])), /too large|needs/],
       ['magic', Buffer.from('not an npy file at all'), /no \\x93NUMPY magic/],
+      // The header is a Python literal: numpy would read the second descr (float64); we refuse the ambiguity.
+      ['duplicate', npy("{'descr': '<f4', 'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", f32Bytes([1, 2, 3, 4])), /has the key 'descr' twice/],
+      ['unknown', npy("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), 'extra': 1}", f32Bytes([1, 2, 3, 4])), /must have exactly the keys descr, fortran_order and shape; has descr, extra, fortran_order, shape/],
+      ['fortran_type', npy("{'descr': '<f4', 'fortran_order': 'no', 'shape': (4,), }", f32Bytes([1, 2, 3, 4])), /fortran_order is not True or False/],
+      ['shape_type', npy("{'descr': '<f4', 'fortran_order': False, 'shape': ('4',), }", f32Bytes([1, 2, 3, 4])), /shape is not a tuple of integers/],
+      ['structured', npy("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (4,), }", f32Bytes([1, 2, 3, 4])), /descr is not a string/],
+      ['trailing', npy("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), } junk", f32Bytes([1, 2, 3, 4])), /unexpected text after the dict/],
     ];
     for (const [name, bytes, pattern] of cases) {
       const path = save(`${name}.npy`, bytes);

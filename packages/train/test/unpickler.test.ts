@@ -87,7 +87,7 @@ describe('unpickler', () => {
     ['EXT1', [0x80, 2, 0x82, 1], /opcode EXT1 is not supported/],
     ['truncated BINUNICODE', [0x80, 2, 0x58, 0xff, 0xff, 0xff, 0xff, 0x61], /pickle truncated: needs 4294967295 bytes/],
     ['huge BINBYTES8', [0x80, 4, 0x8e, 0, 0, 0, 0, 0, 1, 0, 0], /pickle truncated/],
-    ['absurd LONG4', [0x80, 2, 0x8b, 0, 0, 0, 0x10], /absurd integer/],
+    ['absurd LONG4', [0x80, 2, 0x8b, 0, 0, 0, 0x10], /pickled integer of 268435456 bytes exceeds the limit of 1024 \(budget option 'maxIntegerBytes'/],
     ['missing memo', [0x80, 2, 0x68, 5, 0x2e], /memo key 5 missing/],
     ['stack underflow', [0x80, 2, 0x52], /stack underflow/],
     ['no MARK', [0x80, 2, 0x74], /MARK expected/],

@@ -32,6 +32,9 @@ export class PreprocessError extends Error {
   }
 }
 
+/** Input sides above this are refused: timm's largest eval sizes are 800, and 60000x60000 would hang the resampler. */
+export const MAX_INPUT_SIDE = 4096;
+
 const isTriple = (v: unknown, ok: (x: number) => boolean): v is [number, number, number] =>
   Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number' && Number.isFinite(x) && ok(x));
 
@@ -40,10 +43,12 @@ function problemOf(p: Record<string, unknown>): [string, string] | null {
   const shown = (key: string) => JSON.stringify(p[key]) ?? 'nothing';
   if (!isTriple(p['inputSize'], (x) => Number.isSafeInteger(x) && x > 0)) return ['inputSize', `must be [channels, height, width] positive integers; got ${shown('inputSize')}`];
   if (p['inputSize'][0] !== 3) return ['inputSize', `must have 3 channels; got ${p['inputSize'][0]}`];
+  if (p['inputSize'][1] > MAX_INPUT_SIDE || p['inputSize'][2] > MAX_INPUT_SIDE) return ['inputSize', `height and width must be at most ${MAX_INPUT_SIDE}; got ${shown('inputSize')}`];
   if (!isTriple(p['mean'], () => true)) return ['mean', `must be three numbers; got ${shown('mean')}`];
   if (!isTriple(p['std'], (x) => x > 0)) return ['std', `must be three positive numbers; got ${shown('std')}`];
   const cropPct = p['cropPct'];
-  if (typeof cropPct !== 'number' || !(cropPct > 0 && cropPct <= 1)) return ['cropPct', `must be a number in (0, 1]; got ${shown('cropPct')}`];
+  // Below 0.1 the image would be scaled to over ten times the input size before cropping (timm uses 0.875-1).
+  if (typeof cropPct !== 'number' || !(cropPct >= 0.1 && cropPct <= 1)) return ['cropPct', `must be a number in [0.1, 1]; got ${shown('cropPct')}`];
   const interpolation = p['interpolation'];
   if (typeof interpolation !== 'string' || !INTERPOLATIONS.includes(interpolation)) return ['interpolation', `must be one of ${INTERPOLATIONS.join(', ')}; got ${shown('interpolation')}`];
   const labels = p['labels'];

@@ -31,7 +31,10 @@ export function describeValue(value: PickleValue, opts: DescribeOptions = {}): J
     if (v instanceof TensorRecord) return { tensor: { dtype: v.dtype, shape: [...v.shape] } };
     if (v instanceof Storage) return { storage: { dtype: v.dtype, numel: v.numel } };
     if (v instanceof PyGlobal) return { global: v.qualifiedName };
-    if (v instanceof PySlice) return { slice: [walk(v.start, depth), walk(v.stop, depth), walk(v.step, depth)] };
+    if (v instanceof PySlice) {
+      if (depth >= maxDepth) return '<deeper>';
+      return { slice: [walk(v.start, depth + 1), walk(v.stop, depth + 1), walk(v.step, depth + 1)] };
+    }
     if (v instanceof PyComplex) return { complex: [v.re, v.im] };
     if (v instanceof NumpyDType) return { numpyDType: v.code };
     if (active.has(v)) return '<cycle>';

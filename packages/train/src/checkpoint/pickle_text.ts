@@ -2,9 +2,6 @@
 // Decoding of the pickle opcodes' argument formats: text lines of protocol 0 (`I`, `L`, `F`, `S`, `V`) and the
 // little-endian two's-complement integers of LONG1/LONG4.
 
-/** Integers wider than this many bytes are refused: no checkpoint needs them and BigInt parsing is quadratic. */
-export const MAX_LONG_BYTES = 4096;
-
 const latin1 = new TextDecoder('latin1');
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const utf8Lenient = new TextDecoder('utf-8');
@@ -31,11 +28,12 @@ export function toIntValue(value: bigint): number | bigint {
   return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
 }
 
-/** LONG1/LONG4 payload: little-endian two's complement. */
+/** LONG1/LONG4 payload: little-endian two's complement (one BigInt parse of the hex digits: linear, not quadratic). */
 export function decodeLong(bytes: Uint8Array): number | bigint {
   if (bytes.length === 0) return 0;
-  let value = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) value = (value << 8n) | BigInt(bytes[i]!);
+  let hex = '';
+  for (let i = bytes.length - 1; i >= 0; i--) hex += bytes[i]!.toString(16).padStart(2, '0');
+  let value = BigInt(`0x${hex}`);
   if ((bytes[bytes.length - 1]! & 0x80) !== 0) value -= 1n << BigInt(8 * bytes.length);
   return toIntValue(value);
 }
@@ -45,7 +43,7 @@ export function parseIntLine(text: string, allowBool: boolean): number | bigint 
   if (allowBool && text === '01') return true;
   if (allowBool && text === '00') return false;
   const digits = text.endsWith('L') ? text.slice(0, -1) : text;
-  if (!/^[+-]?\d+$/.test(digits) || digits.length > MAX_LONG_BYTES * 3) throw new Error(`bad integer literal '${text.slice(0, 40)}'`);
+  if (!/^[+-]?\d+$/.test(digits)) throw new Error(`bad integer literal '${text.slice(0, 40)}'`);
   return toIntValue(BigInt(digits));
 }
 

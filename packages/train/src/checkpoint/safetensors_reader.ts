@@ -68,7 +68,7 @@ export async function readSafetensors(source: ByteSource): Promise<SafetensorsFi
     }
     const { dtype: code, shape, data_offsets: offsets } = (entry ?? {}) as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const dtype = typeof code === 'string' ? SAFETENSORS_DTYPES.get(code) : undefined;
-    if (dtype === undefined) fail(`tensor '${name}' has unsupported dtype ${JSON.stringify(code)}`);
+    if (dtype === undefined) fail(code === undefined ? `tensor '${name}' has no dtype` : `tensor '${name}' has unsupported dtype ${JSON.stringify(code)}`);
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`tensor '${name}' has a bad shape`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
       fail(`tensor '${name}' has bad data_offsets`);

@@ -18,9 +18,6 @@ export interface TensorInit {
   name?: string;
 }
 
-/** Views that repeat storage elements (stride 0, as `expand` saves them) may materialise at most this much. */
-const MAX_EXPANDED_BYTES = 2 ** 30;
-
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 export function contiguousStride(shape: readonly number[]): number[] {
@@ -71,9 +68,6 @@ export class TensorRecord {
         `shape [${shape.join(', ')}] (${numel} elements) with stride [${stride.join(', ')}] and offset ` +
           `${init.storageOffset} needs ${last + 1} elements but the storage holds ${storage.numel}`,
       );
-    }
-    if (numel > storage.numel && numel * itemSize(storage.dtype) > MAX_EXPANDED_BYTES) {
-      fail(`shape [${shape.join(', ')}] repeats a ${storage.numel}-element storage into ${numel} elements; refusing to materialise that`);
     }
     this.dtype = storage.dtype;
     this.shape = Object.freeze(shape);

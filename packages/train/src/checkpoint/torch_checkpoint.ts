@@ -3,6 +3,7 @@
 import { readHead, type ByteSource } from '../io/byte_source.js';
 import { CheckpointError } from './errors.js';
 import type { PickleValue } from './pickle_values.js';
+import { resolveBudget, type ReadBudget } from './read_budget.js';
 import type { Storage } from './storage.js';
 import { readTorchLegacy } from './torch_legacy.js';
 import { readTorchZip } from './torch_zip.js';
@@ -13,6 +14,8 @@ export interface TorchReadOptions {
    * pickle their own config objects. Nothing named here is ever imported or run.
    */
   recordClasses?: readonly string[];
+  /** Raises the reader's limits (read_budget.ts, DEFAULT_READ_BUDGET) for a trusted file that needs more. */
+  budget?: Partial<ReadBudget>;
 }
 
 export interface TorchCheckpoint {
@@ -49,17 +52,17 @@ export async function detectFileKind(source: ByteSource): Promise<FileKind> {
 
 export async function readTorchCheckpoint(source: ByteSource, opts: TorchReadOptions = {}): Promise<TorchCheckpoint> {
   const path = source.name;
-  const recordClasses = opts.recordClasses ?? [];
+  const container = { recordClasses: opts.recordClasses ?? [], budget: resolveBudget(opts.budget) };
   const kind = await detectFileKind(source);
   if (kind === 'torch-zip') {
-    const parsed = await readTorchZip(source, recordClasses);
+    const parsed = await readTorchZip(source, container);
     return {
       path, container: 'zip', root: parsed.root, globals: [...parsed.globals].sort(), storages: parsed.storages,
       byteOrder: parsed.littleEndian ? 'little' : 'big', archivePrefix: parsed.archivePrefix!,
     };
   }
   if (kind === 'torch-legacy') {
-    const parsed = await readTorchLegacy(source, recordClasses);
+    const parsed = await readTorchLegacy(source, container);
     return { path, container: 'legacy', root: parsed.root, globals: [...parsed.globals].sort(), storages: parsed.storages, byteOrder: 'little' };
   }
   if (kind === 'tar') throw new CheckpointError(path, 'tar-based PyTorch checkpoint (torch < 0.4) is not supported; re-save it with a recent torch');

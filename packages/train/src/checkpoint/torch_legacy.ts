@@ -6,11 +6,12 @@
 import { BufferInput, NeedMoreInput } from '../io/byte_input.js';
 import { readExactly, type ByteSource } from '../io/byte_source.js';
 import { itemSize, type DType } from './dtype.js';
+import { checkBudget } from './read_budget.js';
 import { CheckpointError } from './errors.js';
 import type { PickleValue } from './pickle_values.js';
 import { Storage, type StorageSource } from './storage.js';
 import { storageDType } from './torch_globals.js';
-import { makeRegistry, type ParsedTorchFile } from './torch_zip.js';
+import { makeRegistry, type ContainerOptions, type ParsedTorchFile } from './torch_zip.js';
 import { unpickle } from './unpickler.js';
 
 export const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
@@ -47,11 +48,12 @@ interface LegacyPickles {
 }
 
 /** The five pickles, from a buffered prefix of the source (NeedMoreInput when they run past it). */
-function readPickles(source: ByteSource, prefix: Uint8Array, recordClasses: readonly string[]): LegacyPickles {
+function readPickles(source: ByteSource, prefix: Uint8Array, opts: ContainerOptions): LegacyPickles {
   const path = source.name;
   const input = new BufferInput(prefix, source.byteLength);
-  const registry = makeRegistry(path, recordClasses);
-  const plain = (): PickleValue => unpickle(input, { path, registry }).value;
+  const registry = makeRegistry(path, opts);
+  const { budget } = opts;
+  const plain = (): PickleValue => unpickle(input, { path, registry, budget }).value;
   let magic: PickleValue;
   try {
     magic = plain();
@@ -102,21 +104,23 @@ function readPickles(source: ByteSource, prefix: Uint8Array, recordClasses: read
     storages.push(storage);
     return storage;
   };
-  const root = unpickle(input, { path, registry, persistentLoad });
+  const root = unpickle(input, { path, registry, persistentLoad, budget });
   const keys = plain();
   return { root, keys, roots, storages, end: input.position };
 }
 
-export async function readTorchLegacy(source: ByteSource, recordClasses: readonly string[]): Promise<ParsedTorchFile> {
+export async function readTorchLegacy(source: ByteSource, opts: ContainerOptions): Promise<ParsedTorchFile> {
   const path = source.name;
   let prefixLength = Math.min(source.byteLength, FIRST_PREFIX_BYTES);
   let pickles: LegacyPickles | undefined;
   while (pickles === undefined) {
     const prefix = await readExactly(source, 0, prefixLength);
     try {
-      pickles = readPickles(source, prefix, recordClasses);
+      pickles = readPickles(source, prefix, opts);
     } catch (error) {
       if (!(error instanceof NeedMoreInput)) throw error;
+      // The five pickles together; only the object pickle is ever large.
+      checkBudget(opts.budget, 'maxPickleBytes', error.needed - FIRST_PREFIX_BYTES, path, () => `legacy pickles of ${error.needed} bytes`);
       // Geometric growth keeps the re-parsing linear in the pickles' size.
       prefixLength = Math.min(source.byteLength, Math.max(error.needed, 2 * prefixLength));
     }

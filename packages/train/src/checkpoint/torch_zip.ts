@@ -7,14 +7,13 @@ import type { ByteSource } from '../io/byte_source.js';
 import { readExactly } from '../io/byte_source.js';
 import { CheckpointError } from './errors.js';
 import { GlobalRegistry } from './pickle_globals.js';
+import { checkBudget, type ReadBudget } from './read_budget.js';
 import type { PickleValue } from './pickle_values.js';
 import { Storage, type StorageSource } from './storage.js';
 import { storageDType, torchHandlers } from './torch_globals.js';
 import { unpickle } from './unpickler.js';
 import { entryDataStart, readZipDirectory, readZipEntry, type ZipEntry } from './zip_directory.js';
 
-/** Small metadata entries (data.pkl, byteorder, version) are read whole; bigger than this is not a checkpoint. */
-const MAX_PICKLE_BYTES = 1 << 30;
 
 export interface ParsedTorchFile {
   root: PickleValue;
@@ -24,33 +23,39 @@ export interface ParsedTorchFile {
   archivePrefix?: string;
 }
 
-export function makeRegistry(path: string, recordClasses: readonly string[]): GlobalRegistry {
+/** What the container readers need: the allow-listed record classes and the resolved budget. */
+export interface ContainerOptions {
+  recordClasses: readonly string[];
+  budget: ReadBudget;
+}
+
+export function makeRegistry(path: string, opts: ContainerOptions): GlobalRegistry {
   const registry: GlobalRegistry = new GlobalRegistry(
-    torchHandlers((fn, args) => registry.call(fn, args, path)),
-    recordClasses,
+    torchHandlers((fn, args) => registry.call(fn, args, path), opts.budget, path),
+    opts.recordClasses,
   );
   return registry;
 }
 
 /** A small metadata entry, read whole. */
-async function readMetadataEntry(source: ByteSource, entries: Map<string, ZipEntry>, name: string): Promise<Uint8Array> {
+async function readMetadataEntry(source: ByteSource, entries: Map<string, ZipEntry>, name: string, budget: ReadBudget): Promise<Uint8Array> {
   const entry = entries.get(name);
   if (entry === undefined) throw new CheckpointError(source.name, `zip entry '${name}' missing`);
-  if (entry.uncompressedSize > MAX_PICKLE_BYTES) {
-    throw new CheckpointError(source.name, `zip entry '${name}' is ${entry.uncompressedSize} bytes, too large for a pickle`);
-  }
+  checkBudget(budget, 'maxPickleBytes', entry.uncompressedSize, source.name, () => `zip entry '${name}' of ${entry.uncompressedSize} bytes`);
   return readZipEntry(source, entry);
 }
 
-/** A storage entry, read by ranged reads (stored) or inflated whole (deflated) on demand. */
+/** A storage entry, read by ranged reads (stored) or inflated on demand (deflated: once, however many views). */
 function entrySource(source: ByteSource, entry: ZipEntry): StorageSource {
-  let dataStart: number | undefined;
+  let dataStart: Promise<number> | undefined;
+  let inflated: Promise<Uint8Array> | undefined;
   return {
     byteLength: entry.uncompressedSize,
     async read(offset, length) {
-      dataStart ??= await entryDataStart(source, entry);
-      if (entry.method === 0) return readExactly(source, dataStart + offset, length);
-      return (await readZipEntry(source, entry, dataStart)).slice(offset, offset + length);
+      dataStart ??= entryDataStart(source, entry);
+      if (entry.method === 0) return readExactly(source, (await dataStart) + offset, length);
+      inflated ??= dataStart.then((start) => readZipEntry(source, entry, start));
+      return (await inflated).slice(offset, offset + length);
     },
   };
 }
@@ -74,7 +79,7 @@ function findPickle(source: ByteSource, entries: Map<string, ZipEntry>): string 
   return pickles[0]!;
 }
 
-export async function readTorchZip(source: ByteSource, recordClasses: readonly string[]): Promise<ParsedTorchFile> {
+export async function readTorchZip(source: ByteSource, opts: ContainerOptions): Promise<ParsedTorchFile> {
   const path = source.name;
   const entries = await readZipDirectory(source);
   const prefix = findPickle(source, entries).slice(0, -'data.pkl'.length);
@@ -85,11 +90,11 @@ export async function readTorchZip(source: ByteSource, recordClasses: readonly s
   }
   let littleEndian = true;
   if (entries.has(`${prefix}byteorder`)) {
-    const order = new TextDecoder().decode(await readMetadataEntry(source, entries, `${prefix}byteorder`)).trim();
+    const order = new TextDecoder().decode(await readMetadataEntry(source, entries, `${prefix}byteorder`, opts.budget)).trim();
     if (order !== 'little' && order !== 'big') throw new CheckpointError(path, `unknown byteorder '${order}'`);
     littleEndian = order === 'little';
   }
-  const pickle = await readMetadataEntry(source, entries, `${prefix}data.pkl`);
+  const pickle = await readMetadataEntry(source, entries, `${prefix}data.pkl`, opts.budget);
   const storages = new Map<string, Storage>();
   const persistentLoad = (pid: PickleValue): PickleValue => {
     if (!Array.isArray(pid) || pid.length < 5 || pid[0] !== 'storage') {
@@ -110,7 +115,7 @@ export async function readTorchZip(source: ByteSource, recordClasses: readonly s
     storages.set(cacheKey, storage);
     return storage;
   };
-  const registry = makeRegistry(path, recordClasses);
-  const { value, globals } = unpickle(new BufferInput(pickle), { path, registry, persistentLoad });
+  const registry = makeRegistry(path, opts);
+  const { value, globals } = unpickle(new BufferInput(pickle), { path, registry, persistentLoad, budget: opts.budget });
   return { root: value, globals, storages: [...storages.values()], littleEndian, archivePrefix: prefix };
 }

@@ -3,22 +3,12 @@
 // globals go through the GlobalRegistry allow-list and are never imported or executed.
 import { EndOfInput, NeedMoreInput, type ByteInput } from '../io/byte_input.js';
 import { CheckpointError } from './errors.js';
-import { buildNumpyDType } from './numpy_scalar.js';
-import type { GlobalRegistry } from './pickle_globals.js';
-import {
-  asciiText, decodeLong, decodeRawUnicodeEscape, MAX_LONG_BYTES, parseFloatLine, parseIntLine, parseReprString,
-  py2Text, unicodeText,
-} from './pickle_text.js';
-import { NumpyDType, PyOrderedDict, PyRecord, type PickleValue } from './pickle_values.js';
-import { TensorRecord } from './tensor_record.js';
+import { describe, Machine, type UnpickleOptions } from './pickle_machine.js';
+import { decodeLong, decodeRawUnicodeEscape, parseFloatLine, parseIntLine, parseReprString, py2Text, unicodeText } from './pickle_text.js';
+import type { PickleValue } from './pickle_values.js';
+import { DEFAULT_READ_BUDGET } from './read_budget.js';
 
-export interface UnpickleOptions {
-  /** File the pickle belongs to (error messages). */
-  path: string;
-  registry: GlobalRegistry;
-  /** PERSID / BINPERSID: how torch refers to storages. Without it, persistent ids are refused. */
-  persistentLoad?: (pid: PickleValue) => PickleValue;
-}
+export type { UnpickleOptions } from './pickle_machine.js';
 
 /** Every global name the pickle referenced (for reports), filled by `unpickle`. */
 export interface UnpickleResult {
@@ -28,143 +18,23 @@ export interface UnpickleResult {
 
 const OP_NAMES: Record<number, string> = { 0x82: 'EXT1', 0x83: 'EXT2', 0x84: 'EXT4', 0x97: 'NEXT_BUFFER' };
 
-class Machine {
-  stack: PickleValue[] = [];
-  private readonly metastack: PickleValue[][] = [];
-  readonly memo = new Map<number, PickleValue>();
-  readonly globals = new Set<string>();
-
-  constructor(
-    private readonly input: ByteInput,
-    private readonly opts: UnpickleOptions,
-  ) {}
-
-  fail(problem: string): never {
-    throw new CheckpointError(this.opts.path, `pickle byte ${this.input.position}: ${problem}`);
-  }
-
-  /** Pushes onto the current stack (a method, so MARK-popping arguments are evaluated first). */
-  push(value: PickleValue): void {
-    this.stack.push(value);
-  }
-
-  pop(): PickleValue {
-    if (this.stack.length === 0) this.fail('stack underflow (corrupt pickle)');
-    return this.stack.pop()!;
-  }
-
-  top(): PickleValue {
-    if (this.stack.length === 0) this.fail('stack underflow (corrupt pickle)');
-    return this.stack[this.stack.length - 1]!;
-  }
-
-  mark(): void {
-    this.metastack.push(this.stack);
-    this.stack = [];
-  }
-
-  popMark(): PickleValue[] {
-    const items = this.stack;
-    const previous = this.metastack.pop();
-    if (previous === undefined) this.fail('MARK expected but not found (corrupt pickle)');
-    this.stack = previous;
-    return items;
-  }
-
-  uint(bytes: number): number {
-    const b = this.input.bytes(bytes);
-    let value = 0;
-    for (let i = bytes - 1; i >= 0; i--) value = value * 256 + b[i]!;
-    if (!Number.isSafeInteger(value)) this.fail(`absurd length ${value}`);
-    return value;
-  }
-
-  lineText(): string {
-    return asciiText(this.input.line());
-  }
-
-  global(module: string, name: string): PickleValue {
-    this.globals.add(`${module}.${name}`);
-    return this.opts.registry.resolve(module, name, this.opts.path);
-  }
-
-  memoGet(index: number): PickleValue {
-    if (!this.memo.has(index)) this.fail(`memo key ${index} missing (corrupt pickle)`);
-    return this.memo.get(index)!;
-  }
-
-  persistent(pid: PickleValue): PickleValue {
-    if (this.opts.persistentLoad === undefined) this.fail('persistent id in a pickle that cannot have one');
-    return this.opts.persistentLoad(pid);
-  }
-
-  construct(cls: PickleValue, args: PickleValue, kwargs: PickleValue): PickleValue {
-    if (!Array.isArray(args)) this.fail('object arguments are not a tuple');
-    const named = new Map<string, PickleValue>();
-    if (kwargs instanceof Map) {
-      for (const [k, v] of kwargs) {
-        if (typeof k !== 'string') this.fail('keyword argument name is not a string');
-        named.set(k, v);
-      }
-    } else if (kwargs !== null) {
-      this.fail('keyword arguments are not a dict');
-    }
-    return this.opts.registry.construct(cls, args, named, this.opts.path);
-  }
-
-  build(target: PickleValue, state: PickleValue): void {
-    // Python's default __setstate__: a dict of attributes, or (dict, slots dict).
-    const states = Array.isArray(state) && state.length === 2 && !(target instanceof NumpyDType) ? state : [state];
-    if (target instanceof NumpyDType) {
-      if (!buildNumpyDType(target, state)) this.fail('bad numpy.dtype state');
-      return;
-    }
-    // numpy.ndarray's state is a tuple (version, shape, dtype, fortran, raw bytes): kept as data for the
-    // reader that allow-listed `_reconstruct` (CIFAR python batches); checkpoint readers refuse ndarrays.
-    if (target instanceof PyRecord && target.className === 'numpy.ndarray') {
-      if (!Array.isArray(state)) this.fail('numpy.ndarray BUILD state is not a tuple');
-      target.fields.set('state', state);
-      return;
-    }
-    for (const part of states) {
-      if (part === null) continue;
-      if (!(part instanceof Map)) this.fail(`BUILD state for ${describe(target)} is not a dict`);
-      for (const [k, v] of part) {
-        if (typeof k !== 'string') this.fail('BUILD attribute name is not a string');
-        if (target instanceof PyRecord) target.fields.set(k, v);
-        else if (target instanceof PyOrderedDict) target.attributes.set(k, v);
-        else if (target instanceof TensorRecord) continue; // tensor attributes (e.g. hooks) carry no data
-        else this.fail(`BUILD on ${describe(target)} is not supported`);
-      }
-    }
-  }
-
-  setItems(target: PickleValue, items: PickleValue[]): void {
-    if (!(target instanceof Map)) this.fail(`SETITEM(S) on ${describe(target)}`);
-    if (items.length % 2 !== 0) this.fail('odd number of items for SETITEMS');
-    for (let i = 0; i < items.length; i += 2) target.set(items[i]!, items[i + 1]!);
-  }
-
-  appendItems(target: PickleValue, items: PickleValue[]): void {
-    if (!Array.isArray(target) || Object.isFrozen(target)) this.fail(`APPEND(S) on ${describe(target)}`);
-    for (const item of items) target.push(item);
-  }
-}
-
-function describe(value: PickleValue): string {
-  if (value === null) return 'None';
-  if (Array.isArray(value)) return Object.isFrozen(value) ? 'tuple' : 'list';
-  if (typeof value === 'object') return value.constructor.name;
-  return typeof value;
-}
-
 const tuple = (items: PickleValue[]): PickleValue[] => Object.freeze(items) as PickleValue[];
 
 /** Runs the pickle in `input` up to its STOP opcode and returns the object it built. */
 export function unpickle(input: ByteInput, opts: UnpickleOptions): UnpickleResult {
-  const m: Machine = new Machine(input, opts);
+  const m: Machine = new Machine(input, opts, opts.budget ?? DEFAULT_READ_BUDGET);
+  const long = (n: number): number | bigint => {
+    m.within('maxIntegerBytes', n, () => `pickled integer of ${n} bytes`);
+    return decodeLong(input.bytes(n));
+  };
+  const intLine = (allowBool: boolean): number | bigint | boolean => {
+    const text = m.lineText();
+    m.within('maxIntegerBytes', Math.ceil(text.length / 2.41), () => `pickled integer of ${text.length} digits`);
+    return parseIntLine(text, allowBool);
+  };
   try {
     for (;;) {
+      m.step();
       const op = input.byte();
       switch (op) {
         case 0x80: { // PROTO
@@ -182,8 +52,8 @@ export function unpickle(input: ByteInput, opts: UnpickleOptions): UnpickleResul
         case 0x4e: m.push(null); break; // NONE
         case 0x88: m.push(true); break; // NEWTRUE
         case 0x89: m.push(false); break; // NEWFALSE
-        case 0x49: m.push(parseIntLine(m.lineText(), true)); break; // INT
-        case 0x4c: m.push(parseIntLine(m.lineText(), false) as number | bigint); break; // LONG
+        case 0x49: m.push(intLine(true)); break; // INT
+        case 0x4c: m.push(intLine(false) as number | bigint); break; // LONG
         case 0x4a: { // BININT
           const b = input.bytes(4);
           m.push(new DataView(b.buffer, b.byteOffset, 4).getInt32(0, true));
@@ -191,13 +61,8 @@ export function unpickle(input: ByteInput, opts: UnpickleOptions): UnpickleResul
         }
         case 0x4b: m.push(input.byte()); break; // BININT1
         case 0x4d: m.push(m.uint(2)); break; // BININT2
-        case 0x8a: m.push(decodeLong(input.bytes(input.byte()))); break; // LONG1
-        case 0x8b: { // LONG4
-          const n = m.uint(4);
-          if (n > MAX_LONG_BYTES) m.fail(`absurd integer of ${n} bytes`);
-          m.push(decodeLong(input.bytes(n)));
-          break;
-        }
+        case 0x8a: m.push(long(input.byte())); break; // LONG1
+        case 0x8b: m.push(long(m.uint(4))); break; // LONG4
         case 0x46: m.push(parseFloatLine(m.lineText())); break; // FLOAT
         case 0x47: { // BINFLOAT (big-endian double)
           const b = input.bytes(8);
@@ -241,11 +106,11 @@ export function unpickle(input: ByteInput, opts: UnpickleOptions): UnpickleResul
           break;
         }
         // Memo.
-        case 0x70: m.memo.set(Number(parseIntLine(m.lineText(), false)), m.top()); break; // PUT
-        case 0x71: m.memo.set(input.byte(), m.top()); break; // BINPUT
-        case 0x72: m.memo.set(m.uint(4), m.top()); break; // LONG_BINPUT
-        case 0x94: m.memo.set(m.memo.size, m.top()); break; // MEMOIZE
-        case 0x67: m.push(m.memoGet(Number(parseIntLine(m.lineText(), false)))); break; // GET
+        case 0x70: m.memoSet(Number(intLine(false)), m.top()); break; // PUT
+        case 0x71: m.memoSet(input.byte(), m.top()); break; // BINPUT
+        case 0x72: m.memoSet(m.uint(4), m.top()); break; // LONG_BINPUT
+        case 0x94: m.memoSet(m.memo.size, m.top()); break; // MEMOIZE
+        case 0x67: m.push(m.memoGet(Number(intLine(false)))); break; // GET
         case 0x68: m.push(m.memoGet(input.byte())); break; // BINGET
         case 0x6a: m.push(m.memoGet(m.uint(4))); break; // LONG_BINGET
         // Globals and objects: all through the allow-list.

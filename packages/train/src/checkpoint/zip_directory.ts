@@ -13,6 +13,12 @@ export interface ZipEntry {
   compressedSize: number;
   uncompressedSize: number;
   localHeaderOffset: number;
+  /** Bytes of the name in the central directory (the local header must repeat them). */
+  nameLength: number;
+  /** General purpose flags (bit 3: sizes in a data descriptor, so the local header may hold zeros). */
+  flags: number;
+  /** Where the next entry (or the central directory) starts: this entry's header and data must end by then. */
+  spanEnd: number;
 }
 
 const EOCD = 0x06054b50;
@@ -24,6 +30,8 @@ const LOCAL = 0x04034b50;
 const MAX_COMMENT = 0xffff;
 /** A checkpoint's directory lists a few entries per tensor; a gigabyte of directory is not one. */
 const MAX_DIRECTORY_BYTES = 1 << 30;
+/** Deflate cannot expand data more than 1032:1; an entry claiming more is lying about its size. */
+const MAX_DEFLATE_RATIO = 1032;
 
 const view = (bytes: Uint8Array): DataView => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
@@ -100,8 +108,25 @@ function applyZip64(extra: DataView, entry: ZipEntry, fail: (problem: string) =>
   }
 }
 
-/** Every entry of the archive, by name. */
-export async function readZipDirectory(source: ByteSource): Promise<Map<string, ZipEntry>> {
+/**
+ * Runs `read`, turning anything but our own errors (a DataView RangeError on a hostile offset, fflate's errors)
+ * into a CheckpointError naming the file, so no dependency's failure escapes untyped.
+ */
+async function guarded<T>(source: ByteSource, what: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof CheckpointError || !(error instanceof Error)) throw error;
+    throw new CheckpointError(source.name, `${what}: ${error.message}`);
+  }
+}
+
+/** Every entry of the archive, by name; entries are checked not to overlap one another or the directory. */
+export function readZipDirectory(source: ByteSource): Promise<Map<string, ZipEntry>> {
+  return guarded(source, 'not a readable zip archive', () => parseDirectory(source));
+}
+
+async function parseDirectory(source: ByteSource): Promise<Map<string, ZipEntry>> {
   const directory = await findDirectory(source);
   const fail = (problem: string): never => {
     throw new CheckpointError(source.name, `corrupt zip central directory: ${problem}`);
@@ -110,6 +135,7 @@ export async function readZipDirectory(source: ByteSource): Promise<Map<string, 
   const data = view(bytes);
   const names = new TextDecoder();
   const entries = new Map<string, ZipEntry>();
+  const minimalEnds = new Map<ZipEntry, number>();
   let at = 0;
   for (let i = 0; i < directory.entries; i++) {
     if (at + 46 > bytes.length || data.getUint32(at, true) !== CENTRAL) fail(`entry ${i} has no central header at ${directory.offset + at}`);
@@ -125,6 +151,9 @@ export async function readZipDirectory(source: ByteSource): Promise<Map<string, 
       compressedSize: data.getUint32(at + 20, true),
       uncompressedSize: data.getUint32(at + 24, true),
       localHeaderOffset: data.getUint32(at + 42, true),
+      nameLength,
+      flags,
+      spanEnd: directory.offset,
     };
     if ((flags & 1) !== 0) throw new CheckpointError(source.name, `zip entry '${entry.name}' is encrypted`);
     applyZip64(view(bytes.subarray(at + 46 + nameLength, at + 46 + nameLength + extraLength)), entry, fail);
@@ -132,21 +161,61 @@ export async function readZipDirectory(source: ByteSource): Promise<Map<string, 
     if (entry.method === 0 && entry.compressedSize !== entry.uncompressedSize) {
       fail(`stored entry '${entry.name}' has compressed size ${entry.compressedSize} but uncompressed size ${entry.uncompressedSize}`);
     }
+    if (entry.method === 8 && entry.uncompressedSize > entry.compressedSize * MAX_DEFLATE_RATIO + 1024) {
+      fail(`deflated entry '${entry.name}' claims ${entry.uncompressedSize} bytes from ${entry.compressedSize}, more than deflate can expand`);
+    }
+    if (entries.has(entry.name)) fail(`entry '${entry.name}' is listed twice`);
     entries.set(entry.name, entry);
+    minimalEnds.set(entry, entry.localHeaderOffset + 30 + nameLength + entry.compressedSize);
     at = end;
   }
+  checkNoOverlaps(minimalEnds, fail);
   return entries;
 }
 
-/** Where an entry's data starts, from its local header; checks that the data fits in the file. */
-export async function entryDataStart(source: ByteSource, entry: ZipEntry): Promise<number> {
-  const header = view(await readExactly(source, entry.localHeaderOffset, 30));
-  if (header.getUint32(0, true) !== LOCAL) throw new CheckpointError(source.name, `zip entry '${entry.name}': bad local header signature`);
-  const start = entry.localHeaderOffset + 30 + header.getUint16(26, true) + header.getUint16(28, true);
-  if (start + entry.compressedSize > source.byteLength) {
-    throw new CheckpointError(source.name, `zip entry '${entry.name}' runs past the end of the file (truncated?)`);
+/** Sorted by header offset, each entry (header, name, data) must end before the next begins. */
+function checkNoOverlaps(minimalEnds: Map<ZipEntry, number>, fail: (problem: string) => never): void {
+  const sorted = [...minimalEnds.keys()].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
+  for (let i = 0; i + 1 < sorted.length; i++) {
+    const entry = sorted[i]!;
+    const next = sorted[i + 1]!;
+    if (minimalEnds.get(entry)! > next.localHeaderOffset) fail(`entries '${entry.name}' and '${next.name}' overlap`);
+    entry.spanEnd = next.localHeaderOffset;
   }
-  return start;
+}
+
+/**
+ * Where an entry's data starts, from its local header, which must agree with the central directory (name, method,
+ * sizes unless deferred to a data descriptor) and, with its data, end before the next entry.
+ */
+export function entryDataStart(source: ByteSource, entry: ZipEntry): Promise<number> {
+  return guarded(source, `zip entry '${entry.name}'`, async () => {
+    const fail = (problem: string): never => {
+      throw new CheckpointError(source.name, `zip entry '${entry.name}': ${problem}`);
+    };
+    // The header and the name the directory expects, in one read.
+    const headerBytes = 30 + entry.nameLength;
+    if (entry.localHeaderOffset + headerBytes > source.byteLength) fail('local header lies past the end of the file (truncated?)');
+    const bytes = await readExactly(source, entry.localHeaderOffset, headerBytes);
+    const header = view(bytes);
+    if (header.getUint32(0, true) !== LOCAL) fail('bad local header signature');
+    const nameLength = header.getUint16(26, true);
+    const start = entry.localHeaderOffset + 30 + nameLength + header.getUint16(28, true);
+    if (start + entry.compressedSize > source.byteLength) fail('runs past the end of the file (truncated?)');
+    const localName = new TextDecoder().decode(bytes.subarray(30, 30 + Math.min(nameLength, entry.nameLength)));
+    if (nameLength !== entry.nameLength || localName !== entry.name) {
+      fail(`its local header names '${localName}' (a directory entry pointing at another entry?)`);
+    }
+    if (header.getUint16(8, true) !== entry.method) fail(`local header says compression method ${header.getUint16(8, true)}, the directory ${entry.method}`);
+    const sized = (entry.flags & 8) === 0;
+    const localCompressed = header.getUint32(18, true);
+    const localPlain = header.getUint32(22, true);
+    if (sized && localCompressed !== 0xffffffff && (localCompressed !== entry.compressedSize || localPlain !== entry.uncompressedSize)) {
+      fail(`local header sizes ${localCompressed}/${localPlain} disagree with the directory's ${entry.compressedSize}/${entry.uncompressedSize}`);
+    }
+    if (start + entry.compressedSize > entry.spanEnd) fail('its data runs into the next entry');
+    return start;
+  });
 }
 
 /** An entry's whole uncompressed data (stored or deflated). */

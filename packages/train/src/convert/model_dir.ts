@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 // A converted model on disk: tfjs LayersModel format (model.json + one weight shard) plus preprocess.json,
 // written atomically (io/atomic_dir.ts), so a failed write leaves nothing behind.
-import { readFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { parsePreprocess } from '@natzoo/models';
+import { parsePreprocess, PreprocessError } from '@natzoo/models';
 import type { ModelPreprocess } from '@natzoo/models';
-import { writeDirAtomic } from '../io/atomic_dir.js';
+import { recoverDirAtomic, writeDirAtomic } from '../io/atomic_dir.js';
+import { confinedFile, readConfined } from '../io/confined_file.js';
+import { checkTopology, manifestBytes, ModelDirError } from './model_topology.js';
 
 export type { ModelPreprocess };
 
@@ -42,39 +44,85 @@ export async function saveModelDir(model: tf.LayersModel, dir: string, preproces
   await writeDirAtomic(dir, files, overwrite);
 }
 
-/** A converted model directory as a tfjs IOHandler (weights read into memory) plus its preprocess.json. */
-export async function readModelDir(dir: string): Promise<{ handler: tf.io.IOHandler; preprocess: ModelPreprocess }> {
-  const read = async (name: string) => {
-    try {
-      return await readFile(join(dir, name));
-    } catch {
-      throw new Error(`--model ${dir}: cannot read ${name}; expected a converted model directory (natzoo convert)`);
-    }
+/** model.json and preprocess.json are read whole; a real one is kilobytes to a few megabytes. */
+const MAX_JSON_BYTES = 64 * 2 ** 20;
+
+type Fail = (problem: string) => never;
+
+/** A JSON file of a model directory (confined to it, size-limited), parsed. */
+export async function readModelDirJson(dir: string, name: string): Promise<unknown> {
+  const fail: Fail = (problem) => {
+    throw new ModelDirError(dir, name, problem);
   };
-  const parse = async (name: string): Promise<unknown> => {
-    const text = (await read(name)).toString('utf8');
-    try {
-      return JSON.parse(text);
-    } catch (error) {
-      throw new Error(`--model ${dir}: ${name} is not valid JSON (${(error as Error).message})`, { cause: error });
-    }
-  };
-  const modelJson = (await parse('model.json')) as {
-    modelTopology: object;
-    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-  };
-  if (modelJson?.modelTopology == null || !Array.isArray(modelJson.weightsManifest)) {
-    throw new Error(`--model ${dir}: model.json is not a tfjs LayersModel (no modelTopology / weightsManifest)`);
+  // A write interrupted between its two renames leaves the directory briefly absent: finish it first.
+  if (!(await stat(dir).then(() => true, () => false))) await recoverDirAtomic(dir);
+  const file = await confinedFile(dir, name, (problem) => fail(`${problem}; expected a converted model directory (natzoo convert)`));
+  if (file.size > MAX_JSON_BYTES) fail(`${file.size} bytes, more than the ${MAX_JSON_BYTES} a model's JSON may hold`);
+  try {
+    return JSON.parse((await readConfined(file, name, fail)).toString('utf8'));
+  } catch (error) {
+    if (error instanceof ModelDirError) throw error;
+    return fail(`not valid JSON (${(error as Error).message})`);
   }
-  const preprocess = parsePreprocess(join(dir, 'preprocess.json'), (await read('preprocess.json')).toString('utf8'));
-  const specs = modelJson.weightsManifest.flatMap((group) => group.weights);
-  const shards = await Promise.all(modelJson.weightsManifest.flatMap((group) => group.paths).map(read));
-  const weightData = joinWeights(shards.map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer));
-  return { handler: tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: specs, weightData }), preprocess };
+}
+
+/**
+ * The weight shards a manifest lists, each confined to `dir` and a regular file, their sizes checked against what
+ * the manifest's shapes need before anything is read; returned joined in manifest order.
+ */
+export async function readWeightShards(dir: string, manifest: unknown, fail: Fail): Promise<ArrayBuffer> {
+  if (!Array.isArray(manifest)) return fail('weightsManifest is not a list');
+  const groups = manifest as { paths?: unknown; weights?: unknown }[];
+  if (!groups.every((g) => typeof g === 'object' && g !== null && Array.isArray(g.paths) && Array.isArray(g.weights))) {
+    fail('weightsManifest groups need paths and weights lists');
+  }
+  const paths = groups.flatMap((g) => g.paths as unknown[]);
+  const expected = manifestBytes(groups.flatMap((g) => g.weights as tf.io.WeightsManifestEntry[]), fail);
+  const files = await Promise.all(paths.map((p) => confinedFile(dir, p, fail)));
+  const total = files.reduce((n, f) => n + f.size, 0);
+  if (total !== expected) fail(`the weight files hold ${total} bytes but the manifest's weights need ${expected}`);
+  const shards = await Promise.all(files.map((f, i) => readConfined(f, paths[i] as string, fail)));
+  return joinWeights(shards.map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer));
+}
+
+/**
+ * A converted model directory as a tfjs IOHandler (weights read into memory) plus its preprocess.json. Paths are
+ * confined to `dir`, sizes checked against the manifest and the layer graph checked before tfjs sees it; every
+ * problem is a ModelDirError naming the directory and the file.
+ */
+export async function readModelDir(dir: string): Promise<{ handler: tf.io.IOHandler; preprocess: ModelPreprocess }> {
+  const fail: Fail = (problem) => {
+    throw new ModelDirError(dir, 'model.json', problem);
+  };
+  const modelJson = (await readModelDirJson(dir, 'model.json')) as { modelTopology?: unknown; weightsManifest?: unknown } | null;
+  if (modelJson?.modelTopology == null || !Array.isArray(modelJson.weightsManifest)) {
+    fail('not a tfjs LayersModel (no modelTopology / weightsManifest)');
+  }
+  checkTopology(modelJson!.modelTopology, fail);
+  let preprocess: ModelPreprocess;
+  try {
+    preprocess = parsePreprocess(join(dir, 'preprocess.json'), (await readModelDirJson(dir, 'preprocess.json')) as object);
+  } catch (error) {
+    if (error instanceof PreprocessError) throw new ModelDirError(dir, 'preprocess.json', error.message.slice(error.file.length + 2));
+    throw error;
+  }
+  const weightData = await readWeightShards(dir, modelJson!.weightsManifest, fail);
+  const specs = (modelJson!.weightsManifest as { weights: tf.io.WeightsManifestEntry[] }[]).flatMap((group) => group.weights);
+  return { handler: tf.io.fromMemory({ modelTopology: modelJson!.modelTopology as object, weightSpecs: specs, weightData }), preprocess };
+}
+
+/** Runs a tfjs step on a model directory's contents, naming the directory and model.json in whatever it throws. */
+export async function withModelDirErrors<T>(dir: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof ModelDirError || !(error instanceof Error)) throw error;
+    throw new ModelDirError(dir, 'model.json', `tfjs cannot build the model: ${error.message}`);
+  }
 }
 
 /** Loads a directory written by saveModelDir (or any tfjs LayersModel directory with a preprocess.json). */
 export async function loadModelDir(dir: string): Promise<{ model: tf.LayersModel; preprocess: ModelPreprocess }> {
   const { handler, preprocess } = await readModelDir(dir);
-  return { model: await tf.loadLayersModel(handler), preprocess };
+  return { model: await withModelDirErrors(dir, () => tf.loadLayersModel(handler)), preprocess };
 }

@@ -4,6 +4,8 @@
 // the planes; the fine label (100 classes) is the one used.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { CheckpointError } from '../checkpoint/errors.js';
+import { ArgumentError } from '@natzoo/core';
 
 export type CifarVariant = 'cifar10' | 'cifar100';
 
@@ -39,13 +41,16 @@ export async function readCifarBinary(path: string, variant: CifarVariant = 'cif
   const files = (await stat(path)).isDirectory()
     ? (await readdir(path)).filter((f) => f.endsWith('.bin')).sort().map((f) => join(path, f))
     : [path];
-  if (files.length === 0) throw new Error(`--data ${variant}:${path}: no *.bin batch files in the directory`);
-  const buffers = await Promise.all(files.map((f) => readFile(f)));
-  for (const [i, b] of buffers.entries()) {
-    if (b.length === 0 || b.length % recordBytes !== 0) {
-      throw new Error(`--data ${variant}:${files[i]}: ${b.length} bytes is not a whole number of ${recordBytes}-byte ${DISPLAY[variant]} records`);
+  if (files.length === 0) throw new ArgumentError('data', `${variant}:${path}`, 'no *.bin batch files in the directory');
+  for (const file of files) {
+    const info = await stat(file);
+    if (!info.isFile()) throw new CheckpointError(file, `not a regular file (a folder named *.bin?); expected a ${DISPLAY[variant]} batch`);
+    if (info.size === 0 || info.size % recordBytes !== 0) {
+      throw new CheckpointError(file, `${info.size} bytes is not a whole number of ${recordBytes}-byte ${DISPLAY[variant]} records`);
     }
   }
+  const buffers = await Promise.all(files.map((f) => readFile(f)));
+  const classes = variant === 'cifar10' ? 10 : 100;
   const count = buffers.reduce((n, b) => n + b.length / recordBytes, 0);
   const pixels = new Uint8Array(count * 3072);
   const labels = new Int32Array(count);
@@ -53,6 +58,7 @@ export async function readCifarBinary(path: string, variant: CifarVariant = 'cif
   for (const buffer of buffers) {
     for (let at = 0; at < buffer.length; at += recordBytes, n++) {
       labels[n] = buffer[at + labelBytes - 1]!;
+      if (labels[n]! >= classes) throw new CheckpointError(files[buffers.indexOf(buffer)]!, `record ${n} has label ${labels[n]}, but ${DISPLAY[variant]} has ${classes} classes`);
       planesToHwc(buffer.subarray(at + labelBytes, at + recordBytes), pixels.subarray(n * 3072, (n + 1) * 3072));
     }
   }

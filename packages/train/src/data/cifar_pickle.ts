@@ -10,6 +10,7 @@ import { unpickle } from '../checkpoint/unpickler.js';
 import { BufferInput } from '../io/byte_input.js';
 import { concatLabelledImages, planesToHwc, type CifarVariant, type LabelledImages } from './cifar_binary.js';
 import { decodeNumpyArray, numpyDataRegistry } from './numpy_pickle.js';
+import { ArgumentError } from '@natzoo/core';
 
 const LABEL_KEY: Record<CifarVariant, string> = { cifar10: 'labels', cifar100: 'fine_labels' };
 
@@ -55,6 +56,6 @@ export async function readCifarPickle(path: string, variant: CifarVariant, split
   if (!(await stat(path)).isDirectory()) return readCifarPickleBatch(path, variant);
   const pattern = (split === 'train' ? TRAIN_FILES : TEST_FILES)[variant];
   const files = (await readdir(path)).filter((f) => pattern.test(basename(f))).sort().map((f) => join(path, f));
-  if (files.length === 0) throw new Error(`--data ${variant}:${path}: no ${split} batch files (${pattern.source}) in the directory`);
+  if (files.length === 0) throw new ArgumentError('data', `${variant}:${path}`, `no ${split} batch files (${pattern.source}) in the directory`);
   return concatLabelledImages(await Promise.all(files.map((f) => readCifarPickleBatch(f, variant))));
 }

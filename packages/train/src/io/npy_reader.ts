@@ -2,6 +2,7 @@
 // NumPy `.npy` arrays (format versions 1-3) from a byte source: little-endian f4/f8/i4/i8/u1/b1 arrays in C order.
 import { CheckpointError } from '../checkpoint/errors.js';
 import { readExactly, readHead, type ByteSource } from './byte_source.js';
+import { parseNpyHeader } from './npy_header.js';
 
 export type NpyDType = 'float32' | 'float64' | 'int32' | 'int64' | 'uint8' | 'bool';
 export type NpyData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
@@ -29,19 +30,12 @@ function parseHeader(path: string, text: string): Header {
   const fail = (problem: string): never => {
     throw new CheckpointError(path, `npy header ${problem}: ${text.trim().slice(0, 120)}`);
   };
-  if (!text.trimStart().startsWith('{')) fail('is not a dict');
-  const descr = /'descr'\s*:\s*'([^']*)'/.exec(text)?.[1] ?? fail('has no simple descr (structured dtypes are not supported)');
-  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(text)?.[1] ?? fail('has no fortran_order');
-  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(text)?.[1] ?? fail('has no shape tuple');
-  if (fortran === 'True') fail('says fortran_order: True; only C-order arrays are supported (save with np.ascontiguousarray)');
+  const { descr, fortranOrder, shape } = parseNpyHeader(text, fail);
+  if (fortranOrder) fail('says fortran_order: True; only C-order arrays are supported (save with np.ascontiguousarray)');
   const dtype = DESCR[descr];
   if (dtype === undefined) {
     fail(descr.startsWith('>') ? `has big-endian dtype '${descr}' (not supported)` : `has unsupported dtype '${descr}'`);
   }
-  const shape = shapeText.split(',').map((s) => s.trim().replace(/L$/, '')).filter((s) => s.length > 0).map((s) => {
-    if (!/^\d+$/.test(s)) fail(`has a bad dimension '${s}'`);
-    return Number(s);
-  });
   return { dtype: dtype!, shape };
 }
 

@@ -5,11 +5,13 @@
 // position (epoch, step in epoch, global step) and the random state. The random state is the run seed plus the
 // position: every stream is derived from (seed, purpose, counters) (see rng.ts), so nothing else is needed to
 // continue exactly.
+import { CheckpointError } from '../checkpoint/errors.js';
 import { readSafetensors, writeSafetensors, type ArrayTensor } from '../checkpoint/safetensors.js';
 import type { ModelPreprocess } from '../convert/model_dir.js';
+import { CHECKPOINT_FORMAT, parseCheckpointMeta } from './checkpoint_meta.js';
 import type { Recipe } from './recipe.js';
 
-export const CHECKPOINT_FORMAT = 'natzoo-train-checkpoint/1';
+export { CHECKPOINT_FORMAT };
 
 export interface TrainPosition {
   /** The epoch in progress (0-based). */
@@ -58,15 +60,14 @@ export async function saveTrainCheckpoint(path: string, meta: CheckpointMeta, te
 export async function loadTrainCheckpoint(path: string): Promise<{ meta: CheckpointMeta; model: Map<string, Float32Array>; optim: Map<string, Float32Array>; ema: Map<string, Float32Array> }> {
   const file = await readSafetensors(path);
   const text = file.metadata.get('natzoo_train');
-  if (text === undefined) throw new Error(`--resume ${path}: not a natzoo training checkpoint (no natzoo_train metadata)`);
-  const meta = JSON.parse(text) as CheckpointMeta;
-  if (meta.format !== CHECKPOINT_FORMAT) throw new Error(`--resume ${path}: checkpoint format '${meta.format}', expected '${CHECKPOINT_FORMAT}'`);
-  const groups = { model: new Map<string, Float32Array>(), optim: new Map<string, Float32Array>(), ema: new Map<string, Float32Array>() };
+  if (text === undefined) throw new CheckpointError(path, 'not a natzoo training checkpoint (no natzoo_train metadata)');
+  const meta = parseCheckpointMeta(path, text);
+  const groups = new Map([['model', new Map<string, Float32Array>()], ['optim', new Map<string, Float32Array>()], ['ema', new Map<string, Float32Array>()]]);
   for (const [name, record] of file.tensors) {
     const slash = name.indexOf('/');
-    const group = groups[name.slice(0, slash) as keyof typeof groups];
-    if (group === undefined) throw new Error(`--resume ${path}: unexpected tensor '${name}'`);
+    const group = slash > 0 ? groups.get(name.slice(0, slash)) : undefined;
+    if (group === undefined) throw new CheckpointError(path, `unexpected tensor '${name}' (expected model/, optim/ or ema/ names)`);
     group.set(name.slice(slash + 1), await record.toFloat32());
   }
-  return { meta, ...groups };
+  return { meta, model: groups.get('model')!, optim: groups.get('optim')!, ema: groups.get('ema')! };
 }

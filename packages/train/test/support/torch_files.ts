@@ -171,6 +171,33 @@ export function torchZip(pickle: Uint8Array, storages: Record<string, Uint8Array
   return buildZip(entries);
 }
 
+/** Rewrites a plain zip's end record as zip64: a zip64 end record and locator, and 0xffff.. in the old record. */
+export function toZip64(zip: Buffer): Buffer {
+  const end = zip.length - 22;
+  const entries = zip.readUInt16LE(end + 10);
+  const size = zip.readUInt32LE(end + 12);
+  const offset = zip.readUInt32LE(end + 16);
+  const record = Buffer.alloc(56);
+  record.writeUInt32LE(0x06064b50, 0);
+  record.writeBigUInt64LE(44n, 4);
+  record.writeUInt16LE(45, 12);
+  record.writeUInt16LE(45, 14);
+  record.writeBigUInt64LE(BigInt(entries), 24);
+  record.writeBigUInt64LE(BigInt(entries), 32);
+  record.writeBigUInt64LE(BigInt(size), 40);
+  record.writeBigUInt64LE(BigInt(offset), 48);
+  const locator = Buffer.alloc(20);
+  locator.writeUInt32LE(0x07064b50, 0);
+  locator.writeBigUInt64LE(BigInt(end), 8);
+  locator.writeUInt32LE(1, 16);
+  const eocd = Buffer.from(zip.subarray(end));
+  eocd.writeUInt16LE(0xffff, 8);
+  eocd.writeUInt16LE(0xffff, 10);
+  eocd.writeUInt32LE(0xffffffff, 12);
+  eocd.writeUInt32LE(0xffffffff, 16);
+  return Buffer.concat([zip.subarray(0, end), record, locator, eocd]);
+}
+
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 
 /** The legacy container: magic, protocol, sys info, the object pickle, the key list, then each storage. */
