@@ -9,11 +9,13 @@ export default defineConfig({
     // Tests run against the sources; the build output is checked separately by the package-import test.
     alias: [
       entry('@natzoo/core', 'core', 'index'),
+      entry('@natzoo/core/advanced', 'core', 'advanced'),
       entry('@natzoo/core/training-kernels', 'core', 'training_kernels'),
       entry('@natzoo/core/internals', 'core', 'internals'),
       entry('@natzoo/models', 'models', 'index'),
       entry('@natzoo/models/advanced', 'models', 'advanced'),
       entry('@natzoo/train', 'train', 'index'),
+      entry('@natzoo/train/advanced', 'train', 'advanced'),
       entry('@natzoo/train/convert', 'train', 'convert_entry'),
     ],
   },

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadStateDict, OrderedDictToSave, readNpy, writeTorchCheckpoint } from '@natzoo/train';
 import { convertCli } from '../packages/cli/src/commands/convert.js';
 import { predict } from '../packages/cli/src/predict.js';
-import type { TorchSaveValue } from '@natzoo/train';
+import type { TorchSaveValue } from '@natzoo/train/advanced';
 import { runTorchScript, torchEnv } from './support/python_torch.js';
 import { sharedPath } from './support/shared_dir.js';
 

@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { denormalizeImages, generateImages, latentsFromSeeds, meanLatent, tileImages } from '@natzoo/models';
 import type { StyleNATGenerator } from '@natzoo/models';
-import { loadStyleNATDir, readNpy, writeAll, writeFileAtomic, writeNpy } from '@natzoo/train';
+import { loadStyleNATDir, readNpy, writeNpy } from '@natzoo/train';
+import { writeAll, writeFileAtomic } from '@natzoo/train/advanced';
 
 export interface GenerateCliOptions {
   /** A StyleNAT model directory (natzoo convert / natzoo train-gan). */

@@ -11,7 +11,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { readNpy, readStyleNATModelJson } from '@natzoo/train';
+import { readNpy } from '@natzoo/train';
+import { readStyleNATModelJson } from '@natzoo/train/advanced';
 import { generate, parseSeeds } from '../src/generate.js';
 import { repoRoot, sharedPath } from '../../../tests/support/shared_dir.js';
 

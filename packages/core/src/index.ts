@@ -14,17 +14,18 @@ registerNAGradients();
 export { na1dQK, na2dQK } from './ops/na_qk.js';
 export { na1dAV, na2dAV } from './ops/na_av.js';
 export { na1d, na2d } from './ops/na_attention.js';
-export { compositeAV, compositeAttention, compositeQK } from './composite/composite_ops.js';
 export { activeNAImplementation, setNAImplementation } from './implementation.js';
 export type { NAImplementation } from './implementation.js';
 export { setBestBackend } from './backend_select.js';
 export type { NodeBackendName } from './backend_select.js';
 export { NAArgumentError } from './na_args.js';
 export { ArgumentError } from './argument_error.js';
+export { buildAxisGeometry } from './geometry.js';
+export type { AxisGeometry } from './geometry.js';
 export type { NAAVOptions, NAKernelAttrs, NAOptions, NAQKOptions, PerAxis } from './na_args.js';
-export { buildAxisGeometry, makeProblem } from './geometry.js';
-export type { AxisGeometry, NAProblem } from './geometry.js';
-export * from './kernel_names.js';
+export {
+  NeighborhoodAttentionAV, NeighborhoodAttentionAVBackpropAttn, NeighborhoodAttentionAVBackpropValue, NeighborhoodAttentionFused, NeighborhoodAttentionQK,
+  NeighborhoodAttentionQKBackpropKey, NeighborhoodAttentionQKBackpropQuery, NeighborhoodAttentionQKBackpropRpb,
+} from './kernel_names.js';
 export { NeighborhoodAttention1D, NeighborhoodAttention2D, type NeighborhoodAttention1DArgs, type NeighborhoodAttention2DArgs, type NeighborhoodAttentionArgs } from './layers/neighborhood_attention.js';
 export { activeRandomSource, randomSeed, setRandomSource, withRandomSource, type RandomSource } from './random_source.js';
-export { linearInit, seededGlorotUniform, seededHeNormal, seededTruncatedNormal } from './seeded_initializers.js';

@@ -3,7 +3,7 @@
 // per-level feature maps, a fresh classifier head, and the weights that take no weight decay. All of it works
 // from layer names, which follow the PyTorch module paths, so it also works on models loaded from model.json.
 import { layers, model as functionalModel } from '@tensorflow/tfjs-layers';
-import { seededTruncatedNormal } from '@natzoo/core';
+import { seededTruncatedNormal } from '@natzoo/core/advanced';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { fail } from './errors.js';

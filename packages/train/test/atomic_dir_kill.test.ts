@@ -8,7 +8,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readModelDir, recoverDirAtomic } from '../src/index.js';
+import { readModelDir } from '../src/index.js';
+import { recoverDirAtomic } from '../src/advanced.js';
 
 const REPO = resolve(__dirname, '../../..');
 const SHIPPED = join(REPO, 'checkpoints/cct_2_3x2_32.cifar10');

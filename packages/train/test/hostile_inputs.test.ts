@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sharedPath } from '../../../tests/support/shared_dir.js';
-import { CheckpointError, detectFileKind, loadStateDict, readCifarBinary, readNpy, readSafetensors, readTorchCheckpoint } from '../src/index.js';
+import { CheckpointError, loadStateDict, readCifarBinary, readNpy, readSafetensors, readTorchCheckpoint } from '../src/index.js';
+import { detectFileKind } from '../src/advanced.js';
 import { buildZip, f32Bytes, legacyFile, PickleWriter, stateDictPickle, torchZip, type TensorSpec } from './support/torch_files.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'natzoo-hostile-'));

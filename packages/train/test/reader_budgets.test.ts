@@ -3,7 +3,8 @@
 // naming the file, the limit and its option, within 2 s (memory is checked by the fuzz test's child process).
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { bufferSource, BudgetError, decodeImageFile, describeValue, loadCheckpoint, readTorchCheckpoint, type ByteSource, type ReadBudget } from '../src/index.js';
+import { BudgetError, decodeImageFile, describeValue, loadCheckpoint, readTorchCheckpoint, type ReadBudget } from '../src/index.js';
+import { bufferSource, type ByteSource } from '../src/advanced.js';
 import { f32Bytes, legacyFile, PickleWriter, stateDictPickle, torchZip, type TensorSpec } from './support/torch_files.js';
 
 async function expectBudget(read: Promise<unknown>, source: ByteSource, budget: keyof ReadBudget, pattern?: RegExp): Promise<void> {

@@ -13,7 +13,8 @@ import { createInterface } from 'node:readline';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sharedPath } from '../../../tests/support/shared_dir.js';
-import { loadStateDict, saveTrainCheckpoint, writeSafetensors, type ArrayTensor } from '../src/index.js';
+import { loadStateDict, saveTrainCheckpoint, writeSafetensors } from '../src/index.js';
+import { type ArrayTensor } from '../src/advanced.js';
 import { f32Bytes, legacyFile, stateDictPickle, torchZip, type TensorSpec } from './support/torch_files.js';
 import { SAMPLE_META } from './support/train_meta.js';
 

@@ -4,7 +4,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sharedPath } from '../../../tests/support/shared_dir.js';
-import { describeValue, loadCheckpoint, PyRecord, readNpy, readTorchCheckpoint, TensorRecord, type PickleValue } from '../src/index.js';
+import { describeValue, loadCheckpoint, readNpy, readTorchCheckpoint, TensorRecord } from '../src/index.js';
+import { PyRecord, type PickleValue } from '../src/advanced.js';
 
 const dir = sharedPath('fixtures', 'checkpoints', 'cct_2_3x2_32_cifar10');
 const checkpointPath = join(dir, 'model_best.pth.tar');

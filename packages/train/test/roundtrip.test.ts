@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sharedPath } from '../../../tests/support/shared_dir.js';
 import { readSafetensors as readFixtureSafetensors } from '../../../tests/support/safetensors.js';
-import { loadCheckpoint, loadStateDict, readNpy, readSafetensors, writeNpy, writeSafetensors, type ArrayTensor, type NpyData } from '../src/index.js';
+import { loadCheckpoint, loadStateDict, readNpy, readSafetensors, writeNpy, writeSafetensors } from '../src/index.js';
+import { type ArrayTensor, type NpyData } from '../src/advanced.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'natzoo-roundtrip-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStyleNATDiscriminator } from '@natzoo/models';
 import { resolveStyleNATConfig, STYLENAT_FFHQ256 } from '@natzoo/models/advanced';
 import type { StyleNATDiscriminatorConfig } from '@natzoo/models/advanced';
-import { r1Penalty, StyleNATGanTrainer } from '@natzoo/train';
+import { StyleNATGanTrainer } from '@natzoo/train';
+import { r1Penalty } from '@natzoo/train/advanced';
 
 const G_CONFIG = resolveStyleNATConfig('test', STYLENAT_FFHQ256, { size: 16, style_dim: 16, n_mlp: 2, in_channels: [16, 16, 16], min_heads: 2 });
 const D_CONFIG: StyleNATDiscriminatorConfig = { size: 16, channelMultiplier: 2, blurKernel: [1, 3, 3, 1], sn: true, channels: { 4: 8, 8: 8, 16: 8 } };

@@ -9,7 +9,8 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchIndices, writeNpy } from '@natzoo/train';
+import { writeNpy } from '@natzoo/train';
+import { batchIndices } from '@natzoo/train/advanced';
 import { repoRoot } from '../../../tests/support/shared_dir.js';
 
 const run = promisify(execFile);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadCheckpoint, OrderedDictToSave, readTorchCheckpoint, TensorRecord, writeTorchCheckpoint } from '../src/index.js';
-import type { ArrayTensor, TorchSaveValue } from '../src/index.js';
+import type { ArrayTensor, TorchSaveValue } from '../src/advanced.js';
 
 const PYTHON = '/usr/bin/python3';
 const probe = spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { BufferInput } from '../src/io/byte_input.js';
 import { GlobalRegistry } from '../src/checkpoint/pickle_globals.js';
 import { unpickle } from '../src/checkpoint/unpickler.js';
-import { CheckpointError, describeValue, PyRecord, type PickleValue } from '../src/index.js';
+import { CheckpointError, describeValue } from '../src/index.js';
+import { PyRecord, type PickleValue } from '../src/advanced.js';
 import { PYTHON_PICKLES, PYTHON_PICKLES_EXPECTED } from './support/python_pickles.js';
 import { PickleWriter } from './support/torch_files.js';
 

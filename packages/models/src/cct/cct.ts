@@ -6,7 +6,7 @@
 // mechanical (see cct_weights.ts).
 import { layers, model as functionalModel, input } from '@tensorflow/tfjs-layers';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
-import { linearInit, seededHeNormal } from '@natzoo/core';
+import { linearInit, seededHeNormal } from '@natzoo/core/advanced';
 import { DropPath } from '../layers/drop_path.js';
 import { SeededDropout } from '../layers/dropout.js';
 import { LayerNorm } from '../layers/layer_norm.js';

@@ -6,7 +6,7 @@
 import { add, concat, matMul, reshape, serialization, slice, softmax, squeeze, tensor, tidy, tile } from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { initializers, layers } from '@tensorflow/tfjs-layers';
-import { linearInit, seededTruncatedNormal } from '@natzoo/core';
+import { linearInit, seededTruncatedNormal } from '@natzoo/core/advanced';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
 import { fail } from '../errors.js';
 import { singleInput } from '../layers/layer_args.js';

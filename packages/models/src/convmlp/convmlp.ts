@@ -4,7 +4,7 @@
 // and src/utils/tokenizer.py @092bf71 ("ConvMLP: Hierarchical Convolutional MLPs for Vision",
 // https://arxiv.org/abs/2109.04454). Layer names are the PyTorch module paths.
 import { input, layers, model as functionalModel } from '@tensorflow/tfjs-layers';
-import { seededHeNormal } from '@natzoo/core';
+import { seededHeNormal } from '@natzoo/core/advanced';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { DropPath } from '../layers/drop_path.js';
 import { apply, conv2d, dropPathRates, layerNorm, linear } from '../nat/nat_blocks.js';

@@ -5,7 +5,8 @@ import { add, dropout, matMul, mul, reshape, serialization, slice, softmax, tidy
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { InputSpec, initializers, layers } from '@tensorflow/tfjs-layers';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
-import { linearInit, randomSeed } from '@natzoo/core';
+import { randomSeed } from '@natzoo/core';
+import { linearInit } from '@natzoo/core/advanced';
 import { fail } from '../errors.js';
 import { singleInput } from './layer_args.js';
 import type { Kwargs, LayerArgs } from './layer_args.js';

@@ -6,7 +6,7 @@
 import { fused, reshape, serialization, tidy } from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import { initializers, layers } from '@tensorflow/tfjs-layers';
-import { linearInit } from '@natzoo/core';
+import { linearInit } from '@natzoo/core/advanced';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
 import { fail } from '../errors.js';
 import { gelu } from '../ops/gelu.js';

@@ -6,7 +6,8 @@ import { add, dropout, gather, keep, matMul, mul, reshape, serialization, softma
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { InputSpec, initializers, layers } from '@tensorflow/tfjs-layers';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
-import { linearInit, randomSeed } from '@natzoo/core';
+import { randomSeed } from '@natzoo/core';
+import { linearInit } from '@natzoo/core/advanced';
 import { fail } from '../errors.js';
 import { singleInput } from '../layers/layer_args.js';
 import type { Kwargs, LayerArgs } from '../layers/layer_args.js';

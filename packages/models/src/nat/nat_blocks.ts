@@ -4,7 +4,8 @@
 // block's last layer is named after the block itself, which is where feature taps find a level's output.
 import { layers } from '@tensorflow/tfjs-layers';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
-import { NeighborhoodAttention2D, linearInit, seededHeNormal } from '@natzoo/core';
+import { NeighborhoodAttention2D } from '@natzoo/core';
+import { linearInit, seededHeNormal } from '@natzoo/core/advanced';
 import { DropPath } from '../layers/drop_path.js';
 import { SeededDropout } from '../layers/dropout.js';
 import { LayerNorm } from '../layers/layer_norm.js';

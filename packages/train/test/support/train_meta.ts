@@ -2,7 +2,8 @@
 // A valid training checkpoint's metadata for tests (the shipped model's preprocess.json, timm's recipe defaults).
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { TIMM_DEFAULTS, type CheckpointMeta } from '../../src/index.js';
+import { TIMM_DEFAULTS } from '../../src/index.js';
+import { type CheckpointMeta } from '../../src/advanced.js';
 
 const preprocess = JSON.parse(readFileSync(resolve(__dirname, '../../../../checkpoints/cct_2_3x2_32.cifar10/preprocess.json'), 'utf8')) as CheckpointMeta['preprocess'];
 

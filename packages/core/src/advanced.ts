@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: MIT
+// @natzoo/core/advanced: everything @natzoo/core exports plus the pieces behind the op, for code that builds on
+// it (the model package, tests, benchmarks): the portable composite ops, the per-axis window geometry, the kernel
+// input types, and weight initialisers seeded from the random source.
+export * from './index.js';
+export { compositeAV, compositeAttention, compositeQK } from './composite/composite_ops.js';
+export { makeProblem } from './geometry.js';
+export type { NAProblem } from './geometry.js';
+export { linearInit, seededGlorotUniform, seededHeNormal, seededTruncatedNormal } from './seeded_initializers.js';
+export type {
+  NAAVBackpropAttnInputs, NAAVBackpropValueInputs, NAAVInputs, NAFusedInputs, NAQKBackpropKeyInputs, NAQKBackpropQueryInputs, NAQKBackpropRpbInputs, NAQKInputs,
+} from './kernel_names.js';
