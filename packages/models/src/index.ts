@@ -19,7 +19,7 @@ export type { ResampleKernel } from './inference/resample.js';
 export { parsePreprocess, PreprocessError } from './inference/preprocess.js';
 export type { ModelPreprocess } from './inference/preprocess.js';
 export { LABEL_SETS, labelNames } from './inference/label_sets.js';
-export { loadClassifier } from './inference/classifier.js';
+export { classifierFromModel, loadClassifier } from './inference/classifier.js';
 export { rankClasses } from './inference/rank_classes.js';
 export type { Classifier, ClassifyOptions, LoadClassifierOptions, Prediction } from './inference/classifier.js';
 export type { ClassifierSource } from './inference/classifier_source.js';

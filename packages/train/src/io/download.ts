@@ -9,19 +9,11 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Presets, SingleBar } from 'cli-progress';
 import { openFileSource } from './file_source.js';
+import { checkHashInName } from './hash_in_name.js';
 import { sha256Hex, sha256Stream } from './sha256.js';
-
-const HASH_IN_NAME = /-([a-f0-9]{8,})\./;
 
 export function defaultCacheDir(): string {
   return process.env.NATZOO_CACHE ?? join(homedir(), '.cache', 'natzoo');
-}
-
-function checkHash(url: string, name: string, digest: string): void {
-  const expected = HASH_IN_NAME.exec(name)?.[1];
-  if (expected !== undefined && !digest.startsWith(expected)) {
-    throw new Error(`${url}: sha256 ${digest} does not start with ${expected} from the file name; refusing the download`);
-  }
 }
 
 /** Returns the cached path of `url`, downloading it first when it is not cached yet. */
@@ -30,7 +22,7 @@ export async function downloadToCache(url: string, cacheDir = defaultCacheDir(),
   if (name === '') throw new Error(`${url}: the URL names no file`);
   const target = join(cacheDir, name);
   if (await stat(target).then(() => true, () => false)) {
-    checkHash(url, name, await sha256Hex(await openFileSource(target)));
+    checkHashInName(url, name, await sha256Hex(await openFileSource(target)));
     return target;
   }
   await mkdir(cacheDir, { recursive: true });
@@ -51,7 +43,7 @@ export async function downloadToCache(url: string, cacheDir = defaultCacheDir(),
   try {
     await pipeline(body, createWriteStream(partial));
     bar?.stop();
-    checkHash(url, name, hash.hex());
+    checkHashInName(url, name, hash.hex());
     await rename(partial, target);
   } catch (error) {
     bar?.stop();
