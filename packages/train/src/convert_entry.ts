@@ -22,6 +22,8 @@ export type { ConvertInput } from './convert/convert_input.js';
 export type { CheckpointProvenance, ConvertModelOptions, ConvertReport } from './convert/convert_options.js';
 export type { ModelPreprocess } from '@natzoo/models';
 export { isStyleNATModelName, STYLENAT_MODELS } from './gan/convert_stylenat.js';
+export { QUANTIZATIONS, quantizeWeights, type Quantization, type WeightsToSave } from './convert/weight_quantization.js';
+export { SHARD_BYTES, weightShards } from './convert/weight_shards.js';
 // Pretrained models by name: hub ids and registry tags, downloaded with progress, converted, cached by the caller.
 export { HubError, type HubProblem } from './hub/hub_error.js';
 export { hubFetch, type HubFetchOptions } from './hub/hub_fetch.js';

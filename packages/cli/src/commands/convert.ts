@@ -2,8 +2,8 @@
 // `natzoo convert`: a PyTorch checkpoint (file or URL) -> a tfjs model directory.
 import yargs from 'yargs';
 import type { Argv, CommandModule } from 'yargs';
-import { convertCheckpoint, fetchCheckpoint, isUrl, readLabelFile } from '@natzoo/train';
-import type { ConvertReport } from '@natzoo/train';
+import { convertCheckpoint, fetchCheckpoint, isUrl, QUANTIZATIONS, readLabelFile } from '@natzoo/train';
+import type { ConvertReport, Quantization } from '@natzoo/train';
 import { useBackend } from '../backend.js';
 import { readConfig } from '../config_file.js';
 import { jsonOption, printResult } from '../options.js';
@@ -35,6 +35,7 @@ const builder = (y: Argv) =>
     .option('key', { type: 'string', describe: 'dotted path of the entry holding the weights, when it is not found automatically' })
     .option('resize-rpb', { type: 'boolean', default: false, describe: 'NAT family: resize rpb tables of another kernel size bicubically (as upstream made 11x11 weights from 7x7 ones)' })
     .option('labels', { type: 'string', describe: 'class names, one per line in label order (e.g. CIFAR-10 batches.meta.txt)' })
+    .option('quantize', { type: 'string', choices: QUANTIZATIONS, describe: 'store the weights as float16 (half the bytes) or uint8 (a quarter; per-tensor affine); tfjs dequantizes on load' })
     .option('overwrite', { type: 'boolean', default: false, describe: 'replace an existing --out' })
     .option('json', jsonOption)
     .example('$0 convert model_best.pth.tar --model cct_2_3x2_32.cifar10 --out checkpoints/cct_2_3x2_32.cifar10', '')
@@ -63,6 +64,7 @@ export async function runConvert(argv: ConvertArgs, print: (line: string) => voi
     ema: argv.ema,
     key: argv.key,
     resizeRpb: argv['resize-rpb'],
+    quantize: argv.quantize as Quantization | undefined,
   });
   if (argv.json) printResult(true, { model: argv.model, out: argv.out, report }, '');
   else print(describeConversion(argv.checkpoint, argv.out, report));
@@ -71,7 +73,7 @@ export async function runConvert(argv: ConvertArgs, print: (line: string) => voi
 
 export const convertCommand: CommandModule<object, ConvertArgs> = {
   command: 'convert <checkpoint>',
-  describe: 'convert a PyTorch checkpoint into a tfjs model directory (model.json, weights.bin, preprocess.json)',
+  describe: 'convert a PyTorch checkpoint into a tfjs model directory (model.json, 4 MB weight shards, preprocess.json)',
   builder,
   handler: async (argv) => {
     await runConvert(argv);

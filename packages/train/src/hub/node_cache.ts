@@ -24,7 +24,7 @@ export function dirCache(cacheDir = defaultCacheDir()): PretrainedCache {
       const dir = pretrainedDir(key, cacheDir);
       return (await isDir(dir)) ? loadModelDir(dir) : null;
     },
-    put: (key, model, preprocess) => saveModelDir(model, pretrainedDir(key, cacheDir), preprocess, true),
+    put: (key, model, preprocess) => saveModelDir(model, pretrainedDir(key, cacheDir), preprocess, { overwrite: true }),
   };
 }
 
@@ -43,7 +43,7 @@ export async function pretrainedModelDir(ref: string, opts: PretrainedDirOptions
   const converted = await convertPretrained(ref, opts);
   try {
     opts.onStage?.('caching');
-    await saveModelDir(converted.model, dir, converted.preprocess, true);
+    await saveModelDir(converted.model, dir, converted.preprocess, { overwrite: true });
   } finally {
     disposeConverted(converted);
   }
