@@ -17,8 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Classifier } from '@natzoo/models';
 import { dirCache, HubError, loadPretrained, readNpy } from '@natzoo/train';
 import type { ByteProgress, LoadPretrainedOptions, PretrainedStage } from '@natzoo/train';
-import { fixtureKwargs, fixtureRepo, hfConfig, hubLabel } from './support/hub_fixtures.js';
-import { serveHub, type HubServer } from './support/hub_server.js';
+import { hfConfig, serveHub } from '../scripts/bench/hub_server.mjs';
+import { fixtureKwargs, fixtureRepo, hubLabel } from './support/hub_fixtures.js';
 import { repoRoot, sharedPath } from './support/shared_dir.js';
 
 const run = promisify(execFile);
@@ -39,7 +39,7 @@ async function relativeError(classifier: Classifier, fixture: string): Promise<n
 describe('loadPretrained by hub id and by tag, from a loopback hub', () => {
   const work = mkdtempSync(join(tmpdir(), 'natzoo-pretrained-'));
   const cacheDir = join(work, 'cache');
-  let hub: HubServer;
+  let hub: Awaited<ReturnType<typeof serveHub>>;
   let checkpointBytes = 0;
   const cct = readFileSync(sharedPath('fixtures', 'checkpoints', 'cct_2_3x2_32_cifar10', 'model_best.pth.tar'));
 
@@ -49,7 +49,7 @@ describe('loadPretrained by hub id and by tag, from a loopback hub', () => {
     checkpointBytes = (dinat.files['pytorch_model.bin'] as Uint8Array).length;
     const nat = await fixtureRepo('shi-labs/nat-fixture', 'nat_k7_224_layerscale', 'nat', 'model.safetensors');
     nat.revisions = ['main', 'refs/pr/1'];
-    const natConfig = hfConfig('nat', fixtureKwargs('nat_k7_224_layerscale'));
+    const natConfig = hfConfig('nat', fixtureKwargs('nat_k7_224_layerscale'), Array.from({ length: 1000 }, (_, i) => hubLabel(i)));
     hub = await serveHub(
       [
         dinat,

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OrderedDictToSave, writeSafetensors, writeTorchCheckpoint } from '@natzoo/train';
 import { toTransformersNames } from './hf_naming.js';
-import type { HubRepo } from './hub_server.js';
+import { hfConfig, IMAGENET_PREPROCESSOR } from '../../scripts/bench/hub_server.mjs';
+import type { HubRepo } from '../../scripts/bench/hub_server.mjs';
 import { sharedPath } from './shared_dir.js';
 
 export interface FixtureKwargs {
@@ -27,32 +28,6 @@ export const fixtureKwargs = (fixture: string) =>
 /** The label a hub config gives class `i` (distinct from every built-in label set). */
 export const hubLabel = (i: number) => `hub class ${i}`;
 
-/** transformers' config.json for a NAT (`model_type: nat`) or DiNAT (`dinat`) built with `kwargs`. */
-export function hfConfig(modelType: 'nat' | 'dinat', kwargs: FixtureKwargs): object {
-  const id2label = Object.fromEntries(Array.from({ length: kwargs.num_classes }, (_, i) => [String(i), hubLabel(i)]));
-  return {
-    architectures: [modelType === 'nat' ? 'NatForImageClassification' : 'DinatForImageClassification'],
-    model_type: modelType,
-    embed_dim: kwargs.embed_dim,
-    depths: kwargs.depths,
-    num_heads: kwargs.num_heads,
-    kernel_size: kwargs.kernel_size,
-    mlp_ratio: kwargs.mlp_ratio,
-    patch_size: 4,
-    num_channels: 3,
-    qkv_bias: true,
-    hidden_act: 'gelu',
-    layer_norm_eps: 1e-5,
-    layer_scale_init_value: kwargs.layer_scale ?? 0.0,
-    drop_path_rate: 0.1,
-    ...(modelType === 'dinat' ? { dilations: kwargs.dilations } : {}),
-    id2label,
-    label2id: Object.fromEntries(Object.entries(id2label).map(([k, v]) => [v, Number(k)])),
-  };
-}
-
-export const IMAGENET_PREPROCESSOR = { crop_pct: 0.875, do_normalize: true, do_resize: true, image_mean: [0.485, 0.456, 0.406], image_std: [0.229, 0.224, 0.225], resample: 3, size: 224 };
-
 /** A transformers-named checkpoint of `fixture` as the bytes of a `.bin` (torch zip) or `.safetensors` file. */
 export async function hfCheckpointBytes(fixture: string, prefix: 'nat.' | 'dinat.', format: 'bin' | 'safetensors'): Promise<Uint8Array> {
   const hf = await toTransformersNames(sharedPath('fixtures', 'models', fixture, 'state_dict.pth'), prefix);
@@ -70,5 +45,7 @@ export async function hfCheckpointBytes(fixture: string, prefix: 'nat.' | 'dinat
 /** A hub repo serving `fixture` as `id`, with pytorch_model.bin (default) or model.safetensors. */
 export async function fixtureRepo(id: string, fixture: string, modelType: 'nat' | 'dinat', weights: 'pytorch_model.bin' | 'model.safetensors' = 'pytorch_model.bin'): Promise<HubRepo> {
   const bytes = await hfCheckpointBytes(fixture, modelType === 'nat' ? 'nat.' : 'dinat.', weights.endsWith('.bin') ? 'bin' : 'safetensors');
-  return { id, files: { 'config.json': hfConfig(modelType, fixtureKwargs(fixture)), 'preprocessor_config.json': IMAGENET_PREPROCESSOR, [weights]: bytes } };
+  const kwargs = fixtureKwargs(fixture);
+  const labels = Array.from({ length: kwargs.num_classes }, (_, i) => hubLabel(i));
+  return { id, files: { 'config.json': hfConfig(modelType, kwargs, labels), 'preprocessor_config.json': IMAGENET_PREPROCESSOR, [weights]: bytes } };
 }
