@@ -15,22 +15,13 @@ import type { BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { neighborhoodMap } from '../apps/web/src/attention_map.js';
+import { CHROMIUM_ARGS, chromiumPath, haveChromium, reportMissingChromium } from './browser/chromium.js';
 import { buildAndServeWebApp } from './browser/web_app_server.js';
 import type { WebAppServer } from './browser/web_app_server.js';
 import { repoRoot, sharedPath } from './support/shared_dir.js';
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = existsSync(chromiumPath);
-if (!haveChromium) {
-  const why = `web app e2e test: no Chromium at ${chromiumPath} (.ci/run installs Debian's; set CHROMIUM_PATH)`;
-  if (process.env.NATZOO_REQUIRE_CHROMIUM === '1') throw new Error(`${why}, but NATZOO_REQUIRE_CHROMIUM=1`);
-  console.warn(`skipped: ${why}`);
-}
-
-const ARGS = [
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-  '--disable-quic', '--no-sandbox', '--disable-gpu-sandbox', '--disable-dev-shm-usage', '--enable-unsafe-webgpu',
-];
+reportMissingChromium('web app e2e test');
+const ARGS = CHROMIUM_ARGS;
 const MODEL_DIR = resolve(repoRoot, 'checkpoints/cct_2_3x2_32.cifar10');
 /** CIFAR-10 test records not among the bundled samples (those are records 0-7), plus one bundled sample. */
 const RECORDS = [12, 31, 105];

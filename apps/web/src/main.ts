@@ -2,7 +2,8 @@
 // The page's control flow: start a backend, load a model, classify images from the file input, drag and drop,
 // paste or the samples, and draw the attention overlay. Every step runs through one queue, so a new image waits
 // for the previous one, and every failure lands in the page's error list.
-// URL parameters: ?backend=webgpu|webgl|wasm|cpu, ?model=<url of a model.json>, ?warm=<runs> (default 5).
+// URL parameters: ?backend=webgpu|webgl|wasm|cpu, ?model=<url of a model.json>, ?warm=<runs> (default 5),
+// ?pretrained=<hub id or tag> (loaded at start), ?hub=<hub address> (default https://huggingface.co).
 import * as tf from '@tensorflow/tfjs';
 import type { RGBImage } from '@natzoo/models';
 import { models as bundledModels, samples } from 'virtual:natzoo-assets';
@@ -11,8 +12,11 @@ import type { BackendName } from './backends.js';
 import { findAttentionSources, neighborhoodMap, sequencePoolingMap } from './attention_map.js';
 import type { AttentionSource } from './attention_map.js';
 import { decodeImage } from './decode_image.js';
-import { clearModelCache, loadModelFromFiles, loadModelFromUrl } from './model_loader.js';
+import type { ByteProgress } from '@natzoo/train/convert';
+import { cacheSummary, clearModelCache, loadModelFromFiles, loadModelFromUrl } from './model_loader.js';
 import type { LoadedModel } from './model_loader.js';
+import { modelCatalog } from './model_catalog.js';
+import { loadPretrainedModel } from './pretrained_loader.js';
 import { drawImage, drawOverlay } from './overlay.js';
 import { timedClassify, warmTime } from './timing.js';
 import { clearErrors, clearPredictions, element, fillSelect, setStatus, showError, showPredictions, showTime } from './view.js';
@@ -20,11 +24,17 @@ import { clearErrors, clearPredictions, element, fillSelect, setStatus, showErro
 declare global {
   interface Window {
     /** The last attention map drawn, for tests and the curious (devtools). */
-    natzoo?: { attention: { kind: string; layer: string; rows: number; cols: number; query: [number, number] | null; weights: number[] } };
+    natzoo?: {
+      attention?: { kind: string; layer: string; rows: number; cols: number; query: [number, number] | null; weights: number[] };
+      /** Byte progress of the last download by name, in arrival order. */
+      progress?: ByteProgress[];
+      /** Logits of the current model for a prepared NHWC input (tests compare them with fixtures). */
+      logits?: (data: number[], shape: [number, number, number, number]) => Promise<number[]>;
+    };
   }
 }
 
-type ModelOrigin = { kind: 'url'; url: string } | { kind: 'files'; files: File[] };
+type ModelOrigin = { kind: 'url'; url: string } | { kind: 'files'; files: File[] } | { kind: 'pretrained'; ref: string; endpoint: string };
 
 interface CurrentImage {
   name: string;
@@ -59,14 +69,43 @@ function enqueue(task: () => Promise<void>): void {
 
 // ---- model ----
 
+async function showCacheSize(): Promise<void> {
+  const { models, bytes } = await cacheSummary();
+  const cell = element('cache-size');
+  cell.textContent = `${models} model${models === 1 ? '' : 's'}, ${(bytes / 1e6).toFixed(1)} MB in IndexedDB`;
+  cell.dataset['bytes'] = String(bytes);
+}
+
+/** A model by name: the name shows at once, then byte progress (download) and the stage (converting, caching). */
+function loadByName(ref: string, endpoint: string, progress: HTMLProgressElement): Promise<LoadedModel> {
+  element('model-name').textContent = ref;
+  element('model-source').textContent = 'loading';
+  const log: ByteProgress[] = [];
+  window.natzoo = { ...window.natzoo, progress: log };
+  return loadPretrainedModel(ref, {
+    endpoint,
+    onStage: (stage) => (element('load-stage').textContent = stage),
+    onProgress: (p) => {
+      log.push(p);
+      if (p.total !== null && p.total > 0) progress.value = p.loaded / p.total;
+      element('load-stage').textContent = `downloading ${(p.loaded / 1e6).toFixed(1)}${p.total === null ? '' : ` / ${(p.total / 1e6).toFixed(1)}`} MB`;
+    },
+  });
+}
+
 async function loadModel(origin: ModelOrigin): Promise<void> {
   setStatus('loading-model');
   const progress = element<HTMLProgressElement>('model-progress');
   progress.value = 0;
+  element('load-stage').textContent = '';
   const loaded = origin.kind === 'url'
     ? await loadModelFromUrl(origin.url, (fraction) => (progress.value = fraction))
-    : await loadModelFromFiles(origin.files);
+    : origin.kind === 'pretrained'
+      ? await loadByName(origin.ref, origin.endpoint, progress)
+      : await loadModelFromFiles(origin.files);
   progress.value = 1;
+  element('load-stage').textContent = '';
+  await showCacheSize();
   state.loaded?.classifier.dispose();
   state.loaded = loaded;
   state.origin = origin;
@@ -130,7 +169,7 @@ async function drawAttention(prepared?: tf.Tensor4D): Promise<void> {
     drawOverlay(canvas, grid);
     canvas.dataset['overlay'] = source.kind;
     if (grid.query !== undefined) canvas.dataset['query'] = grid.query.join(',');
-    window.natzoo = { attention: { kind: source.kind, layer: source.layer, rows: grid.rows, cols: grid.cols, query: grid.query ?? null, weights: Array.from(grid.weights) } };
+    window.natzoo = { ...window.natzoo, attention: { kind: source.kind, layer: source.layer, rows: grid.rows, cols: grid.cols, query: grid.query ?? null, weights: Array.from(grid.weights) } };
     element('attention-note').textContent = source.kind === 'sequence-pooling'
       ? `how much each of the ${grid.rows}x${grid.cols} tokens weighs in the pooled feature (brightest = most)`
       : `attention of the outlined query over its neighbourhood (${grid.rows}x${grid.cols} tokens, mean over heads); click to move the query`;
@@ -224,9 +263,18 @@ function wire(): void {
     clearErrors();
     if (files.length > 0) enqueue(() => loadModel({ kind: 'files', files }).then(classifyCurrent));
   });
+  element<HTMLFormElement>('pretrained-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const ref = element<HTMLInputElement>('pretrained-ref').value.trim();
+    clearErrors();
+    if (ref === '') return showError('model name: enter a hub id (shi-labs/dinat-mini-in1k-224) or a tag (nat_mini.in1k)');
+    const endpoint = element<HTMLInputElement>('hub-endpoint').value.trim();
+    enqueue(() => loadModel({ kind: 'pretrained', ref, endpoint }).then(classifyCurrent));
+  });
   element('clear-cache').addEventListener('click', () =>
     enqueue(async () => {
       const removed = await clearModelCache();
+      await showCacheSize();
       showError(`removed ${removed} cached model${removed === 1 ? '' : 's'} from IndexedDB`, 'warning');
     }),
   );
@@ -256,6 +304,24 @@ async function start(): Promise<void> {
   element('backend').textContent = tf.getBackend();
   fillSelect('backend-select', (await offeredBackends()).map((b) => ({ value: b, text: b })), name);
   fillSelect('model-select', bundledModels.map((m) => ({ value: m.url, text: m.id })));
+  element('pretrained-list').replaceChildren(...modelCatalog().map(({ ref, label }) => Object.assign(document.createElement('option'), { value: ref, label })));
+  const hub = params.get('hub');
+  if (hub !== null) element<HTMLInputElement>('hub-endpoint').value = hub;
+  window.natzoo = {
+    ...window.natzoo,
+    logits: async (data, shape) => {
+      if (state.loaded === null) throw new Error('no model is loaded');
+      const logits = tf.tidy(() => state.loaded!.classifier.predict(tf.tensor4d(data, shape)));
+      const values = Array.from(await logits.data());
+      logits.dispose();
+      return values;
+    },
+  };
+  const pretrained = params.get('pretrained');
+  if (pretrained !== null) {
+    element<HTMLInputElement>('pretrained-ref').value = pretrained;
+    return loadModel({ kind: 'pretrained', ref: pretrained, endpoint: element<HTMLInputElement>('hub-endpoint').value.trim() });
+  }
   const url = params.get('model') ?? bundledModels[0]?.url;
   if (url === undefined) throw new Error('no model: the build bundled none and there is no ?model= parameter');
   if (params.get('model') !== null) element<HTMLInputElement>('model-url').value = url;
