@@ -2,12 +2,14 @@
 // Benchmark (not a test): a pretrained model by hub id from a loopback hub, the way a user meets it. An 80 MB
 // nat_mini-sized checkpoint (random weights, pytorch_model.bin behind a redirect, a transformers-style
 // config.json with ImageNet's id2label) is downloaded, converted and classified once (cold: empty cache), then
-// loaded from the cache (cached), in interleaved rounds, each in a fresh Node process (its peak RSS is its own).
-// Prints a table and writes bench-results/pretrained.json.
+// loaded from the cache (cached), in interleaved rounds, each in a fresh Node process (its peak RSS is its own);
+// then the same in headless Chromium through the web app (scripts/bench/pretrained_page.mjs; skipped with
+// --no-web or without Chromium). Prints tables and writes bench-results/pretrained.json.
 //
-//   pnpm build && node scripts/bench_pretrained.mjs [--rounds=3] [--out=file.json]
+//   pnpm build && node scripts/bench_pretrained.mjs [--rounds=3] [--no-web] [--out=file.json]
+// Env: CHROMIUM_PATH (default /usr/bin/chromium).
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +19,7 @@ import { createModel, exportStateDict, getModelConfig, labelNames } from '@natzo
 import { OrderedDictToSave, writeTorchCheckpoint } from '@natzoo/train';
 import { median } from './bench/measure.mjs';
 import { hfConfig, IMAGENET_PREPROCESSOR, serveHub } from './bench/hub_server.mjs';
+import { benchPage } from './bench/pretrained_page.mjs';
 import { machineInfo, ms, printTable, writeJsonAtomic } from './bench/report.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -24,6 +27,8 @@ const arg = (name, fallback) => process.argv.find((a) => a.startsWith(`--${name}
 const rounds = Number(arg('rounds', '3'));
 const out = arg('out', join(root, 'bench-results', 'pretrained.json'));
 const REPO = 'shi-labs/nat-mini-in1k-224';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const WEB = !process.argv.includes('--no-web') && existsSync(CHROMIUM);
 
 /** nat_mini's upstream kwargs from our config (camelCase -> upstream names). */
 function natMiniKwargs() {
@@ -42,6 +47,7 @@ try {
   console.error(`nat_mini checkpoint: ${(bytes.length / 1e6).toFixed(1)} MB`);
   const hub = await serveHub([{ id: REPO, files: { 'config.json': hfConfig('nat', natMiniKwargs(), labelNames('imagenet1k', 1000)), 'preprocessor_config.json': IMAGENET_PREPROCESSOR, 'pytorch_model.bin': bytes } }]);
   const rows = [];
+  const webRows = [];
   try {
     // Asynchronous: the hub is served from this process.
     const run = promisify(execFile);
@@ -50,8 +56,10 @@ try {
       const cacheDir = join(work, `cache-${round}`);
       rows.push({ round, kind: 'cold', ...(await load(cacheDir)) });
       rows.push({ round, kind: 'cached', ...(await load(cacheDir)) });
-      console.error(`round ${round + 1}/${rounds} done`);
+      console.error(`node round ${round + 1}/${rounds} done`);
     }
+    if (WEB) webRows.push(...(await benchPage(hub.url, REPO, rounds, CHROMIUM, (line) => console.error(line))));
+    else console.error(`chromium part skipped: ${existsSync(CHROMIUM) ? '--no-web' : `no Chromium at ${CHROMIUM}`}`);
   } finally {
     await hub.close();
   }
@@ -86,7 +94,25 @@ try {
     summary,
     [`cached / cold total: ${(cached.totalMs / cold.totalMs).toFixed(3)}; backend wasm; each load in a fresh process`],
   );
-  writeJsonAtomic(out, { machine: machineInfo(), checkpointBytes: bytes.length, rounds: rows, summary });
+  const webSummary = ['cold', 'cached'].map((kind) => {
+    const of = webRows.filter((r) => r.kind === kind);
+    return { kind, source: of[0]?.source, loadMs: median(of.map((r) => r.loadMs)), firstClassifyMs: median(of.map((r) => r.firstClassifyMs)), totalMs: median(of.map((r) => r.totalMs)), peakRssMB: Math.max(...of.map((r) => r.peakRssBytes)) / 1e6 };
+  });
+  if (webRows.length > 0) {
+    printTable(
+      `Chromium (web app, wasm backend, conversion in a Web Worker): ${REPO}, median of ${rounds} rounds`,
+      [
+        { title: 'load', cell: (r) => `${r.kind} (${r.source})`, left: true },
+        { title: 'model ready ms', cell: (r) => ms(r.loadMs) },
+        { title: '1st classify ms', cell: (r) => ms(r.firstClassifyMs) },
+        { title: 'total ms', cell: (r) => ms(r.totalMs) },
+        { title: 'peak RSS MB (all processes)', cell: (r) => r.peakRssMB.toFixed(0) },
+      ],
+      webSummary,
+      [`cached / cold total: ${(webSummary[1].totalMs / webSummary[0].totalMs).toFixed(3)}; cold = fresh profile (download + convert + IndexedDB write), cached = reload`],
+    );
+  }
+  writeJsonAtomic(out, { machine: machineInfo(), checkpointBytes: bytes.length, rounds: rows, summary, web: { rounds: webRows, summary: webSummary } });
   console.error(`wrote ${out}`);
 } finally {
   rmSync(work, { recursive: true, force: true });
