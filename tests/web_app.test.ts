@@ -141,7 +141,11 @@ describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
         }
       }
       console.log(`${backend}: ${images.length} images, top-1 equal, largest |p_page - p_cli| ${worst.toExponential(2)}`);
-      expect(await page.locator('[data-testid=view]').getAttribute('data-overlay')).toBe('sequence-pooling');
+      // The overlay is off by default; picking the layer draws it.
+      expect(await page.locator('[data-testid=view]').getAttribute('data-overlay')).toBeNull();
+      await page.getByTestId('attention-select').selectOption({ index: 1 });
+      await page.waitForFunction(() => document.querySelector('[data-testid=view]')?.getAttribute('data-overlay') === 'sequence-pooling', null, { timeout: 30_000 });
+      expect(await page.getByTestId('overlay-legend').isVisible()).toBe(true);
       expect(await page.locator('#errors li.error').count()).toBe(0);
       for (const id of ['time-load', 'time-first', ...(backend === 'wasm' ? ['time-warm'] : [])]) {
         await page.waitForFunction((t) => Number(document.querySelector(`[data-testid=${t}]`)?.getAttribute('data-ms')) > 0, id, { timeout: 30_000 });
@@ -262,8 +266,8 @@ describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
       for (const row of rows) expect(Math.abs(row.prob - cli.top.find((t) => t.index === row.index)!.prob)).toBeLessThan(TOLERANCE);
 
       const view = page.getByTestId('view');
-      expect(await page.getByTestId('attention-select').inputValue()).toBe(NA_LAYER);
-      expect(await view.getAttribute('data-overlay')).toBe('neighborhood');
+      await page.getByTestId('attention-select').selectOption(NA_LAYER);
+      await page.waitForFunction(() => document.querySelector('[data-testid=view]')?.getAttribute('data-overlay') === 'neighborhood', null, { timeout: 30_000 });
       // The 320 px canvas over the 8x8 token grid: (x 250, y 50) is row 1, column 6.
       await view.click({ position: { x: 250, y: 50 } });
       await page.waitForFunction(() => document.querySelector('[data-testid=view]')?.getAttribute('data-query') === '1,6', null, { timeout: 30_000 });
@@ -279,6 +283,34 @@ describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
       expect([shown.rows, shown.cols, shown.query]).toEqual([8, 8, [1, 6]]);
       want.weights.forEach((w, i) => expect(Math.abs(shown.weights[i]! - w), `cell ${i}`).toBeLessThan(1e-4));
       expect(shown.weights.filter((w) => w > 0)).toHaveLength(9);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('by default passes over a GPU backend on a software adapter for wasm, and says so', { timeout: 60_000 }, async () => {
+    const page = await context.newPage();
+    try {
+      await page.goto(`${server.url}?warm=0`);
+      await page.waitForFunction(() => ['model-ready', 'error'].includes(document.querySelector('[data-testid=status]')?.textContent ?? ''), null, { timeout: 60_000 });
+      // What this Chromium offers: here WebGPU and WebGL run on SwiftShader, unless a real GPU is present.
+      const software = await page.evaluate(async () => {
+        const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ info?: { isFallbackAdapter?: boolean; vendor?: string; architecture?: string; description?: string } } | null> } }).gpu;
+        const info = (await gpu?.requestAdapter())?.info;
+        const gl = document.createElement('canvas').getContext('webgl2');
+        const debug = gl?.getExtension('WEBGL_debug_renderer_info');
+        const renderer = debug ? String(gl!.getParameter(debug.UNMASKED_RENDERER_WEBGL)) : '';
+        const soft = /swiftshader|llvmpipe|softpipe|software/i;
+        return { webgpu: info === undefined || info.isFallbackAdapter === true || soft.test(`${info.vendor} ${info.architecture} ${info.description}`), webgl: gl === null || soft.test(renderer) };
+      });
+      const backend = await page.getByTestId('backend').textContent();
+      if (software.webgpu && software.webgl) {
+        expect(backend).toBe('wasm');
+        expect(await page.locator('#errors li.warning').allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/backend 'webgpu' (skipped: .*software|is unavailable)/)]));
+      } else {
+        console.log(`a hardware GPU backend is available here (${JSON.stringify(software)}); the page chose ${backend}`);
+        expect(backend).not.toBe('wasm');
+      }
     } finally {
       await page.close();
     }

@@ -120,8 +120,9 @@ async function loadModel(origin: ModelOrigin): Promise<void> {
   fillSelect('attention-select', [
     { value: '', text: 'none' },
     ...state.attention.map((s) => ({ value: s.layer, text: `${s.kind === 'sequence-pooling' ? 'sequence pooling' : 'neighbourhood attention'}: ${s.layer}` })),
-  ], state.attention[0]?.layer ?? '');
-  element('attention-note').textContent = state.attention.length === 0 ? 'this model has no sequence pooling or 2-D neighbourhood attention to show' : '';
+  ], '');
+  // The overlay is off until asked for: the image itself comes first.
+  element('attention-note').textContent = state.attention.length === 0 ? 'this model has no sequence pooling or 2-D neighbourhood attention to show' : 'pick a layer to overlay what the model looked at';
   setStatus('model-ready');
 }
 
@@ -160,7 +161,11 @@ async function drawAttention(prepared?: tf.Tensor4D): Promise<void> {
   drawImage(canvas, image.bitmap);
   const chosen = element<HTMLSelectElement>('attention-select').value;
   const source = state.attention.find((s) => s.layer === chosen);
-  if (source === undefined) return;
+  element('overlay-legend').hidden = source === undefined;
+  if (source === undefined) {
+    delete canvas.dataset['overlay'];
+    return;
+  }
   const input = prepared ?? (await loaded.classifier.preprocessImage(image.rgb));
   try {
     const grid = source.kind === 'sequence-pooling'
