@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadClassifier } from '@natzoo/models';
 import type { Classifier } from '@natzoo/models';
 import { dirCache, HubError, loadPretrained, readNpy } from '@natzoo/train';
 import type { ByteProgress, LoadPretrainedOptions, PretrainedStage } from '@natzoo/train';
@@ -149,6 +150,10 @@ describe('loadPretrained by hub id and by tag, from a loopback hub', () => {
     await expect(loading).rejects.toBeInstanceOf(HubError);
     await expect(loading).rejects.toMatchObject({ problem });
     await expect(loading).rejects.toThrow(message);
+  });
+
+  it("@natzoo/models' loadClassifier points a hub id to loadPretrained", async () => {
+    await expect(loadClassifier('shi-labs/dinat-fixture')).rejects.toThrow(/'shi-labs\/dinat-fixture' is no converted model's URL .*load it with loadPretrained from @natzoo\/train\/convert/);
   });
 
   it('no network: a HubError naming the URL and the cause', async () => {

@@ -32,6 +32,8 @@ describe.skipIf(!haveChromium)('the page loads a model by hub id in headless Chr
   let context: BrowserContext;
   let work: string;
   let weightBytes = 0;
+  /** The page's cache size after the first test: the bundled model and the float32 entry. */
+  let float32CacheBytes = 0;
   const logs: string[] = [];
 
   beforeAll(async () => {
@@ -98,7 +100,8 @@ describe.skipIf(!haveChromium)('the page loads a model by hub id in headless Chr
       expect(progress.every((p, i) => p.total === weightBytes && (i === 0 || p.loaded >= progress[i - 1]!.loaded))).toBe(true);
       expect(progress.at(-1)!.loaded).toBe(weightBytes);
       expect(hub.requests).toContain(`GET /lfs/${REPO}/pytorch_model.bin`);
-      expect(Number(await page.getByTestId('cache-size').getAttribute('data-bytes'))).toBeGreaterThan(weightBytes * 0.9);
+      float32CacheBytes = Number(await page.getByTestId('cache-size').getAttribute('data-bytes'));
+      expect(float32CacheBytes).toBeGreaterThan(weightBytes * 0.9);
       await page.locator('[data-testid=sample]').first().click();
       await page.waitForFunction(() => document.querySelector('[data-testid=status]')?.textContent === 'ready', null, { timeout: 60_000 });
       const labels = await page.getByTestId('prediction').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-label') ?? ''));
@@ -120,6 +123,28 @@ describe.skipIf(!haveChromium)('the page loads a model by hub id in headless Chr
       expect(await page.getByTestId('model-source').textContent(), logs.join('\n')).toBe('indexeddb');
       expect(await logitError(page)).toBeLessThan(1e-4);
       expect(hub.requests.slice(before)).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('keeps a float16 copy in IndexedDB when asked (?cache=float16): about half the bytes, logits within 5e-3', { timeout: 120_000 }, async () => {
+    const cached = async (page: Page) => Number(await page.getByTestId('cache-size').getAttribute('data-bytes'));
+    const page = await openPage(`&cache=float16&pretrained=${encodeURIComponent(REPO)}`);
+    try {
+      await settled(page);
+      expect(await page.getByTestId('model-source').textContent(), logs.join('\n')).toBe('network');
+      const both = await cached(page);
+      await page.reload();
+      await settled(page);
+      expect(await page.getByTestId('model-source').textContent()).toBe('indexeddb');
+      const error = await logitError(page);
+      console.log(`page, ${REPO} from a float16 cache: max |diff| ${error.toExponential(2)} of max |logit|; float16 entry ${both - float32CacheBytes} bytes for a ${weightBytes}-byte checkpoint`);
+      expect(error).toBeLessThan(5e-3);
+      // The new entry holds half the checkpoint's float32 bytes (plus a topology of a few tens of kB).
+      const float16Entry = both - float32CacheBytes;
+      expect(float16Entry).toBeGreaterThan(weightBytes * 0.45);
+      expect(float16Entry).toBeLessThan(weightBytes * 0.6);
     } finally {
       await page.close();
     }

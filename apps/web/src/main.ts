@@ -3,7 +3,8 @@
 // paste or the samples, and draw the attention overlay. Every step runs through one queue, so a new image waits
 // for the previous one, and every failure lands in the page's error list.
 // URL parameters: ?backend=webgpu|webgl|wasm|cpu, ?model=<url of a model.json>, ?warm=<runs> (default 5),
-// ?pretrained=<hub id or tag> (loaded at start), ?hub=<hub address> (default https://huggingface.co).
+// ?pretrained=<hub id or tag> (loaded at start), ?hub=<hub address> (default https://huggingface.co),
+// ?cache=float32|float16|uint8 (how models by name are kept in IndexedDB).
 import * as tf from '@tensorflow/tfjs';
 import type { RGBImage } from '@natzoo/models';
 import { models as bundledModels, samples } from 'virtual:natzoo-assets';
@@ -82,8 +83,10 @@ function loadByName(ref: string, endpoint: string, progress: HTMLProgressElement
   element('model-source').textContent = 'loading';
   const log: ByteProgress[] = [];
   window.natzoo = { ...window.natzoo, progress: log };
+  const cacheAs = element<HTMLSelectElement>('cache-as').value;
   return loadPretrainedModel(ref, {
     endpoint,
+    ...(cacheAs === 'float16' || cacheAs === 'uint8' ? { cacheAs } : {}),
     onStage: (stage) => (element('load-stage').textContent = stage),
     onProgress: (p) => {
       log.push(p);
@@ -312,6 +315,11 @@ async function start(): Promise<void> {
   element('pretrained-list').replaceChildren(...modelCatalog().map(({ ref, label }) => Object.assign(document.createElement('option'), { value: ref, label })));
   const hub = params.get('hub');
   if (hub !== null) element<HTMLInputElement>('hub-endpoint').value = hub;
+  const cacheAs = params.get('cache');
+  if (cacheAs !== null) {
+    if (!['float32', 'float16', 'uint8'].includes(cacheAs)) showError(`?cache=${cacheAs}: expected float32, float16 or uint8`);
+    else element<HTMLSelectElement>('cache-as').value = cacheAs;
+  }
   window.natzoo = {
     ...window.natzoo,
     logits: async (data, shape) => {

@@ -5,8 +5,8 @@
 // the revision.
 import * as tf from '@tensorflow/tfjs';
 import { classifierFromModel, parsePreprocess } from '@natzoo/models';
-import { pretrainedCacheKey } from '@natzoo/train/convert';
-import type { ByteProgress, PretrainedStage } from '@natzoo/train/convert';
+import { pretrainedCacheKey, quantizeWeights } from '@natzoo/train/convert';
+import type { ByteProgress, PretrainedStage, Quantization } from '@natzoo/train/convert';
 import { CACHE_PREFIX, hash53, listCachedModels } from './model_loader.js';
 import type { LoadedModel } from './model_loader.js';
 import type { PretrainedReply, PretrainedRequest } from './pretrained_worker.js';
@@ -14,6 +14,8 @@ import type { PretrainedReply, PretrainedRequest } from './pretrained_worker.js'
 export interface PretrainedPageOptions {
   endpoint?: string;
   revision?: string;
+  /** Keep the cached copy as float16 or uint8 weights (half or a quarter of the bytes); default float32. */
+  cacheAs?: Quantization;
   onProgress?: (progress: ByteProgress) => void;
   onStage?: (stage: PretrainedStage) => void;
 }
@@ -40,11 +42,24 @@ function convertInWorker(request: PretrainedRequest, opts: PretrainedPageOptions
   });
 }
 
+/** Saves `model` under `key` with its float32 weights quantized (tfjs dequantizes them on load). */
+async function saveQuantized(model: tf.LayersModel, key: string, dtype: Quantization): Promise<void> {
+  const [target] = tf.io.getSaveHandlers(key);
+  if (target?.save === undefined) throw new Error(`no tfjs save handler for ${key}`);
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const data = Array.isArray(artifacts.weightData) ? await new Blob(artifacts.weightData).arrayBuffer() : (artifacts.weightData as ArrayBuffer);
+      const quantized = quantizeWeights({ specs: artifacts.weightSpecs ?? [], data }, dtype);
+      return target.save!({ ...artifacts, weightSpecs: quantized.specs, weightData: quantized.data });
+    }),
+  );
+}
+
 /** Loads `ref` (a hub id or a registry tag) from the cache, or converts it in a worker and caches it. */
 export async function loadPretrainedModel(ref: string, opts: PretrainedPageOptions = {}): Promise<LoadedModel> {
   const started = performance.now();
   const where = { ...(opts.endpoint ? { endpoint: opts.endpoint } : {}), ...(opts.revision ? { revision: opts.revision } : {}) };
-  const cacheKey = `${CACHE_PREFIX}pretrained-${hash53(pretrainedCacheKey(ref, where))}`;
+  const cacheKey = `${CACHE_PREFIX}pretrained-${hash53(pretrainedCacheKey(ref, where))}-${opts.cacheAs ?? 'float32'}`;
   if ((await listCachedModels()).includes(cacheKey)) {
     try {
       const model = await tf.loadLayersModel(cacheKey);
@@ -62,6 +77,7 @@ export async function loadPretrainedModel(ref: string, opts: PretrainedPageOptio
   opts.onStage?.('caching');
   model.setUserDefinedMetadata({ preprocess: reply.preprocess });
   // A full or blocked IndexedDB only costs the cache.
-  await model.save(cacheKey).catch((error: unknown) => console.warn('natzoo: could not cache the model in IndexedDB', error));
+  const saving = opts.cacheAs === undefined ? model.save(cacheKey) : saveQuantized(model, cacheKey, opts.cacheAs);
+  await saving.catch((error: unknown) => console.warn('natzoo: could not cache the model in IndexedDB', error));
   return { classifier, source: 'network', loadMs };
 }

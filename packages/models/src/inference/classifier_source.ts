@@ -86,10 +86,25 @@ async function fromFiles(files: readonly File[]): Promise<ResolvedSource> {
   return { model: tf.io.browserFiles([json, ...files.filter((f) => f !== json && f !== pre)]), preprocess, name: json.name };
 }
 
+/** `owner/name`: a Hugging Face hub id, which only @natzoo/train can convert (this package only loads). */
+const HUB_ID = /^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/;
+
+/** fromUrl, with a pointer to loadPretrained when a source that looks like a hub id cannot be fetched. */
+async function fromUrlOrHubHint(url: string, opts: SourceOptions): Promise<ResolvedSource> {
+  try {
+    return await fromUrl(url, opts);
+  } catch (error) {
+    if (!HUB_ID.test(url)) throw error;
+    throw new ModelArgumentError(
+      `loadClassifier: '${url}' is no converted model's URL (${(error as Error).message}); if it is a Hugging Face hub id, load it with loadPretrained from @natzoo/train/convert, which downloads and converts it`,
+    );
+  }
+}
+
 export async function resolveSource(source: ClassifierSource, opts: SourceOptions): Promise<ResolvedSource> {
   if (source instanceof URL) return fromUrl(source.href, opts);
   if (typeof source === 'string') {
-    if (!isModelName(source)) return fromUrl(source, opts);
+    if (!isModelName(source)) return fromUrlOrHubHint(source, opts);
     const preprocess = tagPreprocess(source);
     if (opts.modelUrl === undefined) {
       throw new ModelArgumentError(
