@@ -181,5 +181,10 @@ describe('loadPretrained by hub id and by tag, from a loopback hub', () => {
     const second = JSON.parse((await classify()).stdout) as typeof first;
     expect(second.results).toEqual(first.results);
     expect(hub.requests.length).toBe(before);
+    const refused = await run(process.execPath, [cli, 'classify', resolve(repoRoot, 'checkpoints/samples/0_cat.png'), '--model', 'gated/model'], {
+      env: { ...process.env, HF_ENDPOINT: hub.url, NATZOO_CACHE: cliCache },
+    }).catch((e: { stderr: string; code: number }) => e);
+    expect((refused as { code: number }).code).toBe(1);
+    expect((refused as { stderr: string }).stderr).toContain(`natzoo: --model gated/model: ${hub.url}/gated/model/resolve/main/config.json: HTTP 401`);
   });
 });

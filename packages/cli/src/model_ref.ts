@@ -53,7 +53,7 @@ async function convertedDir(ref: string, opts: ResolveOptions): Promise<string> 
     });
   } catch (error) {
     if (!(error instanceof HubError)) throw error;
-    throw new Error(`--model ${error.message}`, { cause: error });
+    throw new Error(`--model ${ref}: ${error.message}`, { cause: error });
   }
 }
 
