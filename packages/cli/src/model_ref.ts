@@ -5,9 +5,9 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getPretrainedConfig, isModelName } from '@natzoo/models';
+import { getPretrainedConfig, isHubId, isModelName } from '@natzoo/models';
 import type { ModelName, PretrainedTag } from '@natzoo/models';
-import { HubError, isHubId, pretrainedModelDir } from '@natzoo/train';
+import { HubError, pretrainedModelDir } from '@natzoo/train';
 import type { ByteProgress } from '@natzoo/train';
 
 /**

@@ -20,6 +20,7 @@ export { parsePreprocess, PreprocessError } from './inference/preprocess.js';
 export type { ModelPreprocess } from './inference/preprocess.js';
 export { LABEL_SETS, labelNames } from './inference/label_sets.js';
 export { classifierFromModel, loadClassifier } from './inference/classifier.js';
+export { isHubId } from './inference/hub_id.js';
 export { rankClasses } from './inference/rank_classes.js';
 export type { Classifier, ClassifyOptions, LoadClassifierOptions, Prediction } from './inference/classifier.js';
 export type { ClassifierSource } from './inference/classifier_source.js';

@@ -29,5 +29,5 @@ export { HubError, type HubProblem } from './hub/hub_error.js';
 export { hubFetch, type HubFetchOptions } from './hub/hub_fetch.js';
 export { hubModelSpec, hubPreprocess, type HubModelSpec } from './hub/hub_config.js';
 export { downloadBytes, type ByteProgress, type Download, type DownloadOptions } from './hub/download_bytes.js';
-export { DEFAULT_HUB_ENDPOINT, HUB_WEIGHT_FILES, defaultHubEndpoint, hubFileUrl, isHubId, resolvePretrained, type PretrainedPlan, type PretrainedRefOptions } from './hub/pretrained_ref.js';
+export { DEFAULT_HUB_ENDPOINT, HUB_WEIGHT_FILES, defaultHubEndpoint, hubFileUrl, resolvePretrained, type PretrainedPlan, type PretrainedRefOptions } from './hub/pretrained_ref.js';
 export { convertPretrained, loadPretrained, pretrainedCacheKey, type LoadPretrainedOptions, type PretrainedCache, type PretrainedOptions, type PretrainedStage } from './hub/load_pretrained.js';

@@ -38,7 +38,7 @@ export { defaultCacheDir, downloadToCache } from './io/download.js';
 // Pretrained models by name (browser-safe, also in @natzoo/train/convert) and their Node cache directory.
 export { HubError, type HubProblem } from './hub/hub_error.js';
 export { downloadBytes, type ByteProgress, type DownloadOptions } from './hub/download_bytes.js';
-export { DEFAULT_HUB_ENDPOINT, defaultHubEndpoint, hubFileUrl, isHubId, resolvePretrained, type PretrainedPlan, type PretrainedRefOptions } from './hub/pretrained_ref.js';
+export { DEFAULT_HUB_ENDPOINT, defaultHubEndpoint, hubFileUrl, resolvePretrained, type PretrainedPlan, type PretrainedRefOptions } from './hub/pretrained_ref.js';
 export { convertPretrained, loadPretrained, pretrainedCacheKey, type LoadPretrainedOptions, type PretrainedCache, type PretrainedOptions, type PretrainedStage } from './hub/load_pretrained.js';
 export { dirCache, pretrainedDir, pretrainedModelDir, type PretrainedDirOptions } from './hub/node_cache.js';
 // Conversion helpers, datasets and the CLI's commands as functions.

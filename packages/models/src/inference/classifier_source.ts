@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ModelArgumentError } from '../errors.js';
 import { getPretrainedConfig, isModelName } from '../registry.js';
+import { isHubId } from './hub_id.js';
 import { labelNames } from './label_sets.js';
 import { parsePreprocess } from './preprocess.js';
 import type { ModelPreprocess } from './preprocess.js';
@@ -86,15 +87,12 @@ async function fromFiles(files: readonly File[]): Promise<ResolvedSource> {
   return { model: tf.io.browserFiles([json, ...files.filter((f) => f !== json && f !== pre)]), preprocess, name: json.name };
 }
 
-/** `owner/name`: a Hugging Face hub id, which only @natzoo/train can convert (this package only loads). */
-const HUB_ID = /^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/;
-
-/** fromUrl, with a pointer to loadPretrained when a source that looks like a hub id cannot be fetched. */
+/** fromUrl, with a pointer to loadPretrained when a source that looks like a hub id cannot be fetched (only @natzoo/train converts). */
 async function fromUrlOrHubHint(url: string, opts: SourceOptions): Promise<ResolvedSource> {
   try {
     return await fromUrl(url, opts);
   } catch (error) {
-    if (!HUB_ID.test(url)) throw error;
+    if (!isHubId(url)) throw error;
     throw new ModelArgumentError(
       `loadClassifier: '${url}' is no converted model's URL (${(error as Error).message}); if it is a Hugging Face hub id, load it with loadPretrained from @natzoo/train/convert, which downloads and converts it`,
     );

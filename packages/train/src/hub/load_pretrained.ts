@@ -2,13 +2,13 @@
 // Pretrained models by name, browser-safe: resolve (pretrained_ref.ts), download with byte progress
 // (download_bytes.ts), convert in memory, and keep the converted model in a cache the caller provides
 // (a directory in Node, IndexedDB in a page) so that a second load neither downloads nor converts.
-import { classifierFromModel, getPretrainedConfig, isModelName, WeightPortError } from '@natzoo/models';
+import { classifierFromModel, getPretrainedConfig, isHubId, isModelName, WeightPortError } from '@natzoo/models';
 import type { Classifier, ModelName, ModelPreprocess, PretrainedTag } from '@natzoo/models';
 import type { LayersModel } from '@tensorflow/tfjs';
 import { convertModel, disposeConverted, type ConvertedClassifierModel } from '../convert/convert_model.js';
 import { downloadBytes, type Download, type DownloadOptions } from './download_bytes.js';
 import { HubError } from './hub_error.js';
-import { defaultHubEndpoint, isHubId, resolvePretrained, type PretrainedPlan, type PretrainedRefOptions } from './pretrained_ref.js';
+import { badReference, defaultHubEndpoint, resolvePretrained, type PretrainedPlan, type PretrainedRefOptions } from './pretrained_ref.js';
 
 export type PretrainedStage = 'resolving' | 'downloading' | 'converting' | 'caching' | 'from-cache';
 
@@ -36,7 +36,7 @@ export interface LoadPretrainedOptions extends PretrainedOptions {
 export function pretrainedCacheKey(ref: string, opts: PretrainedRefOptions = {}): string {
   if (isModelName(ref)) return `${ref}@${opts.url ?? getPretrainedConfig(ref as ModelName | PretrainedTag).url ?? ''}`;
   if (isHubId(ref)) return `${(opts.endpoint ?? defaultHubEndpoint()).replace(/\/+$/, '')}/${ref}@${opts.revision ?? 'main'}`;
-  throw new HubError('bad-reference', ref, 'expected a hub id such as shi-labs/dinat-mini-in1k-224 or a registry tag such as nat_mini.in1k');
+  throw badReference(ref);
 }
 
 /** The first weights URL of the plan that exists (a 404 moves on to the next candidate). */

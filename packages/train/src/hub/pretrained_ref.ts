@@ -2,7 +2,7 @@
 // A pretrained model by name -> what to download and how to convert it. A hub id (`shi-labs/dinat-mini-in1k-224`)
 // reads the repo's config.json and preprocessor_config.json; a registry tag (`nat_mini.in1k`) uses its release
 // URL, input size, crop and labels. Nothing is downloaded here but the two small JSON files.
-import { getPretrainedConfig, isModelName } from '@natzoo/models';
+import { getPretrainedConfig, isHubId, isModelName } from '@natzoo/models';
 import type { ModelName, PretrainedTag } from '@natzoo/models';
 import type { ConvertModelOptions } from '../convert/convert_options.js';
 import { HubError } from './hub_error.js';
@@ -38,12 +38,6 @@ export interface PretrainedPlan {
   /** URLs to try for the weights, in order; a 404 moves to the next. */
   weightUrls: string[];
   convert: ConvertModelOptions;
-}
-
-const HUB_ID = /^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/;
-
-export function isHubId(ref: string): boolean {
-  return HUB_ID.test(ref);
 }
 
 /** `{endpoint}/{repo}/resolve/{revision}/{file}` (the revision URL-encoded: `refs/pr/1` -> `refs%2Fpr%2F1`). */
@@ -82,5 +76,10 @@ function tagPlan(tag: string, opts: PretrainedRefOptions): PretrainedPlan {
 export async function resolvePretrained(ref: string, opts: PretrainedRefOptions = {}): Promise<PretrainedPlan> {
   if (isModelName(ref)) return tagPlan(ref, opts);
   if (isHubId(ref)) return hubPlan(ref, opts);
-  throw new HubError('bad-reference', ref, 'expected a hub id such as shi-labs/dinat-mini-in1k-224 or a registry tag such as nat_mini.in1k');
+  throw badReference(ref);
+}
+
+/** The error for a name that is neither a hub id nor a registry tag. */
+export function badReference(ref: string): HubError {
+  return new HubError('bad-reference', ref, 'expected a hub id such as shi-labs/dinat-mini-in1k-224 or a registry tag such as nat_mini.in1k');
 }
