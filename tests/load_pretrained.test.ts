@@ -16,7 +16,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadClassifier } from '@natzoo/models';
 import type { Classifier } from '@natzoo/models';
-import { dirCache, HubError, loadPretrained, readNpy } from '@natzoo/train';
+import { dirCache, downloadBytes, HubError, loadPretrained, readNpy } from '@natzoo/train';
 import type { ByteProgress, LoadPretrainedOptions, PretrainedStage } from '@natzoo/train';
 import { hfConfig, serveHub } from '../scripts/bench/hub_server.mjs';
 import { fixtureKwargs, fixtureRepo, hubLabel } from './support/hub_fixtures.js';
@@ -150,6 +150,14 @@ describe('loadPretrained by hub id and by tag, from a loopback hub', () => {
     await expect(loading).rejects.toBeInstanceOf(HubError);
     await expect(loading).rejects.toMatchObject({ problem });
     await expect(loading).rejects.toThrow(message);
+  });
+
+  it('downloadBytes refuses a body longer or shorter than its Content-Length (size-mismatch)', async () => {
+    const answer = (sent: number, announced: number) => (async () => new Response(new Uint8Array(sent), { headers: { 'content-length': String(announced) } })) as typeof fetch;
+    await expect(downloadBytes('http://hub.test/weights.bin', { fetch: answer(20, 10) })).rejects.toMatchObject({ problem: 'size-mismatch', message: 'http://hub.test/weights.bin: the server announced 10 bytes and sent more' });
+    await expect(downloadBytes('http://hub.test/weights.bin', { fetch: answer(10, 20) })).rejects.toMatchObject({ problem: 'size-mismatch', message: 'http://hub.test/weights.bin: the server announced 20 bytes and sent 10' });
+    const ok = await downloadBytes('http://hub.test/weights.bin', { fetch: answer(10, 10) });
+    expect(ok.source.byteLength).toBe(10);
   });
 
   it("@natzoo/models' loadClassifier points a hub id to loadPretrained", async () => {
