@@ -14,10 +14,9 @@ import { findAttentionSources, neighborhoodMap, sequencePoolingMap } from './att
 import type { AttentionSource } from './attention_map.js';
 import { decodeImage } from './decode_image.js';
 import type { ByteProgress } from '@natzoo/train/convert';
-import { cacheSummary, clearModelCache, loadModelFromFiles, loadModelFromUrl } from './model_loader.js';
+import { clearModelCache, loadModelFromFiles, loadModelFromUrl } from './model_loader.js';
 import type { LoadedModel } from './model_loader.js';
-import { modelCatalog } from './model_catalog.js';
-import { loadPretrainedModel } from './pretrained_loader.js';
+import { loadByName, setUpByName, showCacheSize } from './by_name_view.js';
 import { drawImage, drawOverlay } from './overlay.js';
 import { timedClassify, warmTime } from './timing.js';
 import { clearErrors, clearPredictions, element, fillSelect, setStatus, showError, showPredictions, showTime } from './view.js';
@@ -69,32 +68,6 @@ function enqueue(task: () => Promise<void>): void {
 }
 
 // ---- model ----
-
-async function showCacheSize(): Promise<void> {
-  const { models, bytes } = await cacheSummary();
-  const cell = element('cache-size');
-  cell.textContent = `${models} model${models === 1 ? '' : 's'}, ${(bytes / 1e6).toFixed(1)} MB in IndexedDB`;
-  cell.dataset['bytes'] = String(bytes);
-}
-
-/** A model by name: the name shows at once, then byte progress (download) and the stage (converting, caching). */
-function loadByName(ref: string, endpoint: string, progress: HTMLProgressElement): Promise<LoadedModel> {
-  element('model-name').textContent = ref;
-  element('model-source').textContent = 'loading';
-  const log: ByteProgress[] = [];
-  window.natzoo = { ...window.natzoo, progress: log };
-  const cacheAs = element<HTMLSelectElement>('cache-as').value;
-  return loadPretrainedModel(ref, {
-    endpoint,
-    ...(cacheAs === 'float16' || cacheAs === 'uint8' ? { cacheAs } : {}),
-    onStage: (stage) => (element('load-stage').textContent = stage),
-    onProgress: (p) => {
-      log.push(p);
-      if (p.total !== null && p.total > 0) progress.value = p.loaded / p.total;
-      element('load-stage').textContent = `downloading ${(p.loaded / 1e6).toFixed(1)}${p.total === null ? '' : ` / ${(p.total / 1e6).toFixed(1)}`} MB`;
-    },
-  });
-}
 
 async function loadModel(origin: ModelOrigin): Promise<void> {
   setStatus('loading-model');
@@ -312,14 +285,7 @@ async function start(): Promise<void> {
   element('backend').textContent = tf.getBackend();
   fillSelect('backend-select', (await offeredBackends()).map((b) => ({ value: b, text: b })), name);
   fillSelect('model-select', bundledModels.map((m) => ({ value: m.url, text: m.id })));
-  element('pretrained-list').replaceChildren(...modelCatalog().map(({ ref, label }) => Object.assign(document.createElement('option'), { value: ref, label })));
-  const hub = params.get('hub');
-  if (hub !== null) element<HTMLInputElement>('hub-endpoint').value = hub;
-  const cacheAs = params.get('cache');
-  if (cacheAs !== null) {
-    if (!['float32', 'float16', 'uint8'].includes(cacheAs)) showError(`?cache=${cacheAs}: expected float32, float16 or uint8`);
-    else element<HTMLSelectElement>('cache-as').value = cacheAs;
-  }
+  setUpByName(params);
   window.natzoo = {
     ...window.natzoo,
     logits: async (data, shape) => {
