@@ -10,74 +10,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadStateDict, readNpy, writeSafetensors, writeTorchCheckpoint, OrderedDictToSave } from '@natzoo/train';
+import { readNpy, writeSafetensors, writeTorchCheckpoint, OrderedDictToSave } from '@natzoo/train';
 import { convertCli } from '../packages/cli/src/commands/convert.js';
 import { predict } from '../packages/cli/src/predict.js';
+import { toTransformersNames } from './support/hf_naming.js';
 import { sharedPath } from './support/shared_dir.js';
-
-type Tensor = { dtype: 'float32'; shape: number[]; data: Float32Array };
-
-/** Upstream -> transformers, for the names that are one-to-one (per block, after `levels.i.blocks.j.`). */
-const BLOCK_NAMES: [RegExp, string][] = [
-  [/^norm1\./, 'layernorm_before.'],
-  [/^attn\.rpb$/, 'attention.self.rpb'],
-  [/^attn\.proj\./, 'attention.output.dense.'],
-  [/^norm2\./, 'layernorm_after.'],
-  [/^mlp\.fc1\./, 'intermediate.dense.'],
-  [/^mlp\.fc2\./, 'output.dense.'],
-];
-
-/** A fixture's upstream state_dict under transformers names, with `prefix` (`nat.` / `dinat.`). */
-async function toTransformersNames(path: string, prefix: string): Promise<Map<string, Tensor>> {
-  const out = new Map<string, Tensor>();
-  const gammas = new Map<string, Float32Array[]>();
-  for (const [key, t] of await loadStateDict(path)) {
-    const data = await t.toFloat32();
-    const shape = [...t.shape];
-    let m = /^levels\.(\d+)\.blocks\.(\d+)\.(.+)$/.exec(key);
-    if (m) {
-      const layer = `${prefix}encoder.levels.${m[1]}.layers.${m[2]}.`;
-      const rest = m[3]!;
-      const qkv = /^attn\.qkv\.(weight|bias)$/.exec(rest);
-      if (qkv) {
-        const rows = shape[0]! / 3;
-        const size = data.length / 3;
-        ['query', 'key', 'value'].forEach((name, i) => {
-          out.set(`${layer}attention.self.${name}.${qkv[1]}`, { dtype: 'float32', shape: [rows, ...shape.slice(1)], data: data.slice(i * size, (i + 1) * size) });
-        });
-        continue;
-      }
-      const gamma = /^gamma([12])$/.exec(rest);
-      if (gamma) {
-        const pair = gammas.get(layer) ?? [];
-        pair[Number(gamma[1]) - 1] = data;
-        gammas.set(layer, pair);
-        continue;
-      }
-      const rule = BLOCK_NAMES.find(([pattern]) => pattern.test(rest));
-      if (rule === undefined) throw new Error(`no transformers name for ${key}`);
-      out.set(layer + rest.replace(rule[0], rule[1]), { dtype: 'float32', shape, data });
-      continue;
-    }
-    m = /^levels\.(\d+)\.downsample\.(.+)$/.exec(key);
-    const renamed = m
-      ? `${prefix}encoder.levels.${m[1]}.downsample.${m[2]}`
-      : key
-          .replace(/^patch_embed\.proj\./, `${prefix}embeddings.patch_embeddings.projection.`)
-          .replace(/^patch_embed\.norm\./, `${prefix}embeddings.norm.`)
-          .replace(/^norm\./, `${prefix}layernorm.`)
-          .replace(/^head\./, 'classifier.');
-    if (renamed === key) throw new Error(`no transformers name for ${key}`);
-    out.set(renamed, { dtype: 'float32', shape, data });
-  }
-  for (const [layer, [g1, g2]] of gammas) {
-    const packed = new Float32Array(g1!.length * 2);
-    packed.set(g1!, 0);
-    packed.set(g2!, g1!.length);
-    out.set(`${layer}layer_scale_parameters`, { dtype: 'float32', shape: [2, g1!.length], data: packed });
-  }
-  return out;
-}
 
 beforeAll(async () => {
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');

@@ -15,22 +15,13 @@ import type { BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { neighborhoodMap } from '../apps/web/src/attention_map.js';
+import { CHROMIUM_ARGS, chromiumPath, haveChromium, reportMissingChromium } from './browser/chromium.js';
 import { buildAndServeWebApp } from './browser/web_app_server.js';
 import type { WebAppServer } from './browser/web_app_server.js';
 import { repoRoot, sharedPath } from './support/shared_dir.js';
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = existsSync(chromiumPath);
-if (!haveChromium) {
-  const why = `web app e2e test: no Chromium at ${chromiumPath} (.ci/run installs Debian's; set CHROMIUM_PATH)`;
-  if (process.env.NATZOO_REQUIRE_CHROMIUM === '1') throw new Error(`${why}, but NATZOO_REQUIRE_CHROMIUM=1`);
-  console.warn(`skipped: ${why}`);
-}
-
-const ARGS = [
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-  '--disable-quic', '--no-sandbox', '--disable-gpu-sandbox', '--disable-dev-shm-usage', '--enable-unsafe-webgpu',
-];
+reportMissingChromium('web app e2e test');
+const ARGS = CHROMIUM_ARGS;
 const MODEL_DIR = resolve(repoRoot, 'checkpoints/cct_2_3x2_32.cifar10');
 /** CIFAR-10 test records not among the bundled samples (those are records 0-7), plus one bundled sample. */
 const RECORDS = [12, 31, 105];
@@ -150,7 +141,11 @@ describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
         }
       }
       console.log(`${backend}: ${images.length} images, top-1 equal, largest |p_page - p_cli| ${worst.toExponential(2)}`);
-      expect(await page.locator('[data-testid=view]').getAttribute('data-overlay')).toBe('sequence-pooling');
+      // The overlay is off by default; picking the layer draws it.
+      expect(await page.locator('[data-testid=view]').getAttribute('data-overlay')).toBeNull();
+      await page.getByTestId('attention-select').selectOption({ index: 1 });
+      await page.waitForFunction(() => document.querySelector('[data-testid=view]')?.getAttribute('data-overlay') === 'sequence-pooling', null, { timeout: 30_000 });
+      expect(await page.getByTestId('overlay-legend').isVisible()).toBe(true);
       expect(await page.locator('#errors li.error').count()).toBe(0);
       for (const id of ['time-load', 'time-first', ...(backend === 'wasm' ? ['time-warm'] : [])]) {
         await page.waitForFunction((t) => Number(document.querySelector(`[data-testid=${t}]`)?.getAttribute('data-ms')) > 0, id, { timeout: 30_000 });
@@ -271,8 +266,8 @@ describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
       for (const row of rows) expect(Math.abs(row.prob - cli.top.find((t) => t.index === row.index)!.prob)).toBeLessThan(TOLERANCE);
 
       const view = page.getByTestId('view');
-      expect(await page.getByTestId('attention-select').inputValue()).toBe(NA_LAYER);
-      expect(await view.getAttribute('data-overlay')).toBe('neighborhood');
+      await page.getByTestId('attention-select').selectOption(NA_LAYER);
+      await page.waitForFunction(() => document.querySelector('[data-testid=view]')?.getAttribute('data-overlay') === 'neighborhood', null, { timeout: 30_000 });
       // The 320 px canvas over the 8x8 token grid: (x 250, y 50) is row 1, column 6.
       await view.click({ position: { x: 250, y: 50 } });
       await page.waitForFunction(() => document.querySelector('[data-testid=view]')?.getAttribute('data-query') === '1,6', null, { timeout: 30_000 });
@@ -288,6 +283,34 @@ describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
       expect([shown.rows, shown.cols, shown.query]).toEqual([8, 8, [1, 6]]);
       want.weights.forEach((w, i) => expect(Math.abs(shown.weights[i]! - w), `cell ${i}`).toBeLessThan(1e-4));
       expect(shown.weights.filter((w) => w > 0)).toHaveLength(9);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('by default passes over a GPU backend on a software adapter for wasm, and says so', { timeout: 60_000 }, async () => {
+    const page = await context.newPage();
+    try {
+      await page.goto(`${server.url}?warm=0`);
+      await page.waitForFunction(() => ['model-ready', 'error'].includes(document.querySelector('[data-testid=status]')?.textContent ?? ''), null, { timeout: 60_000 });
+      // What this Chromium offers: here WebGPU and WebGL run on SwiftShader, unless a real GPU is present.
+      const software = await page.evaluate(async () => {
+        const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ info?: { isFallbackAdapter?: boolean; vendor?: string; architecture?: string; description?: string } } | null> } }).gpu;
+        const info = (await gpu?.requestAdapter())?.info;
+        const gl = document.createElement('canvas').getContext('webgl2');
+        const debug = gl?.getExtension('WEBGL_debug_renderer_info');
+        const renderer = debug ? String(gl!.getParameter(debug.UNMASKED_RENDERER_WEBGL)) : '';
+        const soft = /swiftshader|llvmpipe|softpipe|software/i;
+        return { webgpu: info === undefined || info.isFallbackAdapter === true || soft.test(`${info.vendor} ${info.architecture} ${info.description}`), webgl: gl === null || soft.test(renderer) };
+      });
+      const backend = await page.getByTestId('backend').textContent();
+      if (software.webgpu && software.webgl) {
+        expect(backend).toBe('wasm');
+        expect(await page.locator('#errors li.warning').allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/backend 'webgpu' (skipped: .*software|is unavailable)/)]));
+      } else {
+        console.log(`a hardware GPU backend is available here (${JSON.stringify(software)}); the page chose ${backend}`);
+        expect(backend).not.toBe('wasm');
+      }
     } finally {
       await page.close();
     }

@@ -18,6 +18,8 @@ export default defineConfig({
   },
   plugins: [bundledAssets(fromRoot('checkpoints'))],
   build: { target: 'es2022', chunkSizeWarningLimit: 4096, reportCompressedSize: false },
+  // The conversion worker (src/pretrained_worker.ts) imports the packages as modules.
+  worker: { format: 'es' },
   preview: { host: '127.0.0.1', port: 4173 },
   server: { host: '127.0.0.1' },
 });

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
-// The tfjs backends the page can use, best first: WebGPU (with the NA WGSL kernels), WebGL, WASM, CPU.
+// The tfjs backends the page can use, best first: WebGPU (with the NA WGSL kernels), WebGL, WASM, CPU. By
+// default a GPU backend that would run on a software adapter (WebGPU's fallback adapter, SwiftShader, llvmpipe)
+// is passed over for wasm, which is faster on the CPU; the selector still offers it.
 // The wasm backend's binaries are emitted by Vite as assets; setWasmPaths maps each file name to its URL.
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -34,6 +36,32 @@ async function missingReason(name: BackendName): Promise<string | null> {
   return null;
 }
 
+const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software/i;
+
+interface AdapterLike {
+  isFallbackAdapter?: boolean;
+  info?: { isFallbackAdapter?: boolean; vendor?: string; architecture?: string; description?: string };
+}
+
+/** Why `name` would run on a software adapter, or null (a real GPU, or not a GPU backend). */
+async function softwareReason(name: BackendName): Promise<string | null> {
+  if (name === 'webgpu') {
+    const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<AdapterLike | null> } }).gpu;
+    const adapter = await gpu?.requestAdapter();
+    const info = adapter?.info;
+    if (adapter?.isFallbackAdapter === true || info?.isFallbackAdapter === true) return 'WebGPU offers only its fallback (software) adapter';
+    const described = [info?.vendor, info?.architecture, info?.description].join(' ');
+    if (SOFTWARE_RENDERER.test(described)) return `the WebGPU adapter is a software one (${described.trim()})`;
+  }
+  if (name === 'webgl') {
+    const gl = document.createElement('canvas').getContext('webgl2');
+    const debug = gl?.getExtension('WEBGL_debug_renderer_info');
+    const renderer = debug ? String(gl!.getParameter(debug.UNMASKED_RENDERER_WEBGL)) : '';
+    if (SOFTWARE_RENDERER.test(renderer)) return `WebGL renders in software (${renderer})`;
+  }
+  return null;
+}
+
 /** Switches tfjs to `name`; throws an error that says why when it cannot start. */
 export async function activateBackend(name: BackendName): Promise<void> {
   const reason = await missingReason(name);
@@ -42,12 +70,20 @@ export async function activateBackend(name: BackendName): Promise<void> {
   await tf.ready();
 }
 
-/** Starts `preferred` (then the others, best first) and returns the first that works and why earlier ones failed. */
+/**
+ * Starts `preferred` (then the others, best first) and returns the first that works and why earlier ones failed.
+ * Without a preference, GPU backends on a software adapter are skipped (and say so).
+ */
 export async function activateBest(preferred?: BackendName): Promise<{ name: BackendName; failures: string[] }> {
   const failures: string[] = [];
   const order = preferred === undefined ? BACKEND_ORDER : [preferred, ...BACKEND_ORDER.filter((b) => b !== preferred)];
   for (const name of order) {
     try {
+      const software = preferred === undefined ? await softwareReason(name) : null;
+      if (software !== null) {
+        failures.push(`backend '${name}' skipped: ${software}; wasm is faster here (pick ${name} in the selector to use it anyway)`);
+        continue;
+      }
       await activateBackend(name);
       return { name, failures };
     } catch (error) {

@@ -2,7 +2,9 @@
 // The page's control flow: start a backend, load a model, classify images from the file input, drag and drop,
 // paste or the samples, and draw the attention overlay. Every step runs through one queue, so a new image waits
 // for the previous one, and every failure lands in the page's error list.
-// URL parameters: ?backend=webgpu|webgl|wasm|cpu, ?model=<url of a model.json>, ?warm=<runs> (default 5).
+// URL parameters: ?backend=webgpu|webgl|wasm|cpu, ?model=<url of a model.json>, ?warm=<runs> (default 5),
+// ?pretrained=<hub id or tag> (loaded at start), ?hub=<hub address> (default https://huggingface.co),
+// ?cache=float32|float16|uint8 (how models by name are kept in IndexedDB).
 import * as tf from '@tensorflow/tfjs';
 import type { RGBImage } from '@natzoo/models';
 import { models as bundledModels, samples } from 'virtual:natzoo-assets';
@@ -11,8 +13,10 @@ import type { BackendName } from './backends.js';
 import { findAttentionSources, neighborhoodMap, sequencePoolingMap } from './attention_map.js';
 import type { AttentionSource } from './attention_map.js';
 import { decodeImage } from './decode_image.js';
+import type { ByteProgress } from '@natzoo/train/convert';
 import { clearModelCache, loadModelFromFiles, loadModelFromUrl } from './model_loader.js';
 import type { LoadedModel } from './model_loader.js';
+import { loadByName, setUpByName, showCacheSize } from './by_name_view.js';
 import { drawImage, drawOverlay } from './overlay.js';
 import { timedClassify, warmTime } from './timing.js';
 import { clearErrors, clearPredictions, element, fillSelect, setStatus, showError, showPredictions, showTime } from './view.js';
@@ -20,11 +24,17 @@ import { clearErrors, clearPredictions, element, fillSelect, setStatus, showErro
 declare global {
   interface Window {
     /** The last attention map drawn, for tests and the curious (devtools). */
-    natzoo?: { attention: { kind: string; layer: string; rows: number; cols: number; query: [number, number] | null; weights: number[] } };
+    natzoo?: {
+      attention?: { kind: string; layer: string; rows: number; cols: number; query: [number, number] | null; weights: number[] };
+      /** Byte progress of the last download by name, in arrival order. */
+      progress?: ByteProgress[];
+      /** Logits of the current model for a prepared NHWC input (tests compare them with fixtures). */
+      logits?: (data: number[], shape: [number, number, number, number]) => Promise<number[]>;
+    };
   }
 }
 
-type ModelOrigin = { kind: 'url'; url: string } | { kind: 'files'; files: File[] };
+type ModelOrigin = { kind: 'url'; url: string } | { kind: 'files'; files: File[] } | { kind: 'pretrained'; ref: string; endpoint: string };
 
 interface CurrentImage {
   name: string;
@@ -63,10 +73,15 @@ async function loadModel(origin: ModelOrigin): Promise<void> {
   setStatus('loading-model');
   const progress = element<HTMLProgressElement>('model-progress');
   progress.value = 0;
+  element('load-stage').textContent = '';
   const loaded = origin.kind === 'url'
     ? await loadModelFromUrl(origin.url, (fraction) => (progress.value = fraction))
-    : await loadModelFromFiles(origin.files);
+    : origin.kind === 'pretrained'
+      ? await loadByName(origin.ref, origin.endpoint, progress)
+      : await loadModelFromFiles(origin.files);
   progress.value = 1;
+  element('load-stage').textContent = '';
+  await showCacheSize();
   state.loaded?.classifier.dispose();
   state.loaded = loaded;
   state.origin = origin;
@@ -81,8 +96,9 @@ async function loadModel(origin: ModelOrigin): Promise<void> {
   fillSelect('attention-select', [
     { value: '', text: 'none' },
     ...state.attention.map((s) => ({ value: s.layer, text: `${s.kind === 'sequence-pooling' ? 'sequence pooling' : 'neighbourhood attention'}: ${s.layer}` })),
-  ], state.attention[0]?.layer ?? '');
-  element('attention-note').textContent = state.attention.length === 0 ? 'this model has no sequence pooling or 2-D neighbourhood attention to show' : '';
+  ], '');
+  // The overlay is off until asked for: the image itself comes first.
+  element('attention-note').textContent = state.attention.length === 0 ? 'this model has no sequence pooling or 2-D neighbourhood attention to show' : 'pick a layer to overlay what the model looked at';
   setStatus('model-ready');
 }
 
@@ -121,7 +137,11 @@ async function drawAttention(prepared?: tf.Tensor4D): Promise<void> {
   drawImage(canvas, image.bitmap);
   const chosen = element<HTMLSelectElement>('attention-select').value;
   const source = state.attention.find((s) => s.layer === chosen);
-  if (source === undefined) return;
+  element('overlay-legend').hidden = source === undefined;
+  if (source === undefined) {
+    delete canvas.dataset['overlay'];
+    return;
+  }
   const input = prepared ?? (await loaded.classifier.preprocessImage(image.rgb));
   try {
     const grid = source.kind === 'sequence-pooling'
@@ -130,7 +150,7 @@ async function drawAttention(prepared?: tf.Tensor4D): Promise<void> {
     drawOverlay(canvas, grid);
     canvas.dataset['overlay'] = source.kind;
     if (grid.query !== undefined) canvas.dataset['query'] = grid.query.join(',');
-    window.natzoo = { attention: { kind: source.kind, layer: source.layer, rows: grid.rows, cols: grid.cols, query: grid.query ?? null, weights: Array.from(grid.weights) } };
+    window.natzoo = { ...window.natzoo, attention: { kind: source.kind, layer: source.layer, rows: grid.rows, cols: grid.cols, query: grid.query ?? null, weights: Array.from(grid.weights) } };
     element('attention-note').textContent = source.kind === 'sequence-pooling'
       ? `how much each of the ${grid.rows}x${grid.cols} tokens weighs in the pooled feature (brightest = most)`
       : `attention of the outlined query over its neighbourhood (${grid.rows}x${grid.cols} tokens, mean over heads); click to move the query`;
@@ -224,9 +244,18 @@ function wire(): void {
     clearErrors();
     if (files.length > 0) enqueue(() => loadModel({ kind: 'files', files }).then(classifyCurrent));
   });
+  element<HTMLFormElement>('pretrained-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const ref = element<HTMLInputElement>('pretrained-ref').value.trim();
+    clearErrors();
+    if (ref === '') return showError('model name: enter a hub id (shi-labs/dinat-mini-in1k-224) or a tag (nat_mini.in1k)');
+    const endpoint = element<HTMLInputElement>('hub-endpoint').value.trim();
+    enqueue(() => loadModel({ kind: 'pretrained', ref, endpoint }).then(classifyCurrent));
+  });
   element('clear-cache').addEventListener('click', () =>
     enqueue(async () => {
       const removed = await clearModelCache();
+      await showCacheSize();
       showError(`removed ${removed} cached model${removed === 1 ? '' : 's'} from IndexedDB`, 'warning');
     }),
   );
@@ -256,6 +285,22 @@ async function start(): Promise<void> {
   element('backend').textContent = tf.getBackend();
   fillSelect('backend-select', (await offeredBackends()).map((b) => ({ value: b, text: b })), name);
   fillSelect('model-select', bundledModels.map((m) => ({ value: m.url, text: m.id })));
+  setUpByName(params);
+  window.natzoo = {
+    ...window.natzoo,
+    logits: async (data, shape) => {
+      if (state.loaded === null) throw new Error('no model is loaded');
+      const logits = tf.tidy(() => state.loaded!.classifier.predict(tf.tensor4d(data, shape)));
+      const values = Array.from(await logits.data());
+      logits.dispose();
+      return values;
+    },
+  };
+  const pretrained = params.get('pretrained');
+  if (pretrained !== null) {
+    element<HTMLInputElement>('pretrained-ref').value = pretrained;
+    return loadModel({ kind: 'pretrained', ref: pretrained, endpoint: element<HTMLInputElement>('hub-endpoint').value.trim() });
+  }
   const url = params.get('model') ?? bundledModels[0]?.url;
   if (url === undefined) throw new Error('no model: the build bundled none and there is no ?model= parameter');
   if (params.get('model') !== null) element<HTMLInputElement>('model-url').value = url;

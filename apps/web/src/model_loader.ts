@@ -13,10 +13,11 @@ export interface LoadedModel {
   loadMs: number;
 }
 
-const CACHE_PREFIX = 'indexeddb://natzoo/';
+/** Every model this page caches lives under this prefix (the clear button removes them all). */
+export const CACHE_PREFIX = 'indexeddb://natzoo/';
 
 /** cyrb53: a 53-bit string hash; names cache entries after the model's files, so a changed model is refetched. */
-function hash53(text: string): string {
+export function hash53(text: string): string {
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
   for (let i = 0; i < text.length; i++) {
@@ -87,6 +88,17 @@ export async function listCachedModels(): Promise<string[]> {
     return Object.keys(await tf.io.listModels()).filter((key) => key.startsWith(CACHE_PREFIX));
   } catch {
     return []; // IndexedDB unavailable (private mode, file://): no cache.
+  }
+}
+
+/** How many models this page cached and their bytes (weights, topology and manifest). */
+export async function cacheSummary(): Promise<{ models: number; bytes: number }> {
+  try {
+    const entries = Object.entries(await tf.io.listModels()).filter(([key]) => key.startsWith(CACHE_PREFIX));
+    const bytes = entries.reduce((n, [, info]) => n + (info.weightDataBytes ?? 0) + (info.modelTopologyBytes ?? 0) + (info.weightSpecsBytes ?? 0), 0);
+    return { models: entries.length, bytes };
+  } catch {
+    return { models: 0, bytes: 0 };
   }
 }
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
-// A byte progress bar for checkpoint downloads (drawn only on a terminal).
-import type { DownloadProgress } from '@natzoo/train';
+// A byte progress bar for downloads (checkpoints, hub models), drawn only on a terminal.
+import type { ByteProgress } from '@natzoo/train';
 import { progressBar } from './progress.js';
 
-/** A callback for downloadToCache/fetchCheckpoint and the bar's stop function. */
-export function downloadBar(name: string): { onProgress: (p: DownloadProgress) => void; stop: () => void } {
+/** A callback for the library's byte progress, and the bar's stop function. */
+export function downloadBar(name: string): { onProgress: (p: ByteProgress) => void; stop: () => void } {
   const bar = progressBar(`${name} [{bar}] {percentage}% | {value}/{total} bytes`);
-  return { onProgress: ({ loaded, total }) => bar.update(loaded, total), stop: () => bar.stop() };
+  return { onProgress: ({ loaded, total }) => bar.update(loaded, total ?? loaded), stop: () => bar.stop() };
 }

@@ -16,7 +16,8 @@ export { exportStateDict } from './convert/export_weights.js';
 export { createFeatureExtractor, featureLayerNames, forwardFeatures, isNoWeightDecay, noWeightDecay, resetClassifier } from './model_api.js';
 
 // Classification: a converted model plus its preprocess.json, timm's eval transform, class names.
-export { loadClassifier } from './inference/classifier.js';
+export { classifierFromModel, loadClassifier } from './inference/classifier.js';
+export { isHubId } from './inference/hub_id.js';
 export type { Classifier, ClassifyOptions, LoadClassifierOptions, Prediction } from './inference/classifier.js';
 export type { ClassifierSource } from './inference/classifier_source.js';
 export type { ClassifierImage } from './inference/image_pixels.js';

@@ -31,11 +31,18 @@ export { convertModel, disposeConverted, type ConvertedClassifierModel, type Con
 export type { ConvertInput } from './convert/convert_input.js';
 export { ConfigInferenceError, inferConfig, isFamilyName, type AskedField, type ConfigInference, type InferOptions, type InferredField, type OpenField, type VariantField } from './convert/infer/infer_config.js';
 export type { CheckpointProvenance, ConvertModelOptions } from './convert/convert_options.js';
-export { loadModelDir, readModelDir, saveModelDir, withModelDirErrors } from './convert/model_dir.js';
+export { loadModelDir, readModelDir, saveModelDir, withModelDirErrors, type SaveModelDirOptions } from './convert/model_dir.js';
+export { QUANTIZATIONS, quantizeWeights, type Quantization, type WeightsToSave } from './convert/weight_quantization.js';
+export { SHARD_BYTES, weightShards } from './convert/weight_shards.js';
+export { HubError, type HubProblem } from './hub/hub_error.js';
+export { downloadBytes, type ByteProgress, type DownloadOptions } from './hub/download_bytes.js';
+export { DEFAULT_HUB_ENDPOINT, defaultHubEndpoint, hubFileUrl, resolvePretrained, type PretrainedPlan, type PretrainedRefOptions } from './hub/pretrained_ref.js';
+export { convertPretrained, loadPretrained, pretrainedCacheKey, type LoadPretrainedOptions, type PretrainedCache, type PretrainedOptions, type PretrainedStage } from './hub/load_pretrained.js';
+export { dirCache, pretrainedDir, pretrainedModelDir, type PretrainedDirOptions } from './hub/node_cache.js';
 export { ModelDirError } from './convert/model_topology.js';
 export type { ModelPreprocess } from './convert/model_dir.js';
 export { imageToInput } from './preprocess/image_input.js';
-export { defaultCacheDir, downloadToCache, type DownloadProgress } from './io/download.js';
+export { defaultCacheDir, downloadToCache } from './io/download.js';
 // Conversion helpers, datasets and the CLI's commands as functions.
 export { fetchCheckpoint, isUrl } from './convert/fetch_checkpoint.js';
 export { modelInputSize, preprocessFor, splitConfig, type SplitConfig } from './convert/preprocess_config.js';

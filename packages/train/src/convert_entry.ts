@@ -24,3 +24,12 @@ export { ConfigInferenceError, inferConfig, isFamilyName, type AskedField, type 
 export type { CheckpointProvenance, ConvertModelOptions, ConvertReport } from './convert/convert_options.js';
 export type { ModelPreprocess } from '@natzoo/models';
 export { isStyleNATModelName, STYLENAT_MODELS } from './gan/convert_stylenat.js';
+export { QUANTIZATIONS, quantizeWeights, type Quantization, type WeightsToSave } from './convert/weight_quantization.js';
+export { SHARD_BYTES, weightShards } from './convert/weight_shards.js';
+// Pretrained models by name: hub ids and registry tags, downloaded with progress, converted, cached by the caller.
+export { HubError, type HubProblem } from './hub/hub_error.js';
+export { hubFetch, type HubFetchOptions } from './hub/hub_fetch.js';
+export { hubModelSpec, hubPreprocess, type HubModelSpec } from './hub/hub_config.js';
+export { downloadBytes, type ByteProgress, type Download, type DownloadOptions } from './hub/download_bytes.js';
+export { DEFAULT_HUB_ENDPOINT, HUB_WEIGHT_FILES, defaultHubEndpoint, hubFileUrl, resolvePretrained, type PretrainedPlan, type PretrainedRefOptions } from './hub/pretrained_ref.js';
+export { convertPretrained, loadPretrained, pretrainedCacheKey, type LoadPretrainedOptions, type PretrainedCache, type PretrainedOptions, type PretrainedStage } from './hub/load_pretrained.js';

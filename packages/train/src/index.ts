@@ -22,11 +22,20 @@ export type { ConvertReport } from './convert/convert_options.js';
 export { convertModel, disposeConverted } from './convert/convert_model.js';
 export { ConfigInferenceError, inferConfig, type ConfigInference } from './convert/infer/infer_config.js';
 export { fetchCheckpoint, isUrl } from './convert/fetch_checkpoint.js';
-export { defaultCacheDir, downloadToCache, type DownloadProgress } from './io/download.js';
-export { loadModelDir, readModelDir, saveModelDir, withModelDirErrors } from './convert/model_dir.js';
+export { defaultCacheDir, downloadToCache } from './io/download.js';
+export { loadModelDir, readModelDir, saveModelDir, withModelDirErrors, type SaveModelDirOptions } from './convert/model_dir.js';
+export { QUANTIZATIONS, type Quantization } from './convert/weight_quantization.js';
 export type { ModelPreprocess } from './convert/model_dir.js';
 export { ModelDirError } from './convert/model_topology.js';
 export { loadStyleNATDir, saveStyleNATDir } from './gan/stylenat_dir.js';
+
+// Pretrained models by name (hub ids and release tags; browser-safe, also in @natzoo/train/convert) and their
+// Node cache directory.
+export { HubError, type HubProblem } from './hub/hub_error.js';
+export type { ByteProgress } from './hub/download_bytes.js';
+export { defaultHubEndpoint } from './hub/pretrained_ref.js';
+export { convertPretrained, loadPretrained, type LoadPretrainedOptions, type PretrainedOptions } from './hub/load_pretrained.js';
+export { pretrainedModelDir, type PretrainedDirOptions } from './hub/node_cache.js';
 
 // Images and labels.
 export { decodeImageFile, ImageDecodeError } from './preprocess/decode_image.js';

@@ -6,17 +6,20 @@ import { classifyImages, formatClassification } from '../classify.js';
 import { expandImageArguments } from '../image_arguments.js';
 import { DEFAULT_MODEL, resolveModelDir } from '../model_ref.js';
 import { backendOption, jsonOption, log, printResult } from '../options.js';
+import { downloadBar } from '../download_bar.js';
 import { progressBar } from '../progress.js';
 
 const builder = (y: Argv) =>
   y
     .positional('images', { type: 'string', array: true, demandOption: true, describe: 'image files (PNG, JPEG, WebP, ...), folders or quoted globs' })
-    .option('model', { type: 'string', default: DEFAULT_MODEL, defaultDescription: 'the shipped cct_2_3x2_32.cifar10', describe: 'converted model directory, or a registered name such as cct_7_3x1_32.cifar10' })
+    .option('model', { type: 'string', default: DEFAULT_MODEL, defaultDescription: 'the shipped cct_2_3x2_32.cifar10', describe: 'converted model directory, a registered name such as nat_mini.in1k, or a hub id such as shi-labs/dinat-mini-in1k-224 (hub address: HF_ENDPOINT)' })
+    .option('revision', { type: 'string', describe: 'branch, tag or commit of a hub id (default main)' })
     .option('top', { type: 'number', default: 5, describe: 'how many labels to show per image' })
     .option('json', { ...jsonOption, describe: 'print JSON: model, backend and per image the top labels and the logits' })
     .option('backend', backendOption)
     .example('$0 classify checkpoints/samples/0_cat.png', 'top-5 CIFAR-10 labels of a sample image')
-    .example("$0 classify photos/ 'more/*.jpg' --json", 'every image of a folder and a glob, as JSON');
+    .example("$0 classify photos/ 'more/*.jpg' --json", 'every image of a folder and a glob, as JSON')
+    .example('$0 classify bagel.jpg --model shi-labs/dinat-mini-in1k-224', 'an ImageNet DiNAT from the Hugging Face hub, converted once into the cache');
 
 type ClassifyArgs = ReturnType<typeof builder> extends Argv<infer T> ? T : never;
 
@@ -26,7 +29,8 @@ export const classifyCommand: CommandModule<object, ClassifyArgs> = {
   builder,
   handler: async (argv) => {
     const images = await expandImageArguments(argv.images);
-    const dir = await resolveModelDir(argv.model, { log });
+    const download = downloadBar(argv.model);
+    const dir = await resolveModelDir(argv.model, { log, onProgress: download.onProgress, ...(argv.revision !== undefined ? { revision: argv.revision } : {}) }).finally(download.stop);
     await useBackend(argv.backend);
     const bar = progressBar('classify [{bar}] {value}/{total} images');
     const result = await classifyImages(dir, images, argv.top, (done, total) => images.length > 1 && bar.update(done, total));

@@ -2,8 +2,8 @@
 // `natzoo convert`: a PyTorch checkpoint (file or URL) -> a tfjs model directory.
 import yargs from 'yargs';
 import type { Argv, CommandModule } from 'yargs';
-import { ConfigInferenceError, convertCheckpoint, fetchCheckpoint, isUrl, readLabelFile } from '@natzoo/train';
-import type { ConfigInference, ConvertReport } from '@natzoo/train';
+import { ConfigInferenceError, convertCheckpoint, fetchCheckpoint, isUrl, QUANTIZATIONS, readLabelFile } from '@natzoo/train';
+import type { ConfigInference, ConvertReport, Quantization } from '@natzoo/train';
 import { useBackend } from '../backend.js';
 import { readConfig } from '../config_file.js';
 import { downloadBar } from '../download_bar.js';
@@ -65,6 +65,7 @@ const builder = (y: Argv) =>
     .option('key', { type: 'string', describe: 'dotted path of the entry holding the weights, when it is not found automatically' })
     .option('resize-rpb', { type: 'boolean', default: false, describe: 'NAT family: resize rpb tables of another kernel size bicubically (as upstream made 11x11 weights from 7x7 ones)' })
     .option('labels', { type: 'string', describe: 'class names, one per line in label order (e.g. CIFAR-10 batches.meta.txt)' })
+    .option('quantize', { type: 'string', choices: QUANTIZATIONS, describe: 'store the weights as float16 (half the bytes) or uint8 (a quarter; per-tensor affine); tfjs dequantizes on load' })
     .option('overwrite', { type: 'boolean', default: false, describe: 'replace an existing --out' })
     .option('json', jsonOption)
     .example('$0 convert model_best.pth.tar --model cct_2_3x2_32.cifar10 --out checkpoints/cct_2_3x2_32.cifar10', '')
@@ -94,6 +95,7 @@ export async function runConvert(argv: ConvertArgs, print: (line: string) => voi
     ema: argv.ema,
     key: argv.key,
     resizeRpb: argv['resize-rpb'],
+    quantize: argv.quantize as Quantization | undefined,
   }).catch((error: unknown) => {
     throw error instanceof ConfigInferenceError ? new Error(describeMissingArguments(error), { cause: error }) : error;
   });
@@ -104,7 +106,7 @@ export async function runConvert(argv: ConvertArgs, print: (line: string) => voi
 
 export const convertCommand: CommandModule<object, ConvertArgs> = {
   command: 'convert <checkpoint>',
-  describe: 'convert a PyTorch checkpoint into a tfjs model directory (model.json, weights.bin, preprocess.json)',
+  describe: 'convert a PyTorch checkpoint into a tfjs model directory (model.json, 4 MB weight shards, preprocess.json)',
   builder,
   handler: async (argv) => {
     await runConvert(argv);

@@ -73,14 +73,20 @@ export async function loadClassifier(source: ClassifierSource, options: LoadClas
     throw new Error(`cannot load model ${resolved.name}: ${(error as Error).message}`, { cause: error });
   }
   try {
-    checkAgreement(model, resolved.preprocess, resolved.name);
+    return classifierFromModel(model, resolved.preprocess, resolved.name);
   } catch (error) {
     model.dispose();
     throw error;
   }
-  const { preprocess } = resolved;
-  const [, height, width] = preprocess.inputSize;
+}
 
+/**
+ * A Classifier around a model already built (e.g. converted in memory by `@natzoo/train/convert`) and its
+ * preprocessing; `name` is what errors call it. The classifier owns the model from here on.
+ */
+export function classifierFromModel(model: tf.LayersModel, preprocess: ModelPreprocess, name = preprocess.model): Classifier {
+  checkAgreement(model, preprocess, name);
+  const [, height, width] = preprocess.inputSize;
   const predict = (batch: tf.Tensor4D): tf.Tensor2D => model.predict(batch) as tf.Tensor2D;
   const classifyInput = async (input: tf.Tensor4D, { topk = 5 }: ClassifyOptions = {}): Promise<Prediction[]> => {
     if (input.shape[0] !== 1) throw new ModelArgumentError(`classify: input must be one image [1, ${height}, ${width}, 3]; got [${input.shape.join(', ')}]`);

@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ModelArgumentError } from '../errors.js';
 import { getPretrainedConfig, isModelName } from '../registry.js';
+import { isHubId } from './hub_id.js';
 import { labelNames } from './label_sets.js';
 import { parsePreprocess } from './preprocess.js';
 import type { ModelPreprocess } from './preprocess.js';
@@ -86,10 +87,22 @@ async function fromFiles(files: readonly File[]): Promise<ResolvedSource> {
   return { model: tf.io.browserFiles([json, ...files.filter((f) => f !== json && f !== pre)]), preprocess, name: json.name };
 }
 
+/** fromUrl, with a pointer to loadPretrained when a source that looks like a hub id cannot be fetched (only @natzoo/train converts). */
+async function fromUrlOrHubHint(url: string, opts: SourceOptions): Promise<ResolvedSource> {
+  try {
+    return await fromUrl(url, opts);
+  } catch (error) {
+    if (!isHubId(url)) throw error;
+    throw new ModelArgumentError(
+      `loadClassifier: '${url}' is no converted model's URL (${(error as Error).message}); if it is a Hugging Face hub id, load it with loadPretrained from @natzoo/train/convert, which downloads and converts it`,
+    );
+  }
+}
+
 export async function resolveSource(source: ClassifierSource, opts: SourceOptions): Promise<ResolvedSource> {
   if (source instanceof URL) return fromUrl(source.href, opts);
   if (typeof source === 'string') {
-    if (!isModelName(source)) return fromUrl(source, opts);
+    if (!isModelName(source)) return fromUrlOrHubHint(source, opts);
     const preprocess = tagPreprocess(source);
     if (opts.modelUrl === undefined) {
       throw new ModelArgumentError(

@@ -2,14 +2,14 @@
 // A checkpoint argument that may be a URL: downloads into the cache (io/download.ts checks torch hub's hash
 // prefix) and turns fetch's bare "fetch failed" into an error that names the URL and the network cause.
 import { downloadToCache } from '../io/download.js';
-import type { DownloadProgress } from '../io/download.js';
+import type { ByteProgress } from '../hub/download_bytes.js';
 
 export function isUrl(ref: string): boolean {
   return /^https?:\/\//i.test(ref);
 }
 
 /** The local path of `ref`: itself, or its cached download when it is an http(s) URL. */
-export async function fetchCheckpoint(ref: string, opts: { cacheDir?: string; onProgress?: (progress: DownloadProgress) => void } = {}): Promise<string> {
+export async function fetchCheckpoint(ref: string, opts: { cacheDir?: string; onProgress?: (progress: ByteProgress) => void } = {}): Promise<string> {
   if (!isUrl(ref)) return ref;
   try {
     return await downloadToCache(ref, opts.cacheDir, opts.onProgress);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// A converted model on disk: tfjs LayersModel format (model.json + one weight shard) plus preprocess.json,
-// written atomically (io/atomic_dir.ts), so a failed write leaves nothing behind.
+// A converted model on disk: tfjs LayersModel format (model.json + 4 MB weight shards, optionally quantized)
+// plus preprocess.json, written atomically (io/atomic_dir.ts), so a failed write leaves nothing behind.
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -9,10 +9,17 @@ import type { ModelPreprocess } from '@natzoo/models';
 import { recoverDirAtomic, writeDirAtomic } from '../io/atomic_dir.js';
 import { confinedFile, readConfined } from '../io/confined_file.js';
 import { checkTopology, manifestBytes, ModelDirError } from './model_topology.js';
+import { quantizeWeights, type Quantization, type WeightsToSave } from './weight_quantization.js';
+import { weightShards } from './weight_shards.js';
 
 export type { ModelPreprocess };
 
-const WEIGHTS_FILE = 'weights.bin';
+export interface SaveModelDirOptions {
+  /** Replace an existing directory; default false (refuse). */
+  overwrite?: boolean;
+  /** Store float32 weights as float16 or uint8 (tfjs dequantizes them on load). */
+  quantize?: Quantization;
+}
 
 function joinWeights(data: tf.io.WeightData): ArrayBuffer {
   if (!Array.isArray(data)) return data;
@@ -23,25 +30,27 @@ function joinWeights(data: tf.io.WeightData): ArrayBuffer {
 }
 
 /** Writes `model` and `preprocess` to `dir` atomically; refuses to replace an existing directory unless `overwrite`. */
-export async function saveModelDir(model: tf.LayersModel, dir: string, preprocess: ModelPreprocess, overwrite = false): Promise<void> {
+export async function saveModelDir(model: tf.LayersModel, dir: string, preprocess: ModelPreprocess, options: SaveModelDirOptions = {}): Promise<void> {
   const files = new Map<string, Uint8Array | string>();
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
-      const weights = joinWeights(artifacts.weightData ?? new ArrayBuffer(0));
+      let weights: WeightsToSave = { specs: artifacts.weightSpecs ?? [], data: joinWeights(artifacts.weightData ?? new ArrayBuffer(0)) };
+      if (options.quantize !== undefined) weights = quantizeWeights(weights, options.quantize);
+      const shards = weightShards(weights.data);
       const modelJson = {
         format: 'layers-model',
         generatedBy: `TensorFlow.js tfjs-layers v${tf.version_layers}`,
         convertedBy: 'natzoo convert',
         modelTopology: artifacts.modelTopology,
-        weightsManifest: [{ paths: [WEIGHTS_FILE], weights: artifacts.weightSpecs ?? [] }],
+        weightsManifest: [{ paths: shards.map((s) => s.name), weights: weights.specs }],
       };
       files.set('model.json', JSON.stringify(modelJson));
-      files.set(WEIGHTS_FILE, new Uint8Array(weights));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength } };
+      for (const shard of shards) files.set(shard.name, shard.bytes);
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.data.byteLength } };
     }),
   );
   files.set('preprocess.json', `${JSON.stringify(preprocess, null, 2)}\n`);
-  await writeDirAtomic(dir, files, overwrite);
+  await writeDirAtomic(dir, files, options.overwrite === true);
 }
 
 /** model.json and preprocess.json are read whole; a real one is kilobytes to a few megabytes. */

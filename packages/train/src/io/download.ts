@@ -7,41 +7,29 @@ import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { ByteProgress } from '../hub/download_bytes.js';
 import { openFileSource } from './file_source.js';
+import { checkHashInName } from './hash_in_name.js';
 import { sha256Hex, sha256Stream } from './sha256.js';
-
-const HASH_IN_NAME = /-([a-f0-9]{8,})\./;
 
 export function defaultCacheDir(): string {
   return process.env.NATZOO_CACHE ?? join(homedir(), '.cache', 'natzoo');
 }
 
-function checkHash(url: string, name: string, digest: string): void {
-  const expected = HASH_IN_NAME.exec(name)?.[1];
-  if (expected !== undefined && !digest.startsWith(expected)) {
-    throw new Error(`${url}: sha256 ${digest} does not start with ${expected} from the file name; refusing the download`);
-  }
-}
-
-/** Bytes received so far and the total the server announced (0 when it did not). */
-export interface DownloadProgress {
-  loaded: number;
-  total: number;
-}
-
 /** Returns the cached path of `url`, downloading it first when it is not cached yet. */
-export async function downloadToCache(url: string, cacheDir = defaultCacheDir(), onProgress?: (progress: DownloadProgress) => void): Promise<string> {
+export async function downloadToCache(url: string, cacheDir = defaultCacheDir(), onProgress?: (progress: ByteProgress) => void): Promise<string> {
   const name = basename(new URL(url).pathname);
   if (name === '') throw new Error(`${url}: the URL names no file`);
   const target = join(cacheDir, name);
   if (await stat(target).then(() => true, () => false)) {
-    checkHash(url, name, await sha256Hex(await openFileSource(target)));
+    checkHashInName(url, name, await sha256Hex(await openFileSource(target)));
     return target;
   }
   await mkdir(cacheDir, { recursive: true });
   const response = await fetch(url);
   if (!response.ok || response.body === null) throw new Error(`${url}: HTTP ${response.status} ${response.statusText}`);
-  const total = Number(response.headers.get('content-length') ?? 0);
+  const length = response.headers.get('content-length');
+  const total = length === null ? null : Number(length);
   onProgress?.({ loaded: 0, total });
   const partial = `${target}.part-${process.pid}`;
   const hash = sha256Stream();
@@ -54,7 +42,7 @@ export async function downloadToCache(url: string, cacheDir = defaultCacheDir(),
   });
   try {
     await pipeline(body, createWriteStream(partial));
-    checkHash(url, name, hash.hex());
+    checkHashInName(url, name, hash.hex());
     await rename(partial, target);
   } catch (error) {
     await rm(partial, { force: true });

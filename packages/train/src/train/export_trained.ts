@@ -11,10 +11,10 @@ import type { RunSetup, TrainOptions } from './run_setup.js';
 
 export async function exportTrained(options: TrainOptions, setup: RunSetup, ema: ModelEma | null, log: (line: string) => void): Promise<void> {
   const { model, preprocess } = setup;
-  await saveModelDir(model, join(options.out, 'model'), preprocess, true);
+  await saveModelDir(model, join(options.out, 'model'), preprocess, { overwrite: true });
   log(`wrote ${join(options.out, 'model')} (tfjs model directory)`);
   if (ema !== null) {
-    await ema.withEmaWeights(() => saveModelDir(model, join(options.out, 'model_ema'), preprocess, true));
+    await ema.withEmaWeights(() => saveModelDir(model, join(options.out, 'model_ema'), preprocess, { overwrite: true }));
     log(`wrote ${join(options.out, 'model_ema')} (EMA weights)`);
   }
   if (options.exportPt) {
