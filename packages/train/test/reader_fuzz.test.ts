@@ -156,7 +156,7 @@ describe('reader fuzz test (issue 17)', () => {
     const bases = await buildBases();
     const exact = await buildBombs(bases.find((b) => b.reader === 'model-dir')!.path);
     const manifest = join(work, 'manifest.json');
-    writeFileSync(manifest, JSON.stringify({ trainDist: join(DIST, 'index.js'), zipDirectory: join(DIST, 'checkpoint/zip_directory.js'), workDir: work, exact, bases }));
+    writeFileSync(manifest, JSON.stringify({ trainDist: join(DIST, 'advanced.js'), zipDirectory: join(DIST, 'checkpoint/zip_directory.js'), workDir: work, exact, bases }));
     const readerOf = (i: number): string => (i < exact.length ? exact[i]! : bases[(i - exact.length) % bases.length]!).reader;
     const results = await runCases(manifest, readerOf, exact.length + CASES);
     expect(results).toHaveLength(exact.length + CASES);

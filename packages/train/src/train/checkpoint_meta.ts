@@ -2,9 +2,37 @@
 // The schema of a training checkpoint's `natzoo_train` metadata: checked field by field on resume, so a damaged
 // or hostile file is a CheckpointError naming the field, never a SyntaxError or a crash later in the run.
 import { parsePreprocess } from '@natzoo/models';
+import type { ModelPreprocess } from '@natzoo/models';
 import { z } from 'zod';
 import { CheckpointError } from '../checkpoint/errors.js';
-import type { CheckpointMeta } from './train_checkpoint.js';
+import type { Recipe } from './recipe.js';
+
+export interface TrainPosition {
+  /** The epoch in progress (0-based). */
+  epoch: number;
+  /** Steps of `epoch` already taken; 0 at an epoch boundary. */
+  stepInEpoch: number;
+  /** Optimizer updates so far. */
+  globalStep: number;
+}
+
+export interface CheckpointMeta {
+  format: typeof CHECKPOINT_FORMAT;
+  model: string;
+  overrides: Record<string, unknown>;
+  preprocess: ModelPreprocess;
+  recipe: Recipe;
+  data: string;
+  /** How validation was split off (`--val-count`, `--val-labels`), so a resume reads the same split. */
+  split: { valCount?: number; valLabels?: string };
+  position: TrainPosition;
+  rng: { algorithm: 'sfc32'; seed: number; streams: string };
+  optimizer: { kind: string; updates: number };
+  ema: boolean;
+  bestTop1: number | null;
+  /** The epoch record of the epoch that ended at this checkpoint (re-logged on resume if the log lost it). */
+  lastEpochRecord: Record<string, unknown> | null;
+}
 
 export const CHECKPOINT_FORMAT = 'natzoo-train-checkpoint/1';
 

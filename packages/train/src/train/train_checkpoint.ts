@@ -7,38 +7,11 @@
 // continue exactly.
 import { CheckpointError } from '../checkpoint/errors.js';
 import { readSafetensors, writeSafetensors, type ArrayTensor } from '../checkpoint/safetensors.js';
-import type { ModelPreprocess } from '../convert/model_dir.js';
 import { CHECKPOINT_FORMAT, parseCheckpointMeta } from './checkpoint_meta.js';
-import type { Recipe } from './recipe.js';
+import type { CheckpointMeta, TrainPosition } from './checkpoint_meta.js';
 
 export { CHECKPOINT_FORMAT };
-
-export interface TrainPosition {
-  /** The epoch in progress (0-based). */
-  epoch: number;
-  /** Steps of `epoch` already taken; 0 at an epoch boundary. */
-  stepInEpoch: number;
-  /** Optimizer updates so far. */
-  globalStep: number;
-}
-
-export interface CheckpointMeta {
-  format: typeof CHECKPOINT_FORMAT;
-  model: string;
-  overrides: Record<string, unknown>;
-  preprocess: ModelPreprocess;
-  recipe: Recipe;
-  data: string;
-  /** How validation was split off (`--val-count`, `--val-labels`), so a resume reads the same split. */
-  split: { valCount?: number; valLabels?: string };
-  position: TrainPosition;
-  rng: { algorithm: 'sfc32'; seed: number; streams: string };
-  optimizer: { kind: string; updates: number };
-  ema: boolean;
-  bestTop1: number | null;
-  /** The epoch record of the epoch that ended at this checkpoint (re-logged on resume if the log lost it). */
-  lastEpochRecord: Record<string, unknown> | null;
-}
+export type { CheckpointMeta, TrainPosition };
 
 export interface CheckpointTensors {
   model: Map<string, { shape: number[]; data: Float32Array }>;
