@@ -4,6 +4,7 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { util } from '@tensorflow/tfjs-core';
 import type { NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { isPlain2DProblem } from '../../geometry.js';
 import type { NAProblem } from '../../geometry.js';
 import * as names from '../../kernel_names.js';
 import type { NAKernelAttrs } from '../../na_args.js';
@@ -37,7 +38,8 @@ const inverseTables = (p: NAProblem) => [
 
 function simd(body: SimdBody): WasmKernelOverride {
   return (backend, p, inputs, attrs, out) => {
-    if (p.headDim % 4 !== 0) return false;
+    // The SIMD loops are 2-D with one head per kv head; 3-D and GQA/MQA run the JS loops on the heap.
+    if (p.headDim % 4 !== 0 || !isPlain2DProblem(p)) return false;
     const kernels = simdKernelsFor(backend);
     if (kernels === null) return false;
     // Absent or empty optional inputs (rpb) are passed as the null pointer.
