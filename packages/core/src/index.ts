@@ -24,6 +24,6 @@ export type { NAAVOptions, NAKernelAttrs, NAOptions, NAQKOptions, PerAxis, Spati
 export { buildAxisGeometry, makeProblem } from './geometry.js';
 export type { AxisGeometry, NAProblem } from './geometry.js';
 export * from './kernel_names.js';
-export { NeighborhoodAttention1D, NeighborhoodAttention2D, type NeighborhoodAttention1DArgs, type NeighborhoodAttention2DArgs, type NeighborhoodAttentionArgs } from './layers/neighborhood_attention.js';
+export { NeighborhoodAttention1D, NeighborhoodAttention2D, NeighborhoodAttention3D, type NeighborhoodAttention1DArgs, type NeighborhoodAttention2DArgs, type NeighborhoodAttention3DArgs, type NeighborhoodAttentionArgs } from './layers/neighborhood_attention.js';
 export { activeRandomSource, randomSeed, setRandomSource, withRandomSource, type RandomSource } from './random_source.js';
 export { linearInit, seededGlorotUniform, seededHeNormal, seededTruncatedNormal } from './seeded_initializers.js';
