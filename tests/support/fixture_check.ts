@@ -24,9 +24,14 @@ export class WorstErrors {
 
   /** Expects `actual` to match fixture tensor `output` within `tol` (absolute and relative), -inf slots exactly. */
   check(target: string, c: GoldenCase, output: string, actual: tf.Tensor, tol: number): void {
+    this.checkValues(target, c, output, actual.shape, actual.dataSync(), tol);
+  }
+
+  /** `check` on values already read back (backends such as webgpu read asynchronously). */
+  checkValues(target: string, c: GoldenCase, output: string, shape: number[], values: ArrayLike<number>, tol: number): void {
     const expected = c.tensors.get(output)!;
-    expect(actual.shape, `${c.name} ${output} shape`).toEqual(expected.shape);
-    const result = compareArrays(actual.dataSync(), expected.data, tol, tol);
+    expect(shape, `${c.name} ${output} shape`).toEqual(expected.shape);
+    const result = compareArrays(values, expected.data, tol, tol);
     const row = (this.worst[target] ??= {});
     row[output] = Math.max(row[output] ?? 0, result.worst);
     expect(result.infMismatch, `${c.name} ${output}: -inf slots differ`).toBe(0);
@@ -37,9 +42,9 @@ export class WorstErrors {
     const rows = Object.values(this.worst);
     const outputs = [...new Set(rows.flatMap((row) => Object.keys(row)))];
     console.log(`\n${title}`);
-    console.log(['output', ...Object.keys(this.worst)].map((s) => s.padEnd(14)).join(''));
+    console.log(['output', ...Object.keys(this.worst)].map((s) => s.padEnd(18)).join(''));
     for (const output of outputs) {
-      console.log([output, ...rows.map((row) => row[output]?.toExponential(2) ?? '-')].map((s) => s.padEnd(14)).join(''));
+      console.log([output, ...rows.map((row) => row[output]?.toExponential(2) ?? '-')].map((s) => s.padEnd(18)).join(''));
     }
   }
 }

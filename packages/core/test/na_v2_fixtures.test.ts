@@ -2,85 +2,19 @@
 // Every generalized-NA golden case (shared/fixtures/na_v2: 3-D, stride, even kernels, GQA/MQA, extra tokens) on
 // every implementation: forward, split-op logits and attention, every gradient of the fused op and of the
 // fused kernel itself. The largest error per implementation and output is printed at the end.
-import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, it } from 'vitest';
-import * as na from '@natzoo/core';
-import { NeighborhoodAttentionFused } from '@natzoo/core';
-import { WorstErrors, fixtureInput } from '../../../tests/support/fixture_check.js';
+import { WorstErrors } from '../../../tests/support/fixture_check.js';
 import { loadNAV2Fixtures } from '../../../tests/support/na_v2_fixtures.js';
-import type { NAV2FixtureCase } from '../../../tests/support/na_v2_fixtures.js';
 import { naTargets, useTarget } from './backends.js';
+import { checkNAV2Case } from './support/na_v2_case.js';
 
 const cases = loadNAV2Fixtures();
-const toleranceFor = (output: string) => (output === 'drpb' ? 1e-4 : ['logits', 'attn', 'out'].includes(output) ? 1e-5 : 2e-5);
-
 const errors = new WorstErrors();
-const input = fixtureInput;
-const check = (target: string, c: NAV2FixtureCase, output: string, actual: tf.Tensor) =>
-  errors.check(target, c, output, actual, toleranceFor(output));
-
-type Op = (...args: unknown[]) => tf.Tensor;
-const ops = {
-  1: { qk: na.na1dQK, fused: na.na1d },
-  2: { qk: na.na2dQK, fused: na.na2d },
-  3: { qk: na.na3dQK, fused: na.na3d },
-} as unknown as Record<1 | 2 | 3, { qk: Op; fused: Op }>;
-
-function options(c: NAV2FixtureCase, rpb?: tf.Tensor, extra?: [tf.Tensor, tf.Tensor]): na.NAOptions {
-  const opts: na.NAOptions = { kernelSize: c.kernelSize, stride: c.stride, dilation: c.dilation, isCausal: c.isCausal, scale: c.scale };
-  if (rpb !== undefined) opts.rpb = rpb;
-  if (extra !== undefined) [opts.additionalKeys, opts.additionalValues] = extra;
-  return opts;
-}
-
-/** The fused kernel's attributes and lifted inputs (1-D runs on a height-1 axis). */
-function runFusedKernel(c: NAV2FixtureCase, xs: tf.Tensor[]): tf.Tensor {
-  const lift = (t: tf.Tensor) => (c.rank === 1 ? t.expandDims(1) : t);
-  const pad = <T>(list: T[], one: T) => (c.rank === 1 ? [one, ...list] : list);
-  const attrs: na.NAKernelAttrs = {
-    kernelSize: pad(c.kernelSize, 1),
-    dilation: pad(c.dilation, 1),
-    isCausal: pad(c.isCausal, false),
-    stride: pad(c.stride, 1),
-    scale: c.scale,
-    ...(c.kvHeads === c.heads ? {} : { kvHeads: c.kvHeads }),
-  };
-  const inputs = { query: lift(xs[0]!), key: lift(xs[1]!), value: lift(xs[2]!), rpb: xs[3] ? lift(xs[3]) : tf.zeros([0]) };
-  const out = tf.engine().runKernel(NeighborhoodAttentionFused, inputs, { ...attrs }) as tf.Tensor;
-  return c.rank === 1 ? out.squeeze([1]) : out;
-}
 
 describe.each(naTargets)('NA v2 fixtures on $name', (target) => {
   it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     await useTarget(target);
-    tf.tidy(() => {
-      const [q, k, v] = [input(c, 'q'), input(c, 'k'), input(c, 'v')];
-      const rpb = c.hasRpb ? input(c, 'rpb') : undefined;
-      const extra = c.extraTokens > 0 ? ([input(c, 'add_k'), input(c, 'add_v')] as [tf.Tensor, tf.Tensor]) : undefined;
-      const fused = ops[c.rank].fused;
-      check(target.name, c, 'out', fused(q, k, v, options(c, rpb, extra)));
-
-      // Differentiate in q, k, v, then rpb and the extra tokens when the case has them.
-      const names = ['dq', 'dk', 'dv', ...(rpb ? ['drpb'] : []), ...(extra ? ['d_add_k', 'd_add_v'] : [])];
-      const vars = [q, k, v, ...(rpb ? [rpb] : []), ...(extra ?? [])];
-      const grads = tf.grads((...xs: tf.Tensor[]) => {
-        const bias = rpb ? xs[3] : undefined;
-        const tokens = extra ? ([xs[xs.length - 2]!, xs[xs.length - 1]!] as [tf.Tensor, tf.Tensor]) : undefined;
-        return fused(xs[0]!, xs[1]!, xs[2]!, options(c, bias, tokens));
-      })(vars, input(c, 'g_out'));
-      names.forEach((name, i) => check(target.name, c, name, grads[i]!));
-
-      if (extra !== undefined) return;
-      const logits = ops[c.rank].qk(q, k, options(c, rpb));
-      check(target.name, c, 'logits', logits);
-      check(target.name, c, 'attn', tf.softmax(logits));
-      if (!target.composite) {
-        // The fused kernel's own gradient (recomputation), reached when it runs under a tape directly.
-        const kernelVars = rpb ? [q, k, v, rpb] : [q, k, v];
-        const kernelGrads = tf.grads((...xs: tf.Tensor[]) => runFusedKernel(c, xs))(kernelVars, input(c, 'g_out'));
-        names.slice(0, kernelVars.length).forEach((name, i) => check(`${target.name} kernel`, c, name, kernelGrads[i]!));
-      }
-    });
+    await checkNAV2Case(errors, target.name, c, !target.composite);
   });
 });
 

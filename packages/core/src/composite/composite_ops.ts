@@ -15,8 +15,8 @@ function validMask(tables: KernelLineTables, shape: number[]): Tensor | null {
   return tables.valid === null ? null : tf.tensor(tables.valid, shape);
 }
 
-/** `[1, *S, heads, slots]` for a query-side `[B, *S, heads, X]` shape. */
-const slotShape = (shape: readonly number[], slots: number): number[] => [1, ...shape.slice(1, -1), slots];
+/** Works on `[B, S, heads, X]` with the spatial axes flattened: some backends (webgpu) mishandle 6-D concat. */
+const flatShape = (p: { batch: number; heads: number }, S: number, last: number): number[] => [p.batch, S, p.heads, last];
 
 /**
  * logits `[B, *S, heads, slots]` = scale * q.k + rpb, -inf in masked slots. `query` is `[B, *S, heads, D]` (5-D
@@ -31,13 +31,13 @@ export function compositeQK(query: Tensor, key: Tensor, rpb: Tensor | undefined,
     const tables = buildKernelLineTables(p);
     const q = tf.reshape(tf.mul(query, attrs.scale), [rowsOfTokens, 1, D]);
     const keys = tf.reshape(key, [B, S * p.kvHeads, D]);
-    const lineShape = [...query.shape.slice(0, -1), width];
+    const lineShape = flatShape(p, S, width);
     const parts = tables.keyIndex.map((index) => {
       const gathered = tf.reshape(gatherRows(keys, index), [rowsOfTokens, width, D]);
       return tf.reshape(tf.matMul(q, gathered, false, true), lineShape);
     });
     let logits = parts.length === 1 ? parts[0]! : tf.concat(parts, -1);
-    const shape = slotShape(query.shape, p.slots);
+    const shape = [1, S, p.heads, p.slots];
     if (rpb !== undefined) {
       const bias = gatherRows(tf.reshape(rpb, [1, -1, 1]), tables.biasIndex);
       logits = tf.add(logits, tf.reshape(bias, shape));
@@ -48,7 +48,7 @@ export function compositeQK(query: Tensor, key: Tensor, rpb: Tensor | undefined,
       const minusInf = tf.tensor(tables.valid!.map((v) => (v === 1 ? 0 : -Infinity)), shape);
       logits = tf.add(tf.mul(logits, valid), minusInf);
     }
-    return logits;
+    return tf.reshape(logits, [...query.shape.slice(0, -1), p.slots]);
   });
 }
 
@@ -61,8 +61,9 @@ export function compositeAV(attn: Tensor, value: Tensor, attrs: NAKernelAttrs): 
     const S = spatialSize(p);
     const rowsOfTokens = B * S * p.heads;
     const tables = buildKernelLineTables(p);
-    const valid = validMask(tables, slotShape(attn.shape, p.slots));
-    const weights = valid === null ? attn : tf.mul(attn, valid);
+    const valid = validMask(tables, [1, S, p.heads, p.slots]);
+    const flatAttn = tf.reshape(attn, flatShape(p, S, p.slots));
+    const weights = valid === null ? flatAttn : tf.mul(flatAttn, valid);
     const values = tf.reshape(value, [B, S * p.kvHeads, D]);
     const flatWeights = tf.reshape(weights, [rowsOfTokens, 1, p.slots]);
     const parts = tables.keyIndex.map((index, line) => {
@@ -70,7 +71,8 @@ export function compositeAV(attn: Tensor, value: Tensor, attrs: NAKernelAttrs): 
       const lineWeights = tables.keyIndex.length === 1 ? flatWeights : tf.slice(flatWeights, [0, 0, line * width], [-1, -1, width]);
       return tf.matMul(lineWeights, gathered);
     });
-    return tf.reshape(parts.length === 1 ? parts[0]! : tf.addN(parts), [...attn.shape.slice(0, -1), D]);
+    // Pairwise adds: tfjs-backend-webgpu 4.22's addN returns zeros for more than 8 inputs (3-D windows have k0*k1 lines).
+    return tf.reshape(parts.reduce((sum, part) => tf.add(sum, part)), [...attn.shape.slice(0, -1), D]);
   });
 }
 
