@@ -162,8 +162,3 @@ export function makeProblem(shape: readonly number[], attrs: ProblemAttrs, headD
     biasCols: 2 * cols.kernel - 1,
   };
 }
-
-/** True when the problem is the v0.17.5 one the 2-D-only backend kernels implement. */
-export function isPlain2DProblem(p: NAProblem): boolean {
-  return p.planes.length === 1 && p.planes.kernel === 1 && p.kvHeads === p.heads;
-}

@@ -4,7 +4,6 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { util } from '@tensorflow/tfjs-core';
 import type { NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { isPlain2DProblem } from '../../geometry.js';
 import type { NAProblem } from '../../geometry.js';
 import * as names from '../../kernel_names.js';
 import type { NAKernelAttrs } from '../../na_args.js';
@@ -29,17 +28,24 @@ interface SimdContext {
 
 type SimdBody = (ctx: SimdContext, p: NAProblem, attrs: NAKernelAttrs, out: number) => void;
 
-const windowTables = (p: NAProblem) => [
-  p.rows.start, p.rows.count, p.rows.biasStart, p.cols.start, p.cols.count, p.cols.biasStart,
-];
-const inverseTables = (p: NAProblem) => [
-  p.rows.inverseOffset, p.rows.inverseQuery, p.rows.inverseSlot, p.cols.inverseOffset, p.cols.inverseQuery, p.cols.inverseSlot,
-];
+const axes = (p: NAProblem) => [p.planes, p.rows, p.cols] as const;
+
+/** The int32 header of assembly/problem.ts (field order must match it), padded to its 80 bytes. */
+function problemHeader(p: NAProblem): Int32Array {
+  const [a0, a1, a2] = axes(p);
+  return Int32Array.from([
+    p.batch, a0.length, a1.length, a2.length, p.heads, p.kvHeads, p.headDim,
+    a0.kernel, a1.kernel, a2.kernel, a0.dilation, a1.dilation, a2.dilation, p.biasPlanes, p.biasRows, p.biasCols,
+    a0.inverseQuery.length, a1.inverseQuery.length, a2.inverseQuery.length, 0,
+  ]);
+}
+
+const windowTables = (p: NAProblem) => [problemHeader(p), ...axes(p).flatMap((a) => [a.start, a.count, a.biasStart])];
+const inverseTables = (p: NAProblem) => [problemHeader(p), ...axes(p).flatMap((a) => [a.inverseOffset, a.inverseQuery, a.inverseSlot])];
 
 function simd(body: SimdBody): WasmKernelOverride {
   return (backend, p, inputs, attrs, out) => {
-    // The SIMD loops are 2-D with one head per kv head; 3-D and GQA/MQA run the JS loops on the heap.
-    if (p.headDim % 4 !== 0 || !isPlain2DProblem(p)) return false;
+    if (p.headDim % 4 !== 0) return false;
     const kernels = simdKernelsFor(backend);
     if (kernels === null) return false;
     // Absent or empty optional inputs (rpb) are passed as the null pointer.
@@ -54,44 +60,30 @@ function simd(body: SimdBody): WasmKernelOverride {
   };
 }
 
-const sizes = (p: NAProblem) => [p.batch, p.rows.length, p.cols.length, p.heads, p.headDim] as const;
-
 function dot(a: string, b: string, logits: boolean): SimdBody {
   return ({ kernels, pointer, withTables }, p, attrs, out) =>
-    withTables(windowTables(p), 0, (tables) =>
-      kernels.neighborhoodDot(
-        pointer(a), pointer(b), logits ? pointer('rpb') : 0, out, tables, ...sizes(p), p.rows.kernel, p.cols.kernel,
-        p.rows.dilation, p.cols.dilation, p.biasRows, p.biasCols, logits ? attrs.scale : 1, logits ? -Infinity : 0,
-      ),
+    withTables(windowTables(p), 0, (header) =>
+      kernels.neighborhoodDot(pointer(a), pointer(b), logits ? pointer('rpb') : 0, out, header, logits ? attrs.scale : 1, logits ? -Infinity : 0),
     );
 }
 
 function weightedSum(weights: string, values: string, scaled: boolean): SimdBody {
   return ({ kernels, pointer, withTables }, p, attrs, out) =>
-    withTables(windowTables(p), 4 * p.headDim, (tables, scratch) =>
-      kernels.neighborhoodWeightedSum(
-        pointer(weights), pointer(values), out, tables, scratch, ...sizes(p), p.cols.kernel,
-        p.rows.dilation, p.cols.dilation, p.slots, scaled ? attrs.scale : 1,
-      ),
+    withTables(windowTables(p), 4 * p.headDim, (header, scratch) =>
+      kernels.neighborhoodWeightedSum(pointer(weights), pointer(values), out, header, scratch, scaled ? attrs.scale : 1),
     );
 }
 
 function inverseSum(weights: string, values: string, scaled: boolean): SimdBody {
   return ({ kernels, pointer, withTables }, p, attrs, out) =>
-    withTables(inverseTables(p), 4 * p.headDim, (tables, scratch) =>
-      kernels.inverseWeightedSum(
-        pointer(weights), pointer(values), out, tables, scratch, ...sizes(p), p.cols.kernel, p.slots,
-        p.rows.inverseQuery.length, p.cols.inverseQuery.length, scaled ? attrs.scale : 1,
-      ),
+    withTables(inverseTables(p), 4 * p.headDim, (header, scratch) =>
+      kernels.inverseWeightedSum(pointer(weights), pointer(values), out, header, scratch, scaled ? attrs.scale : 1),
     );
 }
 
 const fused: SimdBody = ({ kernels, pointer, withTables }, p, attrs, out) =>
-  withTables(windowTables(p), 4 * p.headDim, (tables, scratch) =>
-    kernels.fusedAttention(
-      pointer('query'), pointer('key'), pointer('value'), pointer('rpb'), out, tables, scratch, ...sizes(p),
-      p.rows.dilation, p.cols.dilation, p.biasRows, p.biasCols, attrs.scale,
-    ),
+  withTables(windowTables(p), 4 * p.headDim, (header, scratch) =>
+    kernels.fusedAttention(pointer('query'), pointer('key'), pointer('value'), pointer('rpb'), out, header, scratch, attrs.scale),
   );
 
 export const wasmOverrides = new Map<string, WasmKernelOverride>([
