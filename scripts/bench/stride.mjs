@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as na from '@natzoo/core';
 import { denseAttention } from './attention.mjs';
-import { median } from './measure.mjs';
+import { median, runOnce as timeOnce } from './measure.mjs';
 import { ms, printTable } from './report.mjs';
 
 /** 64 channels in 2 heads of 32, batch 1, as NAT's first level. */
@@ -16,17 +16,6 @@ const PROBLEMS = [
   { name: '3-D 16^3 k5', spatial: [16, 16, 16], kernel: 5, strides: [1, 2, 4, 5] },
 ];
 const [HEADS, HEAD_DIM] = [2, 32];
-
-/** Runs fn once in a tidy and waits for its results; returns milliseconds. */
-async function timeOnce(/** @type {() => tf.Tensor | tf.Tensor[]} */ fn) {
-  const t0 = performance.now();
-  const out = tf.tidy(fn);
-  const outs = Array.isArray(out) ? out : [out];
-  await Promise.all(outs.map((t) => t.data()));
-  const elapsed = performance.now() - t0;
-  tf.dispose(outs);
-  return elapsed;
-}
 
 /** dense attention for 2-D or 3-D heads-last tensors (flattened to one spatial axis of N tokens). */
 function dense(/** @type {tf.Tensor} */ q, /** @type {tf.Tensor} */ k, /** @type {tf.Tensor} */ v) {
