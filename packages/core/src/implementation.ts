@@ -2,7 +2,7 @@
 // Which implementation an NA op runs: the backend's own kernels when they implement the problem, else the
 // composite. Backends whose kernels cover only part of the op declare which part (declareNAKernelSupport).
 import { getBackend, getKernel } from '@tensorflow/tfjs-core';
-import { NeighborhoodAttentionQK } from './kernel_names.js';
+import { NeighborhoodAttentionFusedBackpropQuery, NeighborhoodAttentionQK } from './kernel_names.js';
 import type { NAKernelAttrs } from './na_args.js';
 
 export type NAImplementation = 'kernels' | 'composite';
@@ -42,4 +42,32 @@ export function activeNAImplementation(attrs?: NAKernelAttrs): NAImplementation 
   const backend = getBackend();
   if (forced === null && getKernel(NeighborhoodAttentionQK, backend) == null) return 'composite';
   return attrs === undefined || naKernelsSupport(attrs, backend) ? 'kernels' : 'composite';
+}
+
+/** How a fused NA call is differentiated: through the split QK/softmax/AV kernels, or the fused backward. */
+export type NABackward = 'split' | 'fused';
+
+let backward: NABackward = 'split';
+
+/**
+ * Chooses how fused NA ops train on backends with NA kernels. `'split'` (default) records QK, softmax and AV,
+ * keeping `[.., heads, K]` attention for the backward; `'fused'` records the fused kernel alone and differentiates
+ * it by recomputing attention from the log-sum-exp, so training memory does not grow with the window (on
+ * backends that register the fused backward kernels: cpu and wasm; elsewhere the split backward runs).
+ */
+export function setNABackward(mode: NABackward): void {
+  if (mode !== 'split' && mode !== 'fused') {
+    throw new Error(`setNABackward: mode must be 'split' or 'fused'; got ${String(mode)}`);
+  }
+  backward = mode;
+}
+
+/** Whether `backendName` registers the fused backward kernels. */
+export function hasFusedBackward(backendName = getBackend()): boolean {
+  return getKernel(NeighborhoodAttentionFusedBackpropQuery, backendName) != null;
+}
+
+/** The backward fused ops record now: `'fused'` only where chosen and available. */
+export function activeNABackward(): NABackward {
+  return backward === 'fused' && hasFusedBackward() ? 'fused' : 'split';
 }

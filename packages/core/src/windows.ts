@@ -43,6 +43,8 @@ export interface InverseWalker {
   /** The (query position, slot) pairs whose window holds the key: entries `0 .. count-1`. */
   readonly query: Int32Array;
   readonly slot: Int32Array;
+  /** Per pair: offset in one head's bias table (as WindowWalker.bias). */
+  readonly bias: Int32Array;
   /** Fills the pairs for the key at flat spatial index `position`; returns their count. */
   fill(position: number): number;
 }
@@ -54,29 +56,33 @@ const widest = (offsets: Int32Array): number => {
 };
 
 export function inverseWalker(p: NAProblem): InverseWalker {
-  const { planes: a0, rows: a1, cols: a2 } = p;
+  const { planes: a0, rows: a1, cols: a2, biasRows, biasCols } = p;
   const [Y, Z, k1, k2] = [a1.length, a2.length, a1.kernel, a2.kernel];
   const capacity = widest(a0.inverseOffset) * widest(a1.inverseOffset) * widest(a2.inverseOffset);
   const query = new Int32Array(capacity);
   const slot = new Int32Array(capacity);
+  const bias = new Int32Array(capacity);
   const fill = (position: number) => {
     const x2 = position % Z;
     const x1 = Math.floor(position / Z) % Y;
     const x0 = Math.floor(position / (Y * Z));
     let n = 0;
     for (let r0 = a0.inverseOffset[x0]!; r0 < a0.inverseOffset[x0 + 1]!; r0++) {
+      const [q0, n0] = [a0.inverseQuery[r0]!, a0.inverseSlot[r0]!];
       for (let r1 = a1.inverseOffset[x1]!; r1 < a1.inverseOffset[x1 + 1]!; r1++) {
-        const row = a0.inverseQuery[r0]! * Y + a1.inverseQuery[r1]!;
-        const slotRow = a0.inverseSlot[r0]! * k1 + a1.inverseSlot[r1]!;
+        const [q1, n1] = [a1.inverseQuery[r1]!, a1.inverseSlot[r1]!];
+        const biasRow = ((a0.biasStart[q0]! + n0) * biasRows + a1.biasStart[q1]! + n1) * biasCols;
         for (let r2 = a2.inverseOffset[x2]!; r2 < a2.inverseOffset[x2 + 1]!; r2++, n++) {
-          query[n] = row * Z + a2.inverseQuery[r2]!;
-          slot[n] = slotRow * k2 + a2.inverseSlot[r2]!;
+          const [q2, n2] = [a2.inverseQuery[r2]!, a2.inverseSlot[r2]!];
+          query[n] = (q0 * Y + q1) * Z + q2;
+          slot[n] = (n0 * k1 + n1) * k2 + n2;
+          bias[n] = biasRow + a2.biasStart[q2]! + n2;
         }
       }
     }
     return n;
   };
-  return { query, slot, fill };
+  return { query, slot, bias, fill };
 }
 
 /**
@@ -97,6 +103,29 @@ export function forEachQueryHead(
       for (let h = 0; h < p.heads; h++) {
         const hk = Math.floor(h / group);
         visit(token * p.heads + h, h, (key) => (bi * S + key) * p.kvHeads + hk);
+      }
+    }
+  }
+}
+
+/**
+ * Visits every kv head of every key token with `inv` filled for the key's position: `kvRow` is the key's
+ * `[B*S*kvHeads]` row, query heads `headFrom .. headTo-1` read it, and `queryRow(n, h)` is the `[B*S*heads]` row
+ * of pair n's query under head h.
+ */
+export function forEachKeyHead(
+  p: NAProblem,
+  inv: InverseWalker,
+  visit: (kvRow: number, pairs: number, headFrom: number, headTo: number, queryRow: (n: number, h: number) => number) => void,
+): void {
+  const S = spatialSize(p);
+  const group = p.heads / p.kvHeads;
+  for (let position = 0; position < S; position++) {
+    const pairs = inv.fill(position);
+    for (let bi = 0; bi < p.batch; bi++) {
+      const queryRow = (n: number, h: number) => (bi * S + inv.query[n]!) * p.heads + h;
+      for (let hk = 0; hk < p.kvHeads; hk++) {
+        visit((bi * S + position) * p.kvHeads + hk, pairs, hk * group, (hk + 1) * group, queryRow);
       }
     }
   }

@@ -2,7 +2,7 @@
 // Central finite differences against the analytic gradients of every NA kernel, on small cases.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { na1d, na1dAV, na1dQK, na2d, na2dAV, na2dQK, na3d, na3dAV, na3dQK } from '@natzoo/core';
+import { na1d, na1dAV, na1dQK, na2d, na2dAV, na2dQK, na3d, na3dAV, na3dQK, setNABackward } from '@natzoo/core';
 
 type T6 = tf.Tensor<tf.Rank.R6>;
 import { naTargets, useTarget } from './backends.js';
@@ -127,5 +127,21 @@ describe.each(naTargets)('finite differences on $name', (target) => {
     gradcheck((q, k, v, rpb) => na3d(q as T6, k as T6, v as T6, opts(rpb!)), [
       randn([1, 3, 3, 3, 2, 4], 38), randn([1, 3, 3, 3, 1, 4], 39), randn([1, 3, 3, 3, 1, 4], 40), randn([2, 3, 5, 3], 41),
     ]);
+  });
+
+  it('fused backward (from the log-sum-exp): na3d with rpb, GQA, stride, causal axis', async () => {
+    await useTarget(target);
+    setNABackward('fused');
+    try {
+      const opts = (rpb?: tf.Tensor) => (rpb ? { kernelSize: [2, 3, 3], stride: [1, 2, 1], rpb } : { kernelSize: [2, 3, 3], isCausal: [false, false, true] });
+      gradcheck((q, k, v, rpb) => na3d(q as T6, k as T6, v as T6, opts(rpb!)), [
+        randn([1, 3, 4, 3, 2, 4], 42), randn([1, 3, 4, 3, 1, 4], 43), randn([1, 3, 4, 3, 1, 4], 44), randn([2, 3, 5, 5], 45),
+      ]);
+      gradcheck((q, k, v) => na3d(q as T6, k as T6, v as T6, opts()), [
+        randn([1, 3, 4, 3, 2, 4], 46), randn([1, 3, 4, 3, 2, 4], 47), randn([1, 3, 4, 3, 2, 4], 48),
+      ]);
+    } finally {
+      setNABackward('split');
+    }
   });
 });

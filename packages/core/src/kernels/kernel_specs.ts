@@ -7,6 +7,8 @@ import * as names from '../kernel_names.js';
 import type { NAKernelAttrs } from '../na_args.js';
 import { biasGradient } from './reference/bias_gradient.js';
 import { fusedAttention } from './reference/fused_attention.js';
+import { fusedBackpropKeyValue, fusedBackpropQuery, fusedBackpropRpb, logSumExp } from './reference/fused_backward.js';
+import type { FusedBackwardInputs } from './reference/fused_backward.js';
 import { inverseWeightedSum } from './reference/inverse_weighted_sum.js';
 import { neighborhoodDot } from './reference/neighborhood_dot.js';
 import { neighborhoodWeightedSum } from './reference/neighborhood_weighted_sum.js';
@@ -107,7 +109,43 @@ export const naKernelSpecs: readonly NAKernelSpec[] = [
     outputShape: (s, a) => kvShape(s.dOut!, a, lastOf(s.dOut!)),
     compute: (p, x, _a, out) => inverseWeightedSum(p, need(x, 'attn'), need(x, 'dOut'), 1, out),
   },
+  {
+    kernelName: names.NeighborhoodAttentionLogSumExp,
+    inputs: ['query', 'key', 'rpb'],
+    problemFrom: 'query',
+    headDimFrom: 'query',
+    outputShape: (s) => s.query!.slice(0, -1),
+    compute: (p, x, a, out) => logSumExp(p, need(x, 'query'), need(x, 'key'), x.rpb ?? null, a.scale, out),
+  },
+  ...fusedBackwardSpecs(),
 ];
+
+/** The fused backward kernels: one output each, all recomputing attention from the log-sum-exp. */
+function fusedBackwardSpecs(): NAKernelSpec[] {
+  const inputs = ['query', 'key', 'value', 'rpb', 'lse', 'delta', 'dOut'];
+  const saved = (x: KernelArrays): FusedBackwardInputs => ({
+    query: need(x, 'query'),
+    key: need(x, 'key'),
+    value: need(x, 'value'),
+    rpb: x.rpb ?? null,
+    lse: need(x, 'lse'),
+    delta: need(x, 'delta'),
+    dOut: need(x, 'dOut'),
+  });
+  const spec = (kernelName: string, outputShape: NAKernelSpec['outputShape'], compute: NAKernelSpec['compute']): NAKernelSpec => ({
+    kernelName, inputs, problemFrom: 'query', headDimFrom: 'query', outputShape, compute,
+  });
+  return [
+    spec(names.NeighborhoodAttentionFusedBackpropQuery, (s) => s.query!, (p, x, a, out) => fusedBackpropQuery(p, saved(x), a.scale, out)),
+    spec(names.NeighborhoodAttentionFusedBackpropKey, (s) => s.key!, (p, x, a, out) => fusedBackpropKeyValue(p, saved(x), a.scale, 'key', out)),
+    spec(names.NeighborhoodAttentionFusedBackpropValue, (s) => s.value!, (p, x, a, out) => fusedBackpropKeyValue(p, saved(x), a.scale, 'value', out)),
+    spec(
+      names.NeighborhoodAttentionFusedBackpropRpb,
+      (s, a) => [s.query![s.query!.length - 2]!, ...a.kernelSize.map((k) => 2 * k - 1)],
+      (p, x, a, out) => fusedBackpropRpb(p, saved(x), a.scale, out),
+    ),
+  ];
+}
 
 export function problemFor(spec: NAKernelSpec, shapes: Record<string, number[]>, attrs: NAKernelAttrs): NAProblem {
   return makeProblem(shapes[spec.problemFrom]!, attrs, lastOf(shapes[spec.headDimFrom]!));

@@ -4,7 +4,7 @@ import type { Rank, Tensor, Tensor4D, Tensor5D } from '@tensorflow/tfjs-core';
 
 type Tensor6D = Tensor<Rank.R6>;
 import { compositeAttention } from '../composite/composite_ops.js';
-import { activeNAImplementation } from '../implementation.js';
+import { activeNABackward, activeNAImplementation } from '../implementation.js';
 import { NeighborhoodAttentionFused } from '../kernel_names.js';
 import {
   checkKeyValueHeads,
@@ -76,7 +76,7 @@ export function neighborhoodAttention(
       );
     } else if (activeNAImplementation(attrs) === 'composite') {
       out = compositeAttention(q, k, v, rpb, attrs);
-    } else if (isRecordingGradients()) {
+    } else if (isRecordingGradients() && activeNABackward() === 'split') {
       out = windowWeightedSum(softmax(windowLogits(q, k, rpb, attrs)), v, attrs);
     } else {
       const inputs = { query: q, key: k, value: v, rpb: rpb ?? zeros([0]) };
@@ -89,7 +89,7 @@ export function neighborhoodAttention(
 /**
  * 2-D neighbourhood attention, `softmax(scale * q.k + rpb) v` over each query's `k0 x k1` window (NATTEN 0.21
  * generalized NA with v0.17.5's rpb, heads-last like its fused `na2d`). Runs the fused kernel (no logits in
- * memory) unless gradients are being recorded or extra tokens are given.
+ * memory) unless extra tokens are given or gradients are recorded with the split backward (setNABackward).
  * @param query `[B, H, W, heads, D]`; `key`, `value` `[B, H, W, kvHeads, D]` with `heads % kvHeads == 0`
  * @param opts `kernelSize`, `dilation`, `isCausal`, `stride` (per axis or shared), `rpb` `[heads, 2k0-1, 2k1-1]`,
  *   `scale` (default `D ** -0.5`), `additionalKeys`/`additionalValues` `[B, n, kvHeads, D]`
