@@ -44,10 +44,12 @@ export async function strideSection(backend, { quick }) {
     const x = tf.tidy(() => [0, 1, 2].map(() => tf.randomNormal(shape)));
     const g = tf.randomNormal(shape);
     const variants = [...problem.strides.map((s) => variant(problem, s)), variant(problem, null)];
-    for (const pass of ['fwd', 'fwd+bwd']) {
-      const fns = variants.map((v) =>
-        pass === 'fwd' ? () => v.attend(x) : () => tf.grads((...t) => tf.sum(tf.mul(v.attend(t), g)))(x),
-      );
+    // 'fwd+bwd fused': the fused backward from the log-sum-exp, where the backend registers it (dense stays as is).
+    const passes = ['fwd', 'fwd+bwd', ...(na.hasFusedBackward() ? ['fwd+bwd fused'] : [])];
+    for (const pass of passes) {
+      const grads = (/** @type {any} */ v) => () => tf.grads((...t) => tf.sum(tf.mul(v.attend(t), g)))(x);
+      const fns = variants.map((v) => (pass === 'fwd' ? () => v.attend(x) : grads(v)));
+      na.setNABackward(pass === 'fwd+bwd fused' ? 'fused' : 'split');
       const group = variants.map((v) => ({
         section: 'stride', backend, problem: problem.name, kernelSize: problem.kernel, stride: v.stride, label: v.label, pass,
         naImplementation: v.stride === null ? null : na.activeNAImplementation(kernelAttrsOf(problem, v.stride)),
@@ -66,6 +68,7 @@ export async function strideSection(backend, { quick }) {
           group[i].timesMs.push(await timeOnce(fns[i]));
         }
       }
+      na.setNABackward('split');
       for (const row of group) row.medianMs = median(row.timesMs);
       const strideOne = group.find((row) => row.stride === 1);
       const denseRow = group.find((row) => row.stride === null);
@@ -91,6 +94,7 @@ export async function strideSection(backend, { quick }) {
   printTable(`generalized NA: stride and blocked attention beside dense on ${backend}`, columns, rows, [
     `batch 1, ${HEADS} heads of ${HEAD_DIM}, no rpb; ${rounds} interleaved rounds (one run of every variant per round); median`,
     'vs stride 1 / vs dense: their median / this median, same problem and pass; fwd+bwd: tf.grads of sum(out * g) w.r.t. q, k, v',
+    "fwd+bwd: the split backward (QK, softmax, AV kernels; [.., heads, K] attention kept); fwd+bwd fused: setNABackward('fused'), attention recomputed from the log-sum-exp",
     "runs on: 'kernels' (the backend's NA kernels) or 'composite' (gather + matMul, where the kernels do not implement the call)",
   ]);
   return rows;

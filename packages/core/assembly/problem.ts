@@ -23,9 +23,12 @@ export function entry(table: usize, i: i32): i32 {
   return load<i32>(table + (<usize>i << 2));
 }
 
-/** Window tables: per axis start[L], count[L], biasStart[L]; returns the start of axis `axis`'s block. */
-export function windowAxis(header: usize, axis: i32): usize {
-  let at = header + HEADER_BYTES;
+/**
+ * Window tables: per axis start[L], count[L], biasStart[L]; returns the start of axis `axis`'s block. They follow
+ * the header, or (`afterInverse`) the inverse tables when a kernel takes both.
+ */
+export function windowAxis(header: usize, axis: i32, afterInverse: bool = false): usize {
+  let at = afterInverse ? inverseAxis(header, 3) : header + HEADER_BYTES;
   for (let a = 0; a < axis; a++) at += <usize>(3 * field(header, SIZE + a)) << 2;
   return at;
 }
@@ -40,4 +43,11 @@ export function inverseAxis(header: usize, axis: i32): usize {
 /** Horizontal sum of a f32x4. */
 export function lanes(x: v128): f32 {
   return f32x4.extract_lane(x, 0) + f32x4.extract_lane(x, 1) + f32x4.extract_lane(x, 2) + f32x4.extract_lane(x, 3);
+}
+
+/** Dot product of two f32 rows of `rowBytes` bytes (a multiple of 16). */
+export function dotRows(a: usize, b: usize, rowBytes: usize): f32 {
+  let dot = f32x4.splat(0);
+  for (let c: usize = 0; c < rowBytes; c += 16) dot = f32x4.add(dot, f32x4.mul(v128.load(a + c), v128.load(b + c)));
+  return lanes(dot);
 }

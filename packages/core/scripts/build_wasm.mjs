@@ -8,7 +8,10 @@ import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const modules = [{ source: 'assembly/index.ts', target: 'src/kernels/wasm/na_kernels_module.generated.ts' }];
+const modules = [
+  { source: 'assembly/index.ts', target: 'src/kernels/wasm/na_kernels_module.generated.ts' },
+  { source: 'assembly/backward/index.ts', target: 'src/kernels/wasm/na_backward_module.generated.ts' },
+];
 
 /** Section ids of a wasm binary (magic and version first, then id + LEB128 size per section). */
 function sectionIds(bytes) {
@@ -29,7 +32,7 @@ function sectionIds(bytes) {
 }
 
 for (const { source, target } of modules) {
-  const outFile = join(root, 'build', source.replace(/^assembly\/index\.ts$/, 'na_kernels.wasm'));
+  const outFile = join(root, 'build', target.replace(/^.*\/(\w+)_module\.generated\.ts$/, '$1.wasm'));
   await mkdir(dirname(outFile), { recursive: true });
   const { error, stderr } = await asc.main([
     // -O3s: speed with a little shrinking, to stay under the 4 KB a browser main thread may compile synchronously.

@@ -8,6 +8,7 @@ import type { NAProblem } from '../../geometry.js';
 import * as names from '../../kernel_names.js';
 import type { NAKernelAttrs } from '../../na_args.js';
 import { wasmMemoryOffset } from '../../tfjs_internals.js';
+import { heapView } from './heap.js';
 import { simdKernelsFor, withHeapTables } from './simd_module.js';
 import type { SimdKernels } from './simd_module.js';
 
@@ -24,6 +25,8 @@ interface SimdContext {
   kernels: SimdKernels;
   pointer(name: string): number;
   withTables(tables: readonly Int32Array[], scratchBytes: number, body: (tables: number, scratch: number) => void): void;
+  /** Zeroes the output (for kernels that accumulate into it). */
+  zero(): void;
 }
 
 type SimdBody = (ctx: SimdContext, p: NAProblem, attrs: NAKernelAttrs, out: number) => void;
@@ -40,8 +43,12 @@ function problemHeader(p: NAProblem): Int32Array {
   ]);
 }
 
-const windowTables = (p: NAProblem) => [problemHeader(p), ...axes(p).flatMap((a) => [a.start, a.count, a.biasStart])];
-const inverseTables = (p: NAProblem) => [problemHeader(p), ...axes(p).flatMap((a) => [a.inverseOffset, a.inverseQuery, a.inverseSlot])];
+const windows = (p: NAProblem) => axes(p).flatMap((a) => [a.start, a.count, a.biasStart]);
+const inverses = (p: NAProblem) => axes(p).flatMap((a) => [a.inverseOffset, a.inverseQuery, a.inverseSlot]);
+const windowTables = (p: NAProblem) => [problemHeader(p), ...windows(p)];
+const inverseTables = (p: NAProblem) => [problemHeader(p), ...inverses(p)];
+/** The key-side backward reads the queries' bias offsets from the window tables after the inverse ones. */
+const inverseAndWindowTables = (p: NAProblem) => [problemHeader(p), ...inverses(p), ...windows(p)];
 
 function simd(body: SimdBody): WasmKernelOverride {
   return (backend, p, inputs, attrs, out) => {
@@ -55,7 +62,8 @@ function simd(body: SimdBody): WasmKernelOverride {
     };
     const withTables: SimdContext['withTables'] = (tables, scratchBytes, run) =>
       withHeapTables(backend, tables, scratchBytes, run);
-    body({ kernels, pointer, withTables }, p, attrs, wasmMemoryOffset(backend, out));
+    const zero = () => heapView(backend, out).fill(0);
+    body({ kernels, pointer, withTables, zero }, p, attrs, wasmMemoryOffset(backend, out));
     return true;
   };
 }
@@ -86,7 +94,34 @@ const fused: SimdBody = ({ kernels, pointer, withTables }, p, attrs, out) =>
     kernels.fusedAttention(pointer('query'), pointer('key'), pointer('value'), pointer('rpb'), out, header, scratch, attrs.scale),
   );
 
+/** The fused backward's arguments after the kernel's own: q, k, v, rpb, lse, delta, dOut. */
+const saved = (pointer: (name: string) => number) =>
+  ['query', 'key', 'value', 'rpb', 'lse', 'delta', 'dOut'].map(pointer) as [number, number, number, number, number, number, number];
+
+/** dq (`bias` false) or drpb (true): both accumulate, so the output starts at zero. */
+function backpropQuery(bias: boolean): SimdBody {
+  return ({ kernels, pointer, withTables, zero }, p, attrs, out) => {
+    zero();
+    withTables(windowTables(p), 0, (header) => kernels.backpropQuery(...saved(pointer), out, header, attrs.scale, bias ? 1 : 0));
+  };
+}
+
+function backpropKeyValue(value: boolean): SimdBody {
+  return ({ kernels, pointer, withTables }, p, attrs, out) =>
+    withTables(inverseAndWindowTables(p), 4 * p.headDim, (header, scratch) =>
+      kernels.backpropKeyValue(...saved(pointer), out, header, scratch, attrs.scale, value ? 1 : 0),
+    );
+}
+
+const logSumExp: SimdBody = ({ kernels, pointer, withTables }, p, attrs, out) =>
+  withTables(windowTables(p), 0, (header) => kernels.logSumExp(pointer('query'), pointer('key'), pointer('rpb'), out, header, attrs.scale));
+
 export const wasmOverrides = new Map<string, WasmKernelOverride>([
+  [names.NeighborhoodAttentionLogSumExp, simd(logSumExp)],
+  [names.NeighborhoodAttentionFusedBackpropQuery, simd(backpropQuery(false))],
+  [names.NeighborhoodAttentionFusedBackpropRpb, simd(backpropQuery(true))],
+  [names.NeighborhoodAttentionFusedBackpropKey, simd(backpropKeyValue(false))],
+  [names.NeighborhoodAttentionFusedBackpropValue, simd(backpropKeyValue(true))],
   [names.NeighborhoodAttentionFused, simd(fused)],
   [names.NeighborhoodAttentionQK, simd(dot('query', 'key', true))],
   [names.NeighborhoodAttentionAVBackpropAttn, simd(dot('dOut', 'value', false))],
