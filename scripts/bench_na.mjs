@@ -19,6 +19,7 @@ import { IMPLS, KERNEL, PASSES, denseLogitsBytes, ioBytes, makeInputs, makeRun, 
 import { ALL_BACKENDS, probeBackends } from './bench/backends.mjs';
 import { measure } from './bench/measure.mjs';
 import { strideSection } from './bench/stride.mjs';
+import { setUpWebGPU } from './bench/webgpu_setup.mjs';
 import { COMMON_COLUMNS, NOTE_COLUMN, machineInfo, ms, printTable, writeJsonAtomic } from './bench/report.mjs';
 
 /** NAT/DiNAT at 224 px: the four levels (headDim 32) and DiNAT's dilation at each. */
@@ -224,6 +225,8 @@ async function sweepSection(/** @type {string} */ backend) {
 }
 
 // ---- main ----
+// Dawn must provide navigator.gpu before the probe; a failure shows as the probe's skip reason.
+if (REQUESTED.includes('webgpu')) await setUpWebGPU();
 const backends = await probeBackends(REQUESTED);
 console.log('## backends');
 for (const b of backends) console.log(`# ${b.name.padEnd(10)} ${b.ok ? 'run' : 'skipped'}: ${b.reason}`);

@@ -8,17 +8,18 @@ import { NA_UNIFORMS, axisSnippet, flatDispatch, tokenLoader, tokenStorer } from
 
 /**
  * Per axis, the queries whose window holds key group-position `xg` form one contiguous run (window starts
- * and ends never decrease along the axis), and every such query lies within k - 1 of the key. The run is
+ * and ends never decrease along the axis), and every such query lies within k + stride - 2 of the key. The run is
  * found by testing those 2k - 1 candidates with the forward rule itself, so both directions always agree
  * (also for even and causal kernels, where NATTEN's closed form needs special cases).
  */
 function inverseRange(a: 0 | 1): string {
   return `
       fn inverseRange${a}(xg : i32, lg : i32) -> vec2<i32> {
-        let k = uniforms.kernel[${a}];
+        // A query's leader is within stride - 1 of it, and the key within k - 1 of the leader.
+        let reach = uniforms.kernel[${a}] + uniforms.stride[${a}] - 2;
         var lo = lg;
         var hi = -1;
-        for (var t = max(xg - k + 1, 0); t <= min(xg + k - 1, lg - 1); t++) {
+        for (var t = max(xg - reach, 0); t <= min(xg + reach, lg - 1); t++) {
           let s = winStart${a}(t, lg);
           if (s <= xg && xg < s + winCount${a}(t, s)) {
             lo = min(lo, t);

@@ -47,15 +47,11 @@ interface Call {
 }
 
 /**
- * The calls these programs implement: 2-D (and 1-D) problems at stride 1 with as many kv heads as query heads.
- * Others (3-D, stride, GQA/MQA) run the composite on this backend (implementation.ts).
+ * The calls these programs implement: 2-D (and 1-D) problems with as many kv heads as query heads (strided ones
+ * on the per-output programs). Others (3-D, GQA/MQA) run the composite on this backend (implementation.ts).
  */
 export function webgpuSupports(attrs: NAKernelAttrs): boolean {
-  return (
-    attrs.kernelSize.length === 2 &&
-    (attrs.stride ?? [1, 1]).every((s) => s === 1) &&
-    attrs.kvHeads === undefined
-  );
+  return attrs.kernelSize.length === 2 && attrs.kvHeads === undefined;
 }
 
 const present = (t: TensorInfo | undefined): t is TensorInfo => t != null && util.sizeFromShape(t.shape) > 0;
@@ -63,7 +59,9 @@ const present = (t: TensorInfo | undefined): t is TensorInfo => t != null && uti
 /** The tiled variant's setup, or null for the one-thread-per-output programs. */
 function tiled(c: Call, stagedTensors: number): TiledSetup | null {
   const D = c.problem.headDim;
-  if (tiling === 'simple' || !tiledFits(D)) return null;
+  // The tiles' shared key bands assume sliding windows (stride 1): a tile's windows span T + k - 1 positions.
+  const strided = c.problem.rows.stride > 1 || c.problem.cols.stride > 1;
+  if (tiling === 'simple' || strided || !tiledFits(D)) return null;
   const storage = c.backend.device.limits.maxComputeWorkgroupStorageSize;
   return {
     vec4: D % 4 === 0,
@@ -156,7 +154,7 @@ export function runNAKernel(
   for (const name of spec.inputs) if (present(inputs[name])) shapes[name] = inputs[name]!.shape;
   const outShape = spec.outputShape(shapes, attrs);
   if (util.sizeFromShape(outShape) === 0) return backend.makeTensorInfo(outShape, 'float32');
-  if (!webgpuSupports(attrs)) throw new Error(`NA webgpu: '${kernelName}' implements 2-D stride-1 calls without GQA only`);
+  if (!webgpuSupports(attrs)) throw new Error(`NA webgpu: '${kernelName}' implements 2-D calls without GQA only`);
   const causal: [boolean, boolean] = [attrs.isCausal[0]!, attrs.isCausal[1]!];
   return runner({ backend, inputs, attrs, problem: problemFor(spec, shapes, attrs), outShape, causal });
 }

@@ -105,8 +105,8 @@ export function tiledMain(p: TiledParts): string {
       let s1 = winStart1(min(ig1, lg1 - 1), lg1);
       let count0 = winCount0(ig0, s0);
       let count1 = winCount1(ig1, s1);
-      let pb0 = s0 - ig0 + uniforms.kernel[0] - 1;
-      let pb1 = s1 - ig1 + uniforms.kernel[1] - 1;
+      let pb0 = biasStart0(min(ig0, lg0 - 1), lg0, s0);
+      let pb1 = biasStart1(min(ig1, lg1 - 1), lg1, s1);
       ${p.before}
       // Stage blocks of whole key rows (rowsPer of them) or, when a row is wider than COLS, column chunks.
       let colChunks = (uniforms.unionCols + COLS - 1) / COLS;
