@@ -65,10 +65,12 @@ export class InverseProgram implements WebGPUProgram {
       ${tokenStorer(this.vec4)}
       fn main(index : i32) {
         let d4 = (uniforms.headDim + 3) / 4;
-        if (index >= uniforms.batch * uniforms.spatial[0] * uniforms.spatial[1] * uniforms.heads * d4) { return; }
+        if (index >= uniforms.batch * uniforms.spatial[0] * uniforms.spatial[1] * uniforms.kvHeads * d4) { return; }
         let c = index % d4;
         var rest = index / d4;
-        let h = rest % uniforms.heads; rest = rest / uniforms.heads;
+        // One thread per kv head: the sum runs over the query heads that read it (GQA/MQA).
+        let hk = rest % uniforms.kvHeads; rest = rest / uniforms.kvHeads;
+        let group = uniforms.heads / uniforms.kvHeads;
         let x = rest % uniforms.spatial[1]; rest = rest / uniforms.spatial[1];
         let y = rest % uniforms.spatial[0];
         let b = rest / uniforms.spatial[0];
@@ -77,6 +79,7 @@ export class InverseProgram implements WebGPUProgram {
         let range0 = inverseRange0(xg0, lg0);
         let range1 = inverseRange1(xg1, lg1);
         var acc = vec4<f32>(0.0);
+        for (var h = hk * group; h < (hk + 1) * group; h++) {
         for (var q0 = range0.x; q0 <= range0.y; q0++) {
           let n0 = xg0 - winStart0(q0, lg0);
           let qy = q0 * uniforms.dilation[0] + g0;
@@ -87,7 +90,8 @@ export class InverseProgram implements WebGPUProgram {
             acc += w * load_vBuf(tokenBase(b, qy, qx, h), c);
           }
         }
-        store_out(tokenBase(b, y, x, h), c, uniforms.scale * acc);
+        }
+        store_out(kvRowBase(b, y, x, hk), c, uniforms.scale * acc);
       }`;
   }
 }

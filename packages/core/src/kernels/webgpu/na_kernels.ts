@@ -47,11 +47,11 @@ interface Call {
 }
 
 /**
- * The calls these programs implement: 2-D (and 1-D) problems with as many kv heads as query heads (strided ones
- * on the per-output programs). Others (3-D, GQA/MQA) run the composite on this backend (implementation.ts).
+ * The calls these programs implement: 2-D (and 1-D) problems, with GQA/MQA and stride (strided ones on the
+ * per-output programs). 3-D calls run the composite on this backend (implementation.ts).
  */
 export function webgpuSupports(attrs: NAKernelAttrs): boolean {
-  return attrs.kernelSize.length === 2 && attrs.kvHeads === undefined;
+  return attrs.kernelSize.length === 2;
 }
 
 const present = (t: TensorInfo | undefined): t is TensorInfo => t != null && util.sizeFromShape(t.shape) > 0;
@@ -154,7 +154,7 @@ export function runNAKernel(
   for (const name of spec.inputs) if (present(inputs[name])) shapes[name] = inputs[name]!.shape;
   const outShape = spec.outputShape(shapes, attrs);
   if (util.sizeFromShape(outShape) === 0) return backend.makeTensorInfo(outShape, 'float32');
-  if (!webgpuSupports(attrs)) throw new Error(`NA webgpu: '${kernelName}' implements 2-D calls without GQA only`);
+  if (!webgpuSupports(attrs)) throw new Error(`NA webgpu: '${kernelName}' implements 2-D (and 1-D) calls only`);
   const causal: [boolean, boolean] = [attrs.isCausal[0]!, attrs.isCausal[1]!];
   return runner({ backend, inputs, attrs, problem: problemFor(spec, shapes, attrs), outShape, causal });
 }

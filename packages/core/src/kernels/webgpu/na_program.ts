@@ -7,7 +7,7 @@ import type { NAProblem } from '../../geometry.js';
 /** Uniform fields after tfjs's own (shapes, strides, size); the order must match `naUniformData`. */
 export const NA_UNIFORMS =
   'spatial : vec2<i32>, kernel : vec2<i32>, dilation : vec2<i32>, stride : vec2<i32>, tile : vec2<i32>, ' +
-  'tilesPerGroup : vec2<i32>, biasSize : vec2<i32>, batch : i32, heads : i32, headDim : i32, slots : i32, ' +
+  'tilesPerGroup : vec2<i32>, biasSize : vec2<i32>, batch : i32, heads : i32, kvHeads : i32, headDim : i32, slots : i32, ' +
   'bands : i32, unionCols : i32, scale : f32, maskValue : f32,';
 
 export type ProgramUniforms = Array<{ type: 'int32' | 'float32'; data: number[] }>;
@@ -56,6 +56,7 @@ export function naUniformData(p: NAProblem, scale: number, maskValue: number, t?
     i(p.biasRows, p.biasCols),
     i(p.batch),
     i(p.heads),
+    i(p.kvHeads),
     i(p.headDim),
     i(p.slots),
     i(t?.bands ?? 0),
@@ -92,6 +93,14 @@ export function axisSnippet(causal: readonly [boolean, boolean]): string {
       // Element offset of token (b, y, x, head) in a [B, H, W, heads, D] tensor.
       fn tokenBase(b : i32, y : i32, x : i32, h : i32) -> i32 {
         return (((b * uniforms.spatial[0] + y) * uniforms.spatial[1] + x) * uniforms.heads + h) * uniforms.headDim;
+      }
+      // Element offset of token (b, y, x, kv head hk) in a [B, H, W, kvHeads, D] key/value tensor.
+      fn kvRowBase(b : i32, y : i32, x : i32, hk : i32) -> i32 {
+        return (((b * uniforms.spatial[0] + y) * uniforms.spatial[1] + x) * uniforms.kvHeads + hk) * uniforms.headDim;
+      }
+      // The key/value row query head h reads (GQA/MQA: heads / kvHeads query heads per kv head).
+      fn kvBase(b : i32, y : i32, x : i32, h : i32) -> i32 {
+        return kvRowBase(b, y, x, h / (uniforms.heads / uniforms.kvHeads));
       }
       // Element offset of the slot row of token (b, y, x, head) in a [B, H, W, heads, k0*k1] tensor.
       fn slotBase(b : i32, y : i32, x : i32, h : i32) -> i32 {

@@ -68,7 +68,7 @@ export class SimpleFusedProgram implements WebGPUProgram {
           for (var n0 = 0; n0 < count0; n0++) {
             let ky = (s0 + n0) * uniforms.dilation[0] + g0;
             for (var n1 = 0; n1 < count1; n1++) {
-              let kBase = tokenBase(b, ky, (s1 + n1) * uniforms.dilation[1] + g1, h);
+              let kBase = kvBase(b, ky, (s1 + n1) * uniforms.dilation[1] + g1, h);
               var dotv = 0.0;
               for (var c = 0; c < d4; c++) { dotv += dot(load_qBuf(qBase, c), load_kBuf(kBase, c)); }
               var logit = uniforms.scale * dotv;

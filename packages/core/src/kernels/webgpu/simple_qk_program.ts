@@ -59,7 +59,7 @@ export class SimpleQKProgram implements WebGPUProgram {
           return;
         }
         let aBase = tokenBase(b, y, x, h);
-        let bBase = tokenBase(b, (s0 + n0) * uniforms.dilation[0] + g0, (s1 + n1) * uniforms.dilation[1] + g1, h);
+        let bBase = kvBase(b, (s0 + n0) * uniforms.dilation[0] + g0, (s1 + n1) * uniforms.dilation[1] + g1, h);
         var acc = 0.0;
         for (var c = 0; c < (uniforms.headDim + 3) / 4; c++) {
           acc += dot(load_aBuf(aBase, c), load_bBuf(bBase, c));

@@ -124,7 +124,7 @@ export function tiledMain(p: TiledParts): string {
             let kg0 = u0 + r0 + e / (cols * DB4);
             let kg1 = c0 + (e / DB4) % cols;
             let ok = inRange && kg0 < lg0 && kg1 < lg1 && c * 4 < uniforms.headDim;
-            let base = select(0, tokenBase(b, kg0 * uniforms.dilation[0] + g0, kg1 * uniforms.dilation[1] + g1, h), ok);
+            let base = select(0, kvBase(b, kg0 * uniforms.dilation[0] + g0, kg1 * uniforms.dilation[1] + g1, h), ok);
             ${load}
           }
           workgroupBarrier();
