@@ -5,7 +5,8 @@
 // progress to stderr, and writes bench-results/na.json.
 //
 //   pnpm bench:na                          all backends that initialise here
-//   node scripts/bench_na.mjs --backends=wasm,cpu [--quick] [--out=file.json]
+//   node scripts/bench_na.mjs --backends=wasm,cpu [--quick] [--out=file.json] [--sections=main,sweep,stride]
+// The stride section (generalized NA: stride, blocked, 3-D, beside dense) runs on wasm and webgpu only.
 // Env: BENCH_QUICK=1 (1 warm-up + 2 runs, batch 1 only), BENCH_BACKENDS=wasm,cpu, BENCH_OUT,
 //   BENCH_MAX_RUN_S (skip a case whose single run is predicted slower; default 20, quick 10),
 //   BENCH_SWEEP_MAX_RUN_S (the same for the sweep, where large-N dense is the point; default 60, quick 10),
@@ -17,6 +18,8 @@ import * as na from '@natzoo/core';
 import { IMPLS, KERNEL, PASSES, denseLogitsBytes, ioBytes, makeInputs, makeRun, withImplementation, workOf } from './bench/attention.mjs';
 import { ALL_BACKENDS, probeBackends } from './bench/backends.mjs';
 import { measure } from './bench/measure.mjs';
+import { strideSection } from './bench/stride.mjs';
+import { setUpWebGPU } from './bench/webgpu_setup.mjs';
 import { COMMON_COLUMNS, NOTE_COLUMN, machineInfo, ms, printTable, writeJsonAtomic } from './bench/report.mjs';
 
 /** NAT/DiNAT at 224 px: the four levels (headDim 32) and DiNAT's dilation at each. */
@@ -30,10 +33,10 @@ const SWEEP_SIZES = [14, 28, 56, 84, 112];
 
 // ---- options ----
 const argv = process.argv.slice(2);
-const KNOWN = ['quick', 'backends', 'out'];
+const KNOWN = ['quick', 'backends', 'out', 'sections'];
 for (const a of argv) {
   if (!KNOWN.includes(a.replace(/^--/, '').split('=')[0])) {
-    console.error(`bench_na: unknown argument ${a}; expected --backends=wasm,cpu, --quick, --out=file.json`);
+    console.error(`bench_na: unknown argument ${a}; expected --backends=wasm,cpu, --quick, --out=file.json, --sections=main,sweep,stride`);
     process.exit(2);
   }
 }
@@ -41,6 +44,7 @@ const argValue = (/** @type {string} */ name) => argv.find((a) => a.startsWith(`
 const QUICK = argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const REQUESTED = (argValue('backends') ?? process.env.BENCH_BACKENDS ?? ALL_BACKENDS.join(','))
   .split(',').map((s) => s.trim()).filter(Boolean);
+const SECTIONS = (argValue('sections') ?? 'main,sweep,stride').split(',').map((s) => s.trim());
 const OUT = argValue('out') ?? process.env.BENCH_OUT ?? fileURLToPath(new URL('../bench-results/na.json', import.meta.url));
 const GB = 1e9;
 const MAX_RUN_MS = Number(process.env.BENCH_MAX_RUN_S ?? (QUICK ? 10 : 20)) * 1000;
@@ -221,6 +225,8 @@ async function sweepSection(/** @type {string} */ backend) {
 }
 
 // ---- main ----
+// Dawn must provide navigator.gpu before the probe; a failure shows as the probe's skip reason.
+if (REQUESTED.includes('webgpu')) await setUpWebGPU();
 const backends = await probeBackends(REQUESTED);
 console.log('## backends');
 for (const b of backends) console.log(`# ${b.name.padEnd(10)} ${b.ok ? 'run' : 'skipped'}: ${b.reason}`);
@@ -245,13 +251,14 @@ for (const backend of runnable) {
   await tf.setBackend(backend);
   await tf.ready();
   const tensorsBefore = tf.memory().numTensors;
-  results.push(...(await mainSection(backend)));
+  if (SECTIONS.includes('main')) results.push(...(await mainSection(backend)));
+  if (SECTIONS.includes('stride') && (backend === 'wasm' || backend === 'webgpu')) results.push(...(await strideSection(backend, { quick: QUICK })));
   const grown = tf.memory().numTensors - tensorsBefore;
   console.log(`# ${backend}: tensors alive before ${tensorsBefore}, after ${tf.memory().numTensors}${grown > 0 ? ` (LEAK: +${grown})` : ''}`);
   save(false);
 }
 const sweepBackend = runnable.includes('wasm') ? 'wasm' : runnable.includes('cpu') ? 'cpu' : runnable[0];
 await tf.setBackend(sweepBackend);
-results.push(...(await sweepSection(sweepBackend)));
+if (SECTIONS.includes('sweep')) results.push(...(await sweepSection(sweepBackend)));
 save(true);
 progress(`done; results in ${OUT}`);

@@ -42,7 +42,7 @@ export function runsFor(warmMs, policy) {
 }
 
 /** Runs fn in a tidy (so a throwing call frees its intermediates) and waits until its results are computed. */
-async function runOnce(/** @type {() => TensorResult} */ fn) {
+export async function runOnce(/** @type {() => TensorResult} */ fn) {
   const t0 = performance.now();
   const out = tf.tidy(fn);
   const outs = Array.isArray(out) ? out : [out];

@@ -1,42 +1,47 @@
 // SPDX-License-Identifier: MIT
 // AV and QK's backprop-query: out_i = scale * sum_slot w[i, slot] * values_key(i,slot), clipped slots skipped.
-// Same geometry tables as na_fused.ts; `scratch` holds headDim f32 accumulators.
+// 3-D with GQA; same header and window tables as na_fused.ts; `scratch` holds headDim f32 accumulators.
+import { BATCH, DILATION, HEADS, HEAD_DIM, KERNEL, KV_HEADS, SIZE, entry, field, windowAxis } from './problem';
 
-export function neighborhoodWeightedSum(
-  weights: usize, values: usize, out: usize, tables: usize, scratch: usize,
-  batch: i32, height: i32, width: i32, heads: i32, headDim: i32, colKernel: i32,
-  rowDilation: i32, colDilation: i32, slots: i32, scale: f32,
-): void {
-  const rowStart = tables;
-  const rowCount = rowStart + (<usize>height << 2);
-  const colStart = rowCount + (<usize>height << 3);
-  const colCount = colStart + (<usize>width << 2);
-  const rowBytes = <usize>headDim << 2;
+export function neighborhoodWeightedSum(weights: usize, values: usize, out: usize, header: usize, scratch: usize, scale: f32): void {
+  const X = field(header, SIZE), Y = field(header, SIZE + 1), Z = field(header, SIZE + 2);
+  const k1 = field(header, KERNEL + 1), k2 = field(header, KERNEL + 2);
+  const d0 = field(header, DILATION), d1 = field(header, DILATION + 1), d2 = field(header, DILATION + 2);
+  const heads = field(header, HEADS), kvHeads = field(header, KV_HEADS), group = heads / kvHeads;
+  const rowBytes = <usize>field(header, HEAD_DIM) << 2;
+  const slots = field(header, KERNEL) * k1 * k2;
   const splatScale = f32x4.splat(scale);
-  for (let bi = 0; bi < batch; bi++) {
-    for (let i0 = 0; i0 < height; i0++) {
-      const s0 = load<i32>(rowStart + (<usize>i0 << 2));
-      const c0 = load<i32>(rowCount + (<usize>i0 << 2));
-      for (let i1 = 0; i1 < width; i1++) {
-        const s1 = load<i32>(colStart + (<usize>i1 << 2));
-        const c1 = load<i32>(colCount + (<usize>i1 << 2));
-        const pos = (bi * height + i0) * width + i1;
-        for (let h = 0; h < heads; h++) {
-          const weightRow = weights + (<usize>((pos * heads + h) * slots) << 2);
-          memory.fill(scratch, 0, rowBytes);
-          for (let n0 = 0; n0 < c0; n0++) {
-            const keyRow = (bi * height + s0 + n0 * rowDilation) * width;
-            for (let n1 = 0; n1 < c1; n1++) {
-              const w = f32x4.splat(load<f32>(weightRow + (<usize>(n0 * colKernel + n1) << 2)));
-              const vRow = values + <usize>((keyRow + s1 + n1 * colDilation) * heads + h) * rowBytes;
-              for (let c: usize = 0; c < rowBytes; c += 16) {
-                v128.store(scratch + c, f32x4.add(v128.load(scratch + c), f32x4.mul(w, v128.load(vRow + c))));
+  const t0 = windowAxis(header, 0), t1 = windowAxis(header, 1), t2 = windowAxis(header, 2);
+  for (let bi = 0; bi < field(header, BATCH); bi++) {
+    for (let x0 = 0; x0 < X; x0++) {
+      const s0 = entry(t0, x0), c0 = entry(t0, X + x0);
+      for (let x1 = 0; x1 < Y; x1++) {
+        const s1 = entry(t1, x1), c1 = entry(t1, Y + x1);
+        for (let x2 = 0; x2 < Z; x2++) {
+          const s2 = entry(t2, x2), c2 = entry(t2, Z + x2);
+          const pos = ((bi * X + x0) * Y + x1) * Z + x2;
+          for (let h = 0; h < heads; h++) {
+            const hk = h / group;
+            const weightRow = weights + (<usize>((pos * heads + h) * slots) << 2);
+            memory.fill(scratch, 0, rowBytes);
+            for (let n0 = 0; n0 < c0; n0++) {
+              const plane = (bi * X + s0 + n0 * d0) * Y;
+              for (let n1 = 0; n1 < c1; n1++) {
+                const row = (plane + s1 + n1 * d1) * Z;
+                const slotRow = (n0 * k1 + n1) * k2;
+                for (let n2 = 0; n2 < c2; n2++) {
+                  const w = f32x4.splat(load<f32>(weightRow + (<usize>(slotRow + n2) << 2)));
+                  const vRow = values + <usize>((row + s2 + n2 * d2) * kvHeads + hk) * rowBytes;
+                  for (let c: usize = 0; c < rowBytes; c += 16) {
+                    v128.store(scratch + c, f32x4.add(v128.load(scratch + c), f32x4.mul(w, v128.load(vRow + c))));
+                  }
+                }
               }
             }
-          }
-          const outRow = out + <usize>(pos * heads + h) * rowBytes;
-          for (let c: usize = 0; c < rowBytes; c += 16) {
-            v128.store(outRow + c, f32x4.mul(v128.load(scratch + c), splatScale));
+            const outRow = out + <usize>(pos * heads + h) * rowBytes;
+            for (let c: usize = 0; c < rowBytes; c += 16) {
+              v128.store(outRow + c, f32x4.mul(v128.load(scratch + c), splatScale));
+            }
           }
         }
       }

@@ -8,5 +8,8 @@ export { makeProblem } from './geometry.js';
 export type { NAProblem } from './geometry.js';
 export { linearInit, seededGlorotUniform, seededHeNormal, seededTruncatedNormal } from './seeded_initializers.js';
 export type {
-  NAAVBackpropAttnInputs, NAAVBackpropValueInputs, NAAVInputs, NAFusedInputs, NAQKBackpropKeyInputs, NAQKBackpropQueryInputs, NAQKBackpropRpbInputs, NAQKInputs,
+  NAAVBackpropAttnInputs, NAAVBackpropValueInputs, NAAVInputs, NAFusedBackpropInputs, NAFusedInputs, NALogSumExpInputs, NAQKBackpropKeyInputs,
+  NAQKBackpropQueryInputs, NAQKBackpropRpbInputs, NAQKInputs,
 } from './kernel_names.js';
+export { declareNAKernelSupport, hasFusedBackward, naKernelsSupport } from './implementation.js';
+export type { NAKernelSupport } from './implementation.js';

@@ -11,21 +11,23 @@ registerCpuKernels();
 registerWasmKernels();
 registerNAGradients();
 
-export { na1dQK, na2dQK } from './ops/na_qk.js';
-export { na1dAV, na2dAV } from './ops/na_av.js';
-export { na1d, na2d } from './ops/na_attention.js';
-export { activeNAImplementation, setNAImplementation } from './implementation.js';
-export type { NAImplementation } from './implementation.js';
+export { na1dQK, na2dQK, na3dQK } from './ops/na_qk.js';
+export { na1dAV, na2dAV, na3dAV } from './ops/na_av.js';
+export { na1d, na2d, na3d } from './ops/na_attention.js';
+export { activeNABackward, activeNAImplementation, setNABackward, setNAImplementation } from './implementation.js';
+export type { NABackward, NAImplementation } from './implementation.js';
 export { setBestBackend } from './backend_select.js';
 export type { NodeBackendName } from './backend_select.js';
 export { NAArgumentError } from './na_args.js';
 export { ArgumentError } from './argument_error.js';
 export { buildAxisGeometry } from './geometry.js';
 export type { AxisGeometry } from './geometry.js';
-export type { NAAVOptions, NAKernelAttrs, NAOptions, NAQKOptions, PerAxis } from './na_args.js';
+export type { NAAVOptions, NAKernelAttrs, NAOptions, NAQKOptions, PerAxis, SpatialRank } from './na_args.js';
 export {
-  NeighborhoodAttentionAV, NeighborhoodAttentionAVBackpropAttn, NeighborhoodAttentionAVBackpropValue, NeighborhoodAttentionFused, NeighborhoodAttentionQK,
-  NeighborhoodAttentionQKBackpropKey, NeighborhoodAttentionQKBackpropQuery, NeighborhoodAttentionQKBackpropRpb,
+  NeighborhoodAttentionAV, NeighborhoodAttentionAVBackpropAttn, NeighborhoodAttentionAVBackpropValue, NeighborhoodAttentionFused,
+  NeighborhoodAttentionFusedBackpropKey, NeighborhoodAttentionFusedBackpropQuery, NeighborhoodAttentionFusedBackpropRpb,
+  NeighborhoodAttentionFusedBackpropValue, NeighborhoodAttentionLogSumExp, NeighborhoodAttentionQK, NeighborhoodAttentionQKBackpropKey,
+  NeighborhoodAttentionQKBackpropQuery, NeighborhoodAttentionQKBackpropRpb,
 } from './kernel_names.js';
-export { NeighborhoodAttention1D, NeighborhoodAttention2D, type NeighborhoodAttention1DArgs, type NeighborhoodAttention2DArgs, type NeighborhoodAttentionArgs } from './layers/neighborhood_attention.js';
+export { NeighborhoodAttention1D, NeighborhoodAttention2D, NeighborhoodAttention3D, type NeighborhoodAttention1DArgs, type NeighborhoodAttention2DArgs, type NeighborhoodAttention3DArgs, type NeighborhoodAttentionArgs } from './layers/neighborhood_attention.js';
 export { activeRandomSource, randomSeed, setRandomSource, withRandomSource, type RandomSource } from './random_source.js';

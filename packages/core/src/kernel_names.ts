@@ -12,6 +12,11 @@ export const NeighborhoodAttentionQKBackpropKey = 'NeighborhoodAttentionQKBackpr
 export const NeighborhoodAttentionQKBackpropRpb = 'NeighborhoodAttentionQKBackpropRpb';
 export const NeighborhoodAttentionAVBackpropAttn = 'NeighborhoodAttentionAVBackpropAttn';
 export const NeighborhoodAttentionAVBackpropValue = 'NeighborhoodAttentionAVBackpropValue';
+export const NeighborhoodAttentionLogSumExp = 'NeighborhoodAttentionLogSumExp';
+export const NeighborhoodAttentionFusedBackpropQuery = 'NeighborhoodAttentionFusedBackpropQuery';
+export const NeighborhoodAttentionFusedBackpropKey = 'NeighborhoodAttentionFusedBackpropKey';
+export const NeighborhoodAttentionFusedBackpropValue = 'NeighborhoodAttentionFusedBackpropValue';
+export const NeighborhoodAttentionFusedBackpropRpb = 'NeighborhoodAttentionFusedBackpropRpb';
 
 /** q, k, v, out: `[B, H, W, heads, D]`; logits/attn: `[B, H, W, heads, k0*k1]`; rpb: `[heads, 2k0-1, 2k1-1]`. */
 export interface NAQKInputs extends NamedTensorInfoMap {
@@ -52,6 +57,19 @@ export interface NAAVBackpropAttnInputs extends NamedTensorInfoMap {
 /** dv = inverse-AV(attn, dOut). */
 export interface NAAVBackpropValueInputs extends NamedTensorInfoMap {
   attn: TensorInfo;
+  dOut: TensorInfo;
+}
+
+/** lse `[B, *S, heads]` of the fused kernel's softmax, recomputed from q, k and rpb. */
+export interface NALogSumExpInputs extends NamedTensorInfoMap {
+  query: TensorInfo;
+  key: TensorInfo;
+  rpb: TensorInfo;
+}
+/** The fused backward kernels (dq, dk, dv, drpb) recompute attention from `lse`; `delta` = sum(dOut * out, -1). */
+export interface NAFusedBackpropInputs extends NAFusedInputs {
+  lse: TensorInfo;
+  delta: TensorInfo;
   dOut: TensorInfo;
 }
 

@@ -3,10 +3,17 @@
 // their save/load round trip, argument errors, gradients and tensor bookkeeping.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { NeighborhoodAttention1D, NeighborhoodAttention2D, na1d, na1dAV, na2d, na2dAV } from '@natzoo/core';
+import { NeighborhoodAttention1D, NeighborhoodAttention2D, NeighborhoodAttention3D, na1d, na1dAV, na2d, na2dAV, na3d, na3dAV } from '@natzoo/core';
 import type { NeighborhoodAttentionArgs } from '@natzoo/core';
 
-type NALayer = NeighborhoodAttention1D | NeighborhoodAttention2D;
+type NALayer = NeighborhoodAttention1D | NeighborhoodAttention2D | NeighborhoodAttention3D;
+type AnyOp = (...args: unknown[]) => tf.Tensor;
+/** The public fused and AV ops by the layer input's rank. */
+const opsByInputRank = {
+  3: { fused: na1d, av: na1dAV },
+  4: { fused: na2d, av: na2dAV },
+  5: { fused: na3d, av: na3dAV },
+} as unknown as Record<number, { fused: AnyOp; av: AnyOp }>;
 
 const randn = (shape: number[], seed: number, std = 1) => tf.randomNormal(shape, 0, std, 'float32', seed);
 
@@ -42,19 +49,22 @@ function handComposition(layer: NALayer, x: tf.Tensor, args: NeighborhoodAttenti
     const tokens = x.shape.slice(0, -1);
     let qkv = tf.matMul(tf.reshape(x, [-1, channels]), w['qkv/kernel']!);
     if (w['qkv/bias'] !== undefined) qkv = tf.add(qkv, w['qkv/bias']);
-    const part = (i: number) => tf.reshape(tf.slice(qkv, [0, i * channels], [-1, channels]), [...tokens, args.numHeads, headDim]);
+    const kvHeads = args.numKVHeads ?? args.numHeads;
+    const widths = [channels, kvHeads * headDim, kvHeads * headDim];
+    const part = (i: number) => {
+      const from = widths.slice(0, i).reduce((a, b) => a + b, 0);
+      return tf.reshape(tf.slice(qkv, [0, from], [-1, widths[i]!]), [...tokens, i === 0 ? args.numHeads : kvHeads, headDim]);
+    };
     const opts = {
       kernelSize: args.kernelSize,
       dilation: args.dilation ?? 1,
       isCausal: args.isCausal ?? false,
+      stride: args.stride ?? 1,
       scale: args.qkScale ?? headDim ** -0.5,
       ...(w['rpb'] !== undefined ? { rpb: w['rpb'] } : {}),
     };
-    const out = attn !== undefined
-      ? x.rank === 4 ? na2dAV(attn as tf.Tensor5D, part(2) as tf.Tensor5D, opts) : na1dAV(attn as tf.Tensor4D, part(2) as tf.Tensor4D, opts)
-      : x.rank === 4
-        ? na2d(part(0) as tf.Tensor5D, part(1) as tf.Tensor5D, part(2) as tf.Tensor5D, opts)
-        : na1d(part(0) as tf.Tensor4D, part(1) as tf.Tensor4D, part(2) as tf.Tensor4D, opts);
+    const ops = opsByInputRank[x.rank]!;
+    const out = attn !== undefined ? ops.av(attn, part(2), opts) : ops.fused(part(0), part(1), part(2), opts);
     const y = tf.add(tf.matMul(tf.reshape(out, [-1, channels]), w['proj/kernel']!), w['proj/bias']!);
     return tf.reshape(y, x.shape);
   });
@@ -75,6 +85,18 @@ const cases: { name: string; make: (a: NeighborhoodAttentionArgs) => NALayer; sh
     shape: [2, 19, 12],
     args: { numHeads: 3, kernelSize: 6, dilation: 2, isCausal: true, relPosBias: false },
   },
+  {
+    name: '2-D stride, MQA, even kernel with rpb',
+    make: (a) => new NeighborhoodAttention2D(a),
+    shape: [1, 9, 10, 12],
+    args: { numHeads: 3, numKVHeads: 1, kernelSize: [4, 3], stride: [2, 3] },
+  },
+  {
+    name: '3-D GQA, stride, dilation',
+    make: (a) => new NeighborhoodAttention3D(a),
+    shape: [1, 4, 6, 7, 16],
+    args: { numHeads: 4, numKVHeads: 2, kernelSize: [2, 3, 3], stride: [1, 2, 1], dilation: [1, 1, 2] },
+  },
 ];
 
 beforeAll(async () => {
@@ -87,9 +109,10 @@ describe('NeighborhoodAttention layers', () => {
     const x = randn(shape, 11);
     buildWithRandomWeights(layer, x, 100);
     const channels = shape[shape.length - 1]!;
+    const qkvWidth = channels * (1 + (2 * (args.numKVHeads ?? args.numHeads)) / args.numHeads);
     const expectedWeights: Record<string, number[]> = {
-      'qkv/kernel': [channels, 3 * channels],
-      ...(args.qkvBias === false ? {} : { 'qkv/bias': [3 * channels] }),
+      'qkv/kernel': [channels, qkvWidth],
+      ...(args.qkvBias === false ? {} : { 'qkv/bias': [qkvWidth] }),
       ...(args.relPosBias === false ? {} : { rpb: [args.numHeads, ...[args.kernelSize].flat().map((k) => 2 * k - 1)] }),
       'proj/kernel': [channels, channels],
       'proj/bias': [channels],
@@ -211,6 +234,29 @@ describe('NeighborhoodAttention layers', () => {
     loaded.dispose();
   });
 
+  it('round-trips a 3-D layer with stride and GQA through model.save and tf.loadLayersModel', async () => {
+    const input = tf.input({ shape: [4, 5, 6, 8] });
+    const layer = new NeighborhoodAttention3D({ numHeads: 4, numKVHeads: 2, kernelSize: [2, 3, 4], stride: [2, 1, 4], name: 'na3' });
+    const model = tf.model({ inputs: input, outputs: layer.apply(input) as tf.SymbolicTensor });
+    model.setWeights(model.getWeights().map((w, i) => randn(w.shape, 500 + i, 0.5)));
+    let saved: tf.io.ModelArtifacts | undefined;
+    await model.save(tf.io.withSaveHandler(async (artifacts) => {
+      saved = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }));
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved!));
+    expect(loaded.getLayer('na3')).toBeInstanceOf(NeighborhoodAttention3D);
+    expect(loaded.getLayer('na3').getConfig()).toEqual(layer.getConfig());
+    expect(layer.getConfig()).toMatchObject({ stride: [2, 1, 4], numKvHeads: 2 });
+    expect(loaded.getWeights().map((w) => w.shape)).toEqual([[8, 16], [16], [4, 3, 5, 7], [8, 8], [8]]);
+    const x = randn([1, 4, 5, 6, 8], 3);
+    const [expected, actual] = [model.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
+    expect(maxAbsDiff(actual, expected)).toBe(0);
+    tf.dispose([x, expected, actual]);
+    model.dispose();
+    loaded.dispose();
+  });
+
   describe('argument errors', () => {
     it('rejects a dim that numHeads does not divide, naming the layer', () => {
       expect(() => new NeighborhoodAttention2D({ dim: 16, numHeads: 3, kernelSize: 3, name: 'bad' })).toThrow(
@@ -240,7 +286,13 @@ describe('NeighborhoodAttention layers', () => {
     it('rejects malformed arguments', () => {
       expect(() => new NeighborhoodAttention2D({ numHeads: 2, kernelSize: [3, 3, 3] })).toThrow(/kernelSize must have 2 value/);
       expect(() => new NeighborhoodAttention2D({ numHeads: 0, kernelSize: 3 })).toThrow(/numHeads must be a positive integer/);
-      expect(() => new NeighborhoodAttention2D({ numHeads: 2, kernelSize: 4 })).toThrow(/odd kernelSize/);
+      expect(() => new NeighborhoodAttention2D({ numHeads: 2, kernelSize: 3, stride: [1, 4] })).toThrow(
+        /stride must be an integer with 1 <= stride <= kernelSize on every axis; got stride \[1, 4\], kernelSize \[3, 3\]/,
+      );
+      expect(() => new NeighborhoodAttention3D({ numHeads: 4, numKVHeads: 3, kernelSize: 3 })).toThrow(
+        /NeighborhoodAttention3D .*numKVHeads must be a positive integer dividing numHeads \(4\); got 3/,
+      );
+      expect(() => new NeighborhoodAttention3D({ numHeads: 2, kernelSize: [3, 3] })).toThrow(/kernelSize must have 3 value/);
       expect(() => new NeighborhoodAttention2D({ numHeads: 2, kernelSize: 3, attnDrop: 1 })).toThrow(/attnDrop/);
       const layer = new NeighborhoodAttention2D({ numHeads: 2, kernelSize: 3 });
       expect(() => tf.tidy(() => run(layer, tf.zeros([1, 5, 8])))).toThrow(/rank 4/);

@@ -23,12 +23,12 @@ const sweep: SweepCase[] = [
 
 const kernelInputs = (c: SweepCase, seed: number) => {
   const [B, H, W, heads, D] = c.shape;
-  const slots = c.attrs.kernelSize[0] * c.attrs.kernelSize[1];
+  const slots = c.attrs.kernelSize[0]! * c.attrs.kernelSize[1]!;
   const data = (shape: number[], s: number) => tf.randomNormal(shape, 0, 1, 'float32', seed + s).arraySync();
   return {
     tokens: [0, 1, 2].map((s) => ({ shape: [B, H, W, heads, D], data: data([B, H, W, heads, D], s) })),
     slots: { shape: [B, H, W, heads, slots], data: data([B, H, W, heads, slots], 3) },
-    rpb: { shape: [heads, 2 * c.attrs.kernelSize[0] - 1, 2 * c.attrs.kernelSize[1] - 1], data: data([heads, 2 * c.attrs.kernelSize[0] - 1, 2 * c.attrs.kernelSize[1] - 1], 4) },
+    rpb: { shape: [heads, 2 * c.attrs.kernelSize[0]! - 1, 2 * c.attrs.kernelSize[1]! - 1], data: data([heads, 2 * c.attrs.kernelSize[0]! - 1, 2 * c.attrs.kernelSize[1]! - 1], 4) },
   };
 };
 

@@ -2,10 +2,10 @@
 // Every NATTEN v0.17.5 golden case (shared/fixtures/na) on every implementation: forward, split-op gradients,
 // fused gradients. Tolerances are the fixture README's; the largest error per output is printed at the end.
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
 import * as na from '@natzoo/core';
 import { NeighborhoodAttentionFused } from '@natzoo/core';
-import { compareArrays } from '../../../tests/support/compare.js';
+import { WorstErrors, fixtureInput } from '../../../tests/support/fixture_check.js';
 import { loadNAFixtures } from '../../../tests/support/na_fixtures.js';
 import type { NAFixtureCase } from '../../../tests/support/na_fixtures.js';
 import { naTargets, useTarget } from './backends.js';
@@ -15,24 +15,10 @@ const tolerance: Record<string, number> = { drpb: 1e-4, drpb_qk: 1e-4 };
 const forwardOutputs = new Set(['logits', 'attn', 'out']);
 const toleranceFor = (output: string) => tolerance[output] ?? (forwardOutputs.has(output) ? 1e-5 : 2e-5);
 
-/** worst[target][output] = largest |a - e| / (1 + |e|) over all cases. */
-const worst: Record<string, Record<string, number>> = {};
-
-function input(c: NAFixtureCase, name: string): tf.Tensor {
-  const t = c.tensors.get(name);
-  if (t === undefined) throw new Error(`${c.name}: fixture has no tensor '${name}'`);
-  return tf.tensor(t.data, t.shape, 'float32');
-}
-
-function check(target: string, c: NAFixtureCase, output: string, actual: tf.Tensor): void {
-  const expected = c.tensors.get(output)!;
-  expect(actual.shape, `${c.name} ${output} shape`).toEqual(expected.shape);
-  const tol = toleranceFor(output);
-  const result = compareArrays(actual.dataSync(), expected.data, tol, tol);
-  (worst[target] ??= {})[output] = Math.max(worst[target][output] ?? 0, result.worst);
-  expect(result.infMismatch, `${c.name} ${output}: -inf slots differ`).toBe(0);
-  expect(result.count, `${c.name} ${output}: ${result.count} elements outside tolerance (worst ${result.worst})`).toBe(0);
-}
+const errors = new WorstErrors();
+const input = fixtureInput;
+const check = (target: string, c: NAFixtureCase, output: string, actual: tf.Tensor) =>
+  errors.check(target, c, output, actual, toleranceFor(output));
 
 function options(c: NAFixtureCase, rpb: tf.Tensor | undefined) {
   return { kernelSize: c.kernelSize, dilation: c.dilation, isCausal: c.isCausal, rpb, scale: c.scale };
@@ -94,11 +80,4 @@ describe.each(naTargets)('NA fixtures on $name', (target) => {
   });
 });
 
-afterAll(() => {
-  const outputs = [...new Set(Object.values(worst).flatMap((row) => Object.keys(row)))];
-  console.log(`\nLargest scaled error |a-e|/(1+|e|) against shared/fixtures/na (${cases.length} cases)`);
-  console.log(['output', ...Object.keys(worst)].map((s) => s.padEnd(12)).join(''));
-  for (const output of outputs) {
-    console.log([output, ...Object.values(worst).map((row) => (row[output] ?? NaN).toExponential(2))].map((s) => s.padEnd(12)).join(''));
-  }
-});
+afterAll(() => errors.print(`Largest scaled error |a-e|/(1+|e|) against shared/fixtures/na (${cases.length} cases)`));

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
 // Properties of NA that hold whatever the implementation: k == L is full attention, dilation is NA on each
-// dilation group, border windows shift inward with exactly k keys, causal rows see only earlier keys.
+// dilation group, border windows shift inward with exactly k keys, causal rows see only earlier keys; and of
+// generalized NA: stride 1 is today's op, stride == kernel is per-block dense attention, GQA is plain NA on
+// repeated kv heads, extra tokens no query can attend to change nothing, 3-D with a flat axis is 2-D.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { na1dAV, na1dQK, na2d } from '@natzoo/core';
+import { na1dAV, na1dQK, na2d, na3d } from '@natzoo/core';
+import type { NAOptions } from '@natzoo/core';
+import { loadNAFixtures } from '../../../tests/support/na_fixtures.js';
 import { naTargets, useTarget } from './backends.js';
 
 const randn = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
@@ -97,5 +101,62 @@ describe.each(naTargets)('NA properties on $name', (target) => {
         }
       });
     }
+  });
+
+  it('stride 1 given explicitly reproduces the v0.17.5 golden outputs', async () => {
+    await useTarget(target);
+    for (const c of loadNAFixtures().filter((f) => f.rank === 2).slice(0, 4)) {
+      const t = (name: string) => {
+        const { data, shape } = c.tensors.get(name)!;
+        const tensor: tf.Tensor = tf.tensor(data, shape);
+        return tensor as tf.Tensor5D;
+      };
+      const opts = { kernelSize: c.kernelSize, dilation: c.dilation, isCausal: c.isCausal, scale: c.scale, stride: 1 };
+      const out = na2d(t('q'), t('k'), t('v'), c.hasRpb ? { ...opts, rpb: t('rpb') } : opts);
+      expect(maxAbsDiff(out, t('out')), c.name).toBeLessThan(1e-5);
+    }
+  });
+
+  it('stride == kernel on divisible sizes is dense attention inside each block', async () => {
+    await useTarget(target);
+    const [B, H, W, heads, D, k0, k1] = [1, 8, 9, 2, 4, 4, 3];
+    const [q, k, v] = [randn([B, H, W, heads, D], 40), randn([B, H, W, heads, D], 41), randn([B, H, W, heads, D], 42)];
+    const out = na2d(q as tf.Tensor5D, k as tf.Tensor5D, v as tf.Tensor5D, { kernelSize: [k0, k1], stride: [k0, k1], scale: 0.5 });
+    // [B, H, W, ...] -> [B * blocks, k0, k1, ...]: each block is its own little map.
+    const blocks = (t: tf.Tensor) =>
+      tf.reshape(tf.transpose(tf.reshape(t, [B, H / k0, k0, W / k1, k1, heads, D]), [0, 1, 3, 2, 4, 5, 6]), [-1, k0, k1, heads, D]);
+    const dense = denseAttention(blocks(q), blocks(k), blocks(v), 0.5);
+    expect(maxAbsDiff(blocks(out), dense)).toBeLessThan(1e-5);
+  });
+
+  it('GQA/MQA equal plain NA with each kv head repeated for its query heads', async () => {
+    await useTarget(target);
+    for (const kvHeads of [1, 2]) {
+      const [q, k, v] = [randn([1, 7, 6, 4, 4], 43), randn([1, 7, 6, kvHeads, 4], 44), randn([1, 7, 6, kvHeads, 4], 45)];
+      const repeat = (t: tf.Tensor) => tf.reshape(tf.tile(tf.expandDims(t, 4), [1, 1, 1, 1, 4 / kvHeads, 1]), [1, 7, 6, 4, 4]) as tf.Tensor5D;
+      const opts = { kernelSize: [3, 4], stride: [1, 2], rpb: randn([4, 5, 7], 46) } as NAOptions;
+      const grouped = na2d(q as tf.Tensor5D, k as tf.Tensor5D, v as tf.Tensor5D, opts);
+      expect(maxAbsDiff(grouped, na2d(q as tf.Tensor5D, repeat(k), repeat(v), opts)), `kvHeads ${kvHeads}`).toBeLessThan(1e-5);
+    }
+  });
+
+  it('extra tokens whose logits are far below every window logit change nothing', async () => {
+    await useTarget(target);
+    const q = tf.abs(randn([1, 6, 6, 2, 4], 47)) as tf.Tensor5D;
+    const [k, v] = [randn([1, 6, 6, 2, 4], 48) as tf.Tensor5D, randn([1, 6, 6, 2, 4], 49) as tf.Tensor5D];
+    const opts = { kernelSize: 3, stride: 2 };
+    const extra = { additionalKeys: tf.fill([1, 3, 2, 4], -1e3), additionalValues: randn([1, 3, 2, 4], 50) };
+    // Same maths, but the fused kernel against QK + softmax + AV: float32 rounding only.
+    expect(maxAbsDiff(na2d(q, k, v, { ...opts, ...extra }), na2d(q, k, v, opts))).toBeLessThan(1e-6);
+  });
+
+  it('3-D with a size-1 axis and kernel 1 there is 2-D', async () => {
+    await useTarget(target);
+    const [q, k, v] = [randn([2, 6, 7, 2, 4], 51), randn([2, 6, 7, 2, 4], 52), randn([2, 6, 7, 2, 4], 53)];
+    const rpb = randn([2, 5, 7], 54);
+    const flat = (t: tf.Tensor) => tf.expandDims(t, 1) as tf.Tensor<tf.Rank.R6>;
+    const out3 = na3d(flat(q), flat(k), flat(v), { kernelSize: [1, 3, 4], stride: [1, 2, 3], rpb: tf.expandDims(rpb, 1) });
+    const out2 = na2d(q as tf.Tensor5D, k as tf.Tensor5D, v as tf.Tensor5D, { kernelSize: [3, 4], stride: [2, 3], rpb });
+    expect(maxAbsDiff(tf.squeeze(out3, [1]), out2)).toBeLessThan(1e-6);
   });
 });

@@ -2,7 +2,7 @@
 // Each argument error names the op, the argument and the offending values.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { NAArgumentError, na1d, na1dAV, na1dQK, na2d, na2dAV, na2dQK, setNAImplementation } from '@natzoo/core';
+import { NAArgumentError, na1d, na1dAV, na1dQK, na2d, na2dAV, na2dQK, na3d, na3dAV, na3dQK, setNAImplementation } from '@natzoo/core';
 
 const t5 = (shape: number[], dtype: 'float32' | 'int32' = 'float32') => tf.zeros(shape, dtype) as unknown as tf.Tensor5D;
 const t4 = (shape: number[]) => tf.zeros(shape) as unknown as tf.Tensor4D;
@@ -47,9 +47,57 @@ describe('NA argument validation', () => {
     expect(() => na2d(q2, q2, q2, { kernelSize: [3, 3, 3] })).toThrow('na2d: kernelSize must have 2 value(s), one per spatial axis; got [3, 3, 3]');
   });
 
-  it('even kernel with rpb', () => {
-    expect(() => na2dQK(q2, q2, { kernelSize: 4, rpb: tf.zeros([2, 7, 7]) })).toThrow(
-      'na2dQK: rpb needs an odd kernelSize on every axis; got kernelSize [4, 4]',
+  it('even kernels take rpb (NATTEN 0.21 rules, bias relative to the stride-group leader)', () => {
+    expect(na2dQK(q2, q2, { kernelSize: 4, rpb: tf.zeros([2, 7, 7]) }).shape).toEqual([1, 8, 8, 2, 16]);
+  });
+
+  it('stride', () => {
+    expect(() => na2d(q2, q2, q2, { kernelSize: 3, stride: [1, 4] })).toThrow(
+      'na2d: stride must be an integer with 1 <= stride <= kernelSize on every axis; got stride [1, 4], kernelSize [3, 3]',
+    );
+    expect(() => na1dAV(t4([1, 10, 2, 3]), q1, { kernelSize: 3, stride: 0 })).toThrow('na1dAV: stride must be an integer');
+    expect(() => na2dQK(q2, q2, { kernelSize: 3, stride: [2] })).toThrow('na2dQK: stride must have 2 value(s), one per spatial axis; got [2]');
+  });
+
+  it('GQA/MQA heads', () => {
+    const q4 = t5([1, 8, 8, 4, 4]);
+    expect(() => na2d(q4, t5([1, 8, 8, 3, 4]), t5([1, 8, 8, 3, 4]), { kernelSize: 3 })).toThrow(
+      'na2d: query heads (4) must be a multiple of key heads (3) (GQA/MQA); key shape [1, 8, 8, 3, 4]',
+    );
+    expect(() => na2d(q4, t5([1, 8, 8, 2, 4]), t5([1, 8, 8, 1, 4]), { kernelSize: 3 })).toThrow(
+      'na2d: value shape [1, 8, 8, 1, 4] must equal key shape [1, 8, 8, 2, 4]',
+    );
+    expect(() => na2dAV(t5([1, 8, 8, 4, 9]), t5([1, 8, 8, 3, 4]), { kernelSize: 3 })).toThrow(
+      'na2dAV: attn heads (4) must be a multiple of value heads (3)',
+    );
+    expect(na2d(q4, t5([1, 8, 8, 1, 4]), t5([1, 8, 8, 1, 4]), { kernelSize: 3 }).shape).toEqual([1, 8, 8, 4, 4]);
+  });
+
+  it('3-D shapes, kernels and rpb', () => {
+    const q3 = tf.zeros([1, 4, 5, 6, 2, 4]) as tf.Tensor<tf.Rank.R6>;
+    expect(() => na3d(q3, q3, q3, { kernelSize: [3, 3] })).toThrow('na3d: kernelSize must have 3 value(s), one per spatial axis; got [3, 3]');
+    expect(() => na3dQK(q2 as never, q2 as never, { kernelSize: 3 })).toThrow(
+      'na3dQK: query must have rank 6 ([B, X, Y, Z, heads, D]); got shape [1, 8, 8, 2, 4]',
+    );
+    expect(() => na3d(q3, q3, q3, { kernelSize: [5, 3, 3] })).toThrow('na3d: kernelSize*dilation (5*1=5) > input size (4) on axis 0');
+    expect(() => na3d(q3, q3, q3, { kernelSize: 3, rpb: tf.zeros([2, 5, 5]) })).toThrow(
+      'na3d: rpb must have rank 4 ([heads, 2k0-1, 2k1-1, 2k2-1]); got shape [2, 5, 5]',
+    );
+    expect(() => na3dAV(tf.zeros([1, 4, 5, 6, 2, 8]) as never, q3, { kernelSize: [1, 3, 3] })).toThrow(
+      'na3dAV: attn shape [1, 4, 5, 6, 2, 8] must be [1, 4, 5, 6, 2, 9]',
+    );
+  });
+
+  it('additional key/value tokens', () => {
+    const extra = t4([1, 3, 2, 4]);
+    expect(() => na2d(q2, q2, q2, { kernelSize: 3, additionalKeys: extra })).toThrow(
+      'na2d: additionalKeys and additionalValues go together; got only additionalKeys',
+    );
+    expect(() => na2d(q2, q2, q2, { kernelSize: 3, additionalKeys: extra, additionalValues: t4([1, 3, 2, 5]) })).toThrow(
+      'na2d: additionalValues shape [1, 3, 2, 5] must equal additionalKeys shape [1, 3, 2, 4]',
+    );
+    expect(() => na2d(q2, q2, q2, { kernelSize: 3, additionalKeys: t4([1, 3, 1, 4]), additionalValues: t4([1, 3, 1, 4]) })).toThrow(
+      'na2d: additionalKeys shape [1, 3, 1, 4] must be [B, n >= 1, kvHeads, D] = [1, 3, 2, 4]',
     );
   });
 

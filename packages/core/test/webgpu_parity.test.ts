@@ -42,8 +42,8 @@ const sweep: SweepCase[] = [
 
 function inputsFor(c: SweepCase, seed: number) {
   const [B, H, W, heads, D] = c.shape;
-  const slots = c.attrs.kernelSize[0] * c.attrs.kernelSize[1];
-  const bias = [heads, 2 * c.attrs.kernelSize[0] - 1, 2 * c.attrs.kernelSize[1] - 1];
+  const slots = c.attrs.kernelSize[0]! * c.attrs.kernelSize[1]!;
+  const bias = [heads, 2 * c.attrs.kernelSize[0]! - 1, 2 * c.attrs.kernelSize[1]! - 1];
   // tfjs treats seed 0 as unseeded, hence the offsets.
   const data = (shape: number[], s: number) => {
     const values = tf.tidy(() => tf.randomNormal(shape, 0, 1, 'float32', seed + s).dataSync().slice() as Float32Array);

@@ -7,6 +7,8 @@ import * as names from '../kernel_names.js';
 import type { NAKernelAttrs } from '../na_args.js';
 import { biasGradient } from './reference/bias_gradient.js';
 import { fusedAttention } from './reference/fused_attention.js';
+import { fusedBackpropKeyValue, fusedBackpropQuery, fusedBackpropRpb, logSumExp } from './reference/fused_backward.js';
+import type { FusedBackwardInputs } from './reference/fused_backward.js';
 import { inverseWeightedSum } from './reference/inverse_weighted_sum.js';
 import { neighborhoodDot } from './reference/neighborhood_dot.js';
 import { neighborhoodWeightedSum } from './reference/neighborhood_weighted_sum.js';
@@ -17,16 +19,24 @@ export interface NAKernelSpec {
   readonly kernelName: string;
   /** Input names in the order the kernel reads them; optional ones may be absent. */
   readonly inputs: readonly string[];
-  /** The input whose `[B, H, W, heads, D|slots]` shape defines the problem. */
+  /** The query-side input whose `[B, *S, heads, D|slots]` shape gives batch, spatial sizes and heads. */
   readonly problemFrom: string;
+  /** The input whose last axis is the head dim. */
+  readonly headDimFrom: string;
   outputShape(shapes: Record<string, number[]>, attrs: NAKernelAttrs): number[];
   compute(p: NAProblem, x: KernelArrays, attrs: NAKernelAttrs, out: Float32Array): void;
 }
 
-const withSlots = (shape: number[], attrs: NAKernelAttrs): number[] => [
-  ...shape.slice(0, 4),
-  attrs.kernelSize[0] * attrs.kernelSize[1],
+const slotsOf = (attrs: NAKernelAttrs): number => attrs.kernelSize.reduce((a, b) => a * b, 1);
+/** `shape` with its last axis replaced. */
+const withLast = (shape: number[], last: number): number[] => [...shape.slice(0, -1), last];
+/** A kv-side `[B, *S, kvHeads, D]` shape from a query-side one. */
+const kvShape = (shape: number[], attrs: NAKernelAttrs, headDim: number): number[] => [
+  ...shape.slice(0, -2),
+  attrs.kvHeads ?? shape[shape.length - 2]!,
+  headDim,
 ];
+const lastOf = (shape: number[]): number => shape[shape.length - 1]!;
 const need = (x: KernelArrays, name: string): Float32Array => {
   const array = x[name];
   if (array == null) throw new Error(`NA kernel input '${name}' is missing`);
@@ -38,20 +48,23 @@ export const naKernelSpecs: readonly NAKernelSpec[] = [
     kernelName: names.NeighborhoodAttentionQK,
     inputs: ['query', 'key', 'rpb'],
     problemFrom: 'query',
-    outputShape: (s, a) => withSlots(s.query!, a),
+    headDimFrom: 'query',
+    outputShape: (s, a) => withLast(s.query!, slotsOf(a)),
     compute: (p, x, a, out) => neighborhoodDot(p, need(x, 'query'), need(x, 'key'), x.rpb ?? null, a.scale, -Infinity, out),
   },
   {
     kernelName: names.NeighborhoodAttentionAV,
     inputs: ['attn', 'value'],
-    problemFrom: 'value',
-    outputShape: (s) => s.value!,
+    problemFrom: 'attn',
+    headDimFrom: 'value',
+    outputShape: (s) => withLast(s.attn!, lastOf(s.value!)),
     compute: (p, x, _a, out) => neighborhoodWeightedSum(p, need(x, 'attn'), need(x, 'value'), 1, out),
   },
   {
     kernelName: names.NeighborhoodAttentionFused,
     inputs: ['query', 'key', 'value', 'rpb'],
     problemFrom: 'query',
+    headDimFrom: 'query',
     outputShape: (s) => s.query!,
     compute: (p, x, a, out) =>
       fusedAttention(p, need(x, 'query'), need(x, 'key'), need(x, 'value'), x.rpb ?? null, a.scale, out),
@@ -59,40 +72,81 @@ export const naKernelSpecs: readonly NAKernelSpec[] = [
   {
     kernelName: names.NeighborhoodAttentionQKBackpropQuery,
     inputs: ['dLogits', 'key'],
-    problemFrom: 'key',
-    outputShape: (s) => s.key!,
+    problemFrom: 'dLogits',
+    headDimFrom: 'key',
+    outputShape: (s) => withLast(s.dLogits!, lastOf(s.key!)),
     compute: (p, x, a, out) => neighborhoodWeightedSum(p, need(x, 'dLogits'), need(x, 'key'), a.scale, out),
   },
   {
     kernelName: names.NeighborhoodAttentionQKBackpropKey,
     inputs: ['dLogits', 'query'],
-    problemFrom: 'query',
-    outputShape: (s) => s.query!,
+    problemFrom: 'dLogits',
+    headDimFrom: 'query',
+    outputShape: (s, a) => kvShape(s.query!, a, lastOf(s.query!)),
     compute: (p, x, a, out) => inverseWeightedSum(p, need(x, 'dLogits'), need(x, 'query'), a.scale, out),
   },
   {
     kernelName: names.NeighborhoodAttentionQKBackpropRpb,
     inputs: ['dLogits'],
     problemFrom: 'dLogits',
-    outputShape: (s, a) => [s.dLogits![3]!, 2 * a.kernelSize[0] - 1, 2 * a.kernelSize[1] - 1],
+    headDimFrom: 'dLogits',
+    outputShape: (s, a) => [s.dLogits![s.dLogits!.length - 2]!, ...a.kernelSize.map((k) => 2 * k - 1)],
     compute: (p, x, _a, out) => biasGradient(p, need(x, 'dLogits'), out),
   },
   {
     kernelName: names.NeighborhoodAttentionAVBackpropAttn,
     inputs: ['dOut', 'value'],
-    problemFrom: 'value',
-    outputShape: (s, a) => withSlots(s.value!, a),
+    problemFrom: 'dOut',
+    headDimFrom: 'value',
+    outputShape: (s, a) => withLast(s.dOut!, slotsOf(a)),
     compute: (p, x, _a, out) => neighborhoodDot(p, need(x, 'dOut'), need(x, 'value'), null, 1, 0, out),
   },
   {
     kernelName: names.NeighborhoodAttentionAVBackpropValue,
     inputs: ['attn', 'dOut'],
-    problemFrom: 'dOut',
-    outputShape: (s) => s.dOut!,
+    problemFrom: 'attn',
+    headDimFrom: 'dOut',
+    outputShape: (s, a) => kvShape(s.dOut!, a, lastOf(s.dOut!)),
     compute: (p, x, _a, out) => inverseWeightedSum(p, need(x, 'attn'), need(x, 'dOut'), 1, out),
   },
+  {
+    kernelName: names.NeighborhoodAttentionLogSumExp,
+    inputs: ['query', 'key', 'rpb'],
+    problemFrom: 'query',
+    headDimFrom: 'query',
+    outputShape: (s) => s.query!.slice(0, -1),
+    compute: (p, x, a, out) => logSumExp(p, need(x, 'query'), need(x, 'key'), x.rpb ?? null, a.scale, out),
+  },
+  ...fusedBackwardSpecs(),
 ];
 
+/** The fused backward kernels: one output each, all recomputing attention from the log-sum-exp. */
+function fusedBackwardSpecs(): NAKernelSpec[] {
+  const inputs = ['query', 'key', 'value', 'rpb', 'lse', 'delta', 'dOut'];
+  const saved = (x: KernelArrays): FusedBackwardInputs => ({
+    query: need(x, 'query'),
+    key: need(x, 'key'),
+    value: need(x, 'value'),
+    rpb: x.rpb ?? null,
+    lse: need(x, 'lse'),
+    delta: need(x, 'delta'),
+    dOut: need(x, 'dOut'),
+  });
+  const spec = (kernelName: string, outputShape: NAKernelSpec['outputShape'], compute: NAKernelSpec['compute']): NAKernelSpec => ({
+    kernelName, inputs, problemFrom: 'query', headDimFrom: 'query', outputShape, compute,
+  });
+  return [
+    spec(names.NeighborhoodAttentionFusedBackpropQuery, (s) => s.query!, (p, x, a, out) => fusedBackpropQuery(p, saved(x), a.scale, out)),
+    spec(names.NeighborhoodAttentionFusedBackpropKey, (s) => s.key!, (p, x, a, out) => fusedBackpropKeyValue(p, saved(x), a.scale, 'key', out)),
+    spec(names.NeighborhoodAttentionFusedBackpropValue, (s) => s.value!, (p, x, a, out) => fusedBackpropKeyValue(p, saved(x), a.scale, 'value', out)),
+    spec(
+      names.NeighborhoodAttentionFusedBackpropRpb,
+      (s, a) => [s.query![s.query!.length - 2]!, ...a.kernelSize.map((k) => 2 * k - 1)],
+      (p, x, a, out) => fusedBackpropRpb(p, saved(x), a.scale, out),
+    ),
+  ];
+}
+
 export function problemFor(spec: NAKernelSpec, shapes: Record<string, number[]>, attrs: NAKernelAttrs): NAProblem {
-  return makeProblem(shapes[spec.problemFrom]!, attrs);
+  return makeProblem(shapes[spec.problemFrom]!, attrs, lastOf(shapes[spec.headDimFrom]!));
 }

@@ -1,21 +1,24 @@
 // SPDX-License-Identifier: MIT
-// tfjs-layers versions of NATTEN v0.17.5's NeighborhoodAttention1D/2D modules: qkv Linear, NA, proj Linear.
+// tfjs-layers versions of NATTEN's NeighborhoodAttention1D/2D/3D modules: qkv Linear, NA, proj Linear (v0.17.5's
+// modules with rpb, plus 0.21's stride and grouped kv heads).
 // Weight names mirror the PyTorch parameters (qkv.weight -> qkv/kernel, ...) so checkpoint conversion can map them.
 import { dropout, fused, pad, reshape, serialization, slice, softmax, tidy, transpose } from '@tensorflow/tfjs-core';
-import type { Tensor, Tensor2D, Tensor4D, Tensor5D } from '@tensorflow/tfjs-core';
+import { split } from '@tensorflow/tfjs-core';
+import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import { InputSpec, initializers, layers } from '@tensorflow/tfjs-layers';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
 import type { NAOptions, SpatialRank } from '../na_args.js';
 import { NAArgumentError } from '../na_args.js';
-import { na1d, na2d } from '../ops/na_attention.js';
-import { na1dAV, na2dAV } from '../ops/na_av.js';
-import { na1dQK, na2dQK } from '../ops/na_qk.js';
+import { na1d, na2d, na3d } from '../ops/na_attention.js';
+import { na1dAV, na2dAV, na3dAV } from '../ops/na_av.js';
+import { na1dQK, na2dQK, na3dQK } from '../ops/na_qk.js';
 import { randomSeed } from '../random_source.js';
 import { seededGlorotUniform, seededTruncatedNormal } from '../seeded_initializers.js';
 import { argsConfig, checkHeads, layerLabel, resolveArgs } from './neighborhood_attention_config.js';
 import type {
   NeighborhoodAttention1DArgs,
   NeighborhoodAttention2DArgs,
+  NeighborhoodAttention3DArgs,
   NeighborhoodAttentionArgs,
   ResolvedNAArgs,
 } from './neighborhood_attention_config.js';
@@ -23,6 +26,7 @@ import type {
 export type {
   NeighborhoodAttention1DArgs,
   NeighborhoodAttention2DArgs,
+  NeighborhoodAttention3DArgs,
   NeighborhoodAttentionArgs,
 } from './neighborhood_attention_config.js';
 
@@ -37,24 +41,32 @@ interface NAWeights {
   projBias: LayerVariable;
 }
 
-/** Fused NA, or its QK and AV halves, for the layer's spatial rank. */
-function fusedNA(rank: SpatialRank, q: Tensor, k: Tensor, v: Tensor, opts: NAOptions): Tensor {
-  return rank === 1
-    ? na1d(q as Tensor4D, k as Tensor4D, v as Tensor4D, opts)
-    : na2d(q as Tensor5D, k as Tensor5D, v as Tensor5D, opts);
+/** The fused op and its QK and AV halves of one spatial rank (their tensor types differ only in rank). */
+interface RankOps {
+  fused(q: Tensor, k: Tensor, v: Tensor, opts: NAOptions): Tensor;
+  qk(q: Tensor, k: Tensor, opts: NAOptions): Tensor;
+  av(attn: Tensor, v: Tensor, opts: NAOptions): Tensor;
 }
+const opsByRank = {
+  1: { fused: na1d, qk: na1dQK, av: na1dAV },
+  2: { fused: na2d, qk: na2dQK, av: na2dAV },
+  3: { fused: na3d, qk: na3dQK, av: na3dAV },
+} as unknown as Record<SpatialRank, RankOps>;
+const opsOf = (rank: SpatialRank): RankOps => opsByRank[rank];
 
 /** softmax(q k^T * scale + rpb) over each query's neighbourhood; masked slots are -Infinity, so they get 0. */
 function attentionOf(rank: SpatialRank, q: Tensor, k: Tensor, opts: NAOptions): Tensor {
-  return softmax(rank === 1 ? na1dQK(q as Tensor4D, k as Tensor4D, opts) : na2dQK(q as Tensor5D, k as Tensor5D, opts));
+  return softmax(opsOf(rank).qk(q, k, opts));
 }
 
 function splitNA(rank: SpatialRank, q: Tensor, k: Tensor, v: Tensor, opts: NAOptions, attnDrop: number): Tensor {
-  const window = { kernelSize: opts.kernelSize, dilation: opts.dilation, isCausal: opts.isCausal };
+  const window = { kernelSize: opts.kernelSize, dilation: opts.dilation, isCausal: opts.isCausal, stride: opts.stride };
   // Dropout leaves the masked slots' zeros at 0.
   const attn = dropout(attentionOf(rank, q, k, opts), attnDrop, undefined, randomSeed());
-  return rank === 1 ? na1dAV(attn as Tensor4D, v as Tensor4D, window) : na2dAV(attn as Tensor5D, v as Tensor5D, window);
+  return opsOf(rank).av(attn, v, window);
 }
+
+const INPUT_LAYOUTS: Record<SpatialRank, string> = { 1: '[B, L, C]', 2: '[B, H, W, C]', 3: '[B, X, Y, Z, C]' };
 
 /** Zero-pads the spatial axes at the end up to `kernelSize * dilation` (NATTEN <= 0.15's module padding). */
 function padToWindow(x: Tensor, rank: SpatialRank, kernelSize: number[], dilation: number[]): Tensor {
@@ -84,22 +96,24 @@ abstract class NeighborhoodAttentionBase extends layers.Layer {
   override build(inputShape: Shape | Shape[]): void {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
     const rank = this.rank;
-    const layout = rank === 1 ? '[B, L, C]' : '[B, H, W, C]';
+    const layout = INPUT_LAYOUTS[rank];
     if (shape.length !== rank + 2) {
       throw new NAArgumentError(`${this.label}: input must have rank ${rank + 2} (${layout}); got shape [${shape.join(', ')}]`);
     }
     const channels = shape[rank + 1];
     if (channels == null) throw new NAArgumentError(`${this.label}: the channel axis of the input must be known; got [${shape.join(', ')}]`);
-    const { dim, numHeads, kernelSize, qkvBias, relPosBias } = this.args;
+    const { dim, numHeads, numKVHeads, kernelSize, qkvBias, relPosBias } = this.args;
     if (dim !== null && dim !== channels) {
       throw new NAArgumentError(`${this.label}: dim is ${dim} but the input has ${channels} channels (shape [${shape.join(', ')}])`);
     }
     checkHeads(this.label, channels, numHeads);
     this.channels = channels;
+    // [q | k | v]: q has every head, k and v numKVHeads heads of the same head dim.
+    const qkvWidth = channels + (2 * channels * numKVHeads) / numHeads;
 
     this.naWeights = {
-      qkvKernel: this.addWeight('qkv/kernel', [channels, 3 * channels], 'float32', seededGlorotUniform()),
-      qkvBias: qkvBias ? this.addWeight('qkv/bias', [3 * channels], 'float32', initializers.zeros()) : null,
+      qkvKernel: this.addWeight('qkv/kernel', [channels, qkvWidth], 'float32', seededGlorotUniform()),
+      qkvBias: qkvBias ? this.addWeight('qkv/bias', [qkvWidth], 'float32', initializers.zeros()) : null,
       rpb: relPosBias
         ? this.addWeight(
             'rpb',
@@ -125,7 +139,7 @@ abstract class NeighborhoodAttentionBase extends layers.Layer {
   /** q, k and v of `x` (`[B, ...spatial, C]`), each `[B, ...spatial, heads, headDim]`, and the NA options. */
   private project(x: Tensor, weights: NAWeights): { q: Tensor; k: Tensor; v: Tensor; opts: NAOptions } {
     const { rank, channels } = this;
-    const { numHeads, kernelSize, dilation, isCausal, qkScale } = this.args;
+    const { numHeads, numKVHeads, kernelSize, dilation, isCausal, stride, qkScale } = this.args;
     const headDim = channels / numHeads;
     // Bias folded into the matMul (one pass over the output instead of two on cpu/wasm).
     const qkv = fused.matMul({ a: reshape(x, [-1, channels]) as Tensor2D, b: weights.qkvKernel.read() as Tensor2D, bias: weights.qkvBias?.read() });
@@ -133,10 +147,17 @@ abstract class NeighborhoodAttentionBase extends layers.Layer {
     // Moving the q/k/v axis to the front makes each part contiguous: tfjs-wasm's Unpack on the inner axis took
     // 95% of a NAT forward, and slicing the kernel's columns a quarter.
     const tokens = x.shape.slice(0, rank + 1);
+    const opts: NAOptions = { kernelSize, dilation, isCausal, scale: qkScale ?? headDim ** -0.5 };
+    if (stride.some((s) => s !== 1)) opts.stride = stride;
+    if (weights.rpb !== null) opts.rpb = weights.rpb.read();
+    if (numKVHeads !== numHeads) {
+      const kvChannels = numKVHeads * headDim;
+      const [q, k, v] = split(qkv, [channels, kvChannels, kvChannels], -1) as [Tensor, Tensor, Tensor];
+      const heads = (t: Tensor, n: number) => reshape(t, [...tokens, n, headDim]);
+      return { q: heads(q, numHeads), k: heads(k, numKVHeads), v: heads(v, numKVHeads), opts };
+    }
     const parts = transpose(reshape(qkv, [-1, 3, channels]), [1, 0, 2]);
     const part = (i: number) => reshape(slice(parts, [i, 0, 0], [1, -1, -1]), [...tokens, numHeads, headDim]);
-    const opts: NAOptions = { kernelSize, dilation, isCausal, scale: qkScale ?? headDim ** -0.5 };
-    if (weights.rpb !== null) opts.rpb = weights.rpb.read();
     return { q: part(0), k: part(1), v: part(2), opts };
   }
 
@@ -159,7 +180,7 @@ abstract class NeighborhoodAttentionBase extends layers.Layer {
 
       // The fused op never materialises the attention weights, so dropout on them needs the split path.
       const attended =
-        training && attnDrop > 0 ? splitNA(rank, q, k, v, opts, attnDrop) : fusedNA(rank, q, k, v, opts);
+        training && attnDrop > 0 ? splitNA(rank, q, k, v, opts, attnDrop) : opsOf(rank).fused(q, k, v, opts);
       let out: Tensor = fused.matMul({ a: reshape(attended, [-1, channels]) as Tensor2D, b: weights.projKernel.read() as Tensor2D, bias: weights.projBias.read() });
       if (training && projDrop > 0) out = dropout(out, projDrop, undefined, randomSeed());
       out = reshape(out, x.shape);
@@ -179,7 +200,7 @@ abstract class NeighborhoodAttentionBase extends layers.Layer {
       const weights = this.builtWeights();
       const { rank } = this;
       if (input.rank !== rank + 2 || input.shape[rank + 1] !== this.channels) {
-        throw new NAArgumentError(`${this.label}: attentionWeights needs the layer's input [B, ${rank === 1 ? 'L' : 'H, W'}, ${this.channels}]; got shape [${input.shape.join(', ')}]`);
+        throw new NAArgumentError(`${this.label}: attentionWeights needs the layer's input ${INPUT_LAYOUTS[rank].replace('C]', `${this.channels}]`)}; got shape [${input.shape.join(', ')}]`);
       }
       const x = this.padded(input);
       const { q, k, opts } = this.project(x, weights);
@@ -220,5 +241,15 @@ export class NeighborhoodAttention1D extends NeighborhoodAttentionBase {
   }
 }
 
+/** NATTEN's `NeighborhoodAttention3D`: `[B, X, Y, Z, C]` in and out; `rpb` is `[heads, 2k0-1, 2k1-1, 2k2-1]`. */
+export class NeighborhoodAttention3D extends NeighborhoodAttentionBase {
+  static className = 'NeighborhoodAttention3D';
+
+  constructor(args: NeighborhoodAttention3DArgs) {
+    super(3, NeighborhoodAttention3D.className, args);
+  }
+}
+
+serialization.registerClass(NeighborhoodAttention3D);
 serialization.registerClass(NeighborhoodAttention2D);
 serialization.registerClass(NeighborhoodAttention1D);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Arguments of the NeighborhoodAttention layers (NATTEN v0.17.5 module kwargs, camelCase) and their validation.
+// Arguments of the NeighborhoodAttention layers (NATTEN v0.17.5 module kwargs with 0.21's stride and GQA, camelCase)
+// and their validation.
 import type { serialization } from '@tensorflow/tfjs-core';
 import type { layers } from '@tensorflow/tfjs-layers';
 import { NAArgumentError } from '../na_args.js';
@@ -23,6 +24,12 @@ export interface NeighborhoodAttentionArgs extends LayerArgs {
   dilation?: PerAxis<number> | null;
   /** Causal masking, per axis or shared; default false. */
   isCausal?: PerAxis<boolean> | null;
+  /** Stride, per axis or shared, `1 <= stride <= kernelSize`; default 1 (sliding window); `kernelSize` is blocked. */
+  stride?: PerAxis<number> | null;
+  /** Key/value heads (GQA/MQA); `numHeads` must be a multiple; default `numHeads`. */
+  numKVHeads?: number | null;
+  /** `numKVHeads` as a saved config spells it (tfjs-layers' snake_case round trip turns KV into Kv). */
+  numKvHeads?: number | null;
   /**
    * Learned relative positional bias `rpb`; default true (NAT/DiNAT checkpoints have it, although NATTEN 0.17's
    * own default is false). Not allowed with causal masking.
@@ -46,6 +53,7 @@ export interface NeighborhoodAttentionArgs extends LayerArgs {
 
 export type NeighborhoodAttention1DArgs = NeighborhoodAttentionArgs;
 export type NeighborhoodAttention2DArgs = NeighborhoodAttentionArgs;
+export type NeighborhoodAttention3DArgs = NeighborhoodAttentionArgs;
 
 /** Arguments with defaults applied and per-axis values expanded to one entry per spatial axis. */
 export interface ResolvedNAArgs {
@@ -54,6 +62,8 @@ export interface ResolvedNAArgs {
   kernelSize: number[];
   dilation: number[];
   isCausal: boolean[];
+  stride: number[];
+  numKVHeads: number;
   relPosBias: boolean;
   qkvBias: boolean;
   qkScale: number | null;
@@ -115,8 +125,20 @@ export function resolveArgs(label: string, rank: SpatialRank, args: Neighborhood
   const kernelSize = expand(label, 'kernelSize', args.kernelSize, rank);
   const dilation = expand(label, 'dilation', args.dilation ?? 1, rank);
   const isCausal = expand(label, 'isCausal', args.isCausal ?? false, rank).map((c) => c === true);
-  if (!kernelSize.every((k) => isPositiveInteger(k) && k >= 2)) {
-    throw new NAArgumentError(`${label}: kernelSize must be an integer >= 2 on every axis; got [${kernelSize.join(', ')}]`);
+  // A 3-D window may be flat along an axis (kernel 1), as in the op.
+  const minKernel = rank === 3 ? 1 : 2;
+  if (!kernelSize.every((k) => isPositiveInteger(k) && k >= minKernel)) {
+    throw new NAArgumentError(`${label}: kernelSize must be an integer >= ${minKernel} on every axis; got [${kernelSize.join(', ')}]`);
+  }
+  const stride = expand(label, 'stride', args.stride ?? 1, rank);
+  if (!stride.every((st, axis) => isPositiveInteger(st) && st <= kernelSize[axis]!)) {
+    throw new NAArgumentError(
+      `${label}: stride must be an integer with 1 <= stride <= kernelSize on every axis; got stride [${stride.join(', ')}], kernelSize [${kernelSize.join(', ')}]`,
+    );
+  }
+  const numKVHeads = args.numKVHeads ?? args.numKvHeads ?? numHeads;
+  if (!isPositiveInteger(numKVHeads) || numHeads % numKVHeads !== 0) {
+    throw new NAArgumentError(`${label}: numKVHeads must be a positive integer dividing numHeads (${numHeads}); got ${String(numKVHeads)}`);
   }
   if (!dilation.every((d) => isPositiveInteger(d))) {
     throw new NAArgumentError(`${label}: dilation must be an integer >= 1 on every axis; got [${dilation.join(', ')}]`);
@@ -129,9 +151,6 @@ export function resolveArgs(label: string, rank: SpatialRank, args: Neighborhood
         `${label}: relPosBias cannot be combined with isCausal [${isCausal.join(', ')}]; pass relPosBias: false`,
       );
     }
-    if (kernelSize.some((k) => k % 2 === 0)) {
-      throw new NAArgumentError(`${label}: relPosBias needs an odd kernelSize on every axis; got [${kernelSize.join(', ')}]`);
-    }
   }
   const qkScale = args.qkScale ?? null;
   if (qkScale !== null && (typeof qkScale !== 'number' || !Number.isFinite(qkScale))) {
@@ -143,6 +162,8 @@ export function resolveArgs(label: string, rank: SpatialRank, args: Neighborhood
     kernelSize,
     dilation,
     isCausal,
+    stride,
+    numKVHeads,
     relPosBias,
     qkvBias: args.qkvBias ?? true,
     qkScale,
@@ -152,9 +173,16 @@ export function resolveArgs(label: string, rank: SpatialRank, args: Neighborhood
   };
 }
 
-/** The layer-specific part of `getConfig()`: every argument, so `fromConfig` rebuilds the same layer. */
+/**
+ * The layer-specific part of `getConfig()`: every argument, so `fromConfig` rebuilds the same layer. `stride` and
+ * `numKVHeads` appear only when set, so configs saved before they existed stay byte-identical.
+ */
 export function argsConfig(args: ResolvedNAArgs): serialization.ConfigDict {
+  const generalized: serialization.ConfigDict = {};
+  if (args.stride.some((s) => s !== 1)) generalized.stride = [...args.stride];
+  if (args.numKVHeads !== args.numHeads) generalized.numKvHeads = args.numKVHeads;
   return {
+    ...generalized,
     dim: args.dim,
     numHeads: args.numHeads,
     kernelSize: [...args.kernelSize],

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
-// dK and dV: for each key, a sum over only the queries whose window holds it (the inverse neighbourhood),
-// as NATTEN v0.17.5 inverse_neighborhood_2d.hpp does; never a scan over every query.
+// dK and dV: for each key, a sum over only the queries whose window holds it (the inverse neighbourhood, over
+// stride groups and every query head that reads the kv head), as NATTEN v0.17.5 inverse_neighborhood_2d.hpp
+// does; never a scan over every query.
 import type { NAProblem } from '../../geometry.js';
+import { forEachKeyHead, inverseWalker } from '../../windows.js';
 
 /**
- * out_x = scale * sum_{(i, slot) : key(i, slot) = x} weights[i, slot] * values_i.
- * Layouts: `weights` `[B, H, W, heads, k0*k1]`; `values`, `out` `[B, H, W, heads, D]`.
+ * out_x = scale * sum_{(i, slot) : key(i, slot) = x} sum_{h reading kv head} weights[i, h, slot] * values[i, h].
+ * Layouts: `weights` `[B, *S, heads, slots]`; `values` `[B, *S, heads, D]`; `out` `[B, *S, kvHeads, D]`.
  */
 export function inverseWeightedSum(
   p: NAProblem,
@@ -14,33 +16,18 @@ export function inverseWeightedSum(
   scale: number,
   out: Float32Array,
 ): void {
-  const { batch, heads, headDim: D, rows, cols, slots } = p;
-  const [H, W, k1] = [rows.length, cols.length, cols.kernel];
+  const { headDim: D, slots } = p;
   const acc = new Float64Array(D);
-  for (let bi = 0; bi < batch; bi++) {
-    for (let x0 = 0; x0 < H; x0++) {
-      const rowFrom = rows.inverseOffset[x0]!;
-      const rowTo = rows.inverseOffset[x0 + 1]!;
-      for (let x1 = 0; x1 < W; x1++) {
-        const colFrom = cols.inverseOffset[x1]!;
-        const colTo = cols.inverseOffset[x1 + 1]!;
-        const keyPos = (bi * H + x0) * W + x1;
-        for (let h = 0; h < heads; h++) {
-          acc.fill(0);
-          for (let r = rowFrom; r < rowTo; r++) {
-            const queryRow = (bi * H + rows.inverseQuery[r]!) * W;
-            const slotRow = rows.inverseSlot[r]! * k1;
-            for (let c = colFrom; c < colTo; c++) {
-              const queryPos = queryRow + cols.inverseQuery[c]!;
-              const w = weights[(queryPos * heads + h) * slots + slotRow + cols.inverseSlot[c]!]!;
-              const vBase = (queryPos * heads + h) * D;
-              for (let ch = 0; ch < D; ch++) acc[ch]! += w * values[vBase + ch]!;
-            }
-          }
-          const outBase = (keyPos * heads + h) * D;
-          for (let ch = 0; ch < D; ch++) out[outBase + ch] = scale * acc[ch]!;
-        }
+  const inv = inverseWalker(p);
+  forEachKeyHead(p, inv, (kvRow, pairs, headFrom, headTo, queryRow) => {
+    acc.fill(0);
+    for (let h = headFrom; h < headTo; h++) {
+      for (let n = 0; n < pairs; n++) {
+        const token = queryRow(n, h);
+        const weight = weights[token * slots + inv.slot[n]!]!;
+        for (let c = 0; c < D; c++) acc[c]! += weight * values[token * D + c]!;
       }
     }
-  }
+    for (let c = 0; c < D; c++) out[kvRow * D + c] = scale * acc[c]!;
+  });
 }

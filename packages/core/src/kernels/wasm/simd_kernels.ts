@@ -8,6 +8,7 @@ import type { NAProblem } from '../../geometry.js';
 import * as names from '../../kernel_names.js';
 import type { NAKernelAttrs } from '../../na_args.js';
 import { wasmMemoryOffset } from '../../tfjs_internals.js';
+import { heapView } from './heap.js';
 import { simdKernelsFor, withHeapTables } from './simd_module.js';
 import type { SimdKernels } from './simd_module.js';
 
@@ -24,16 +25,30 @@ interface SimdContext {
   kernels: SimdKernels;
   pointer(name: string): number;
   withTables(tables: readonly Int32Array[], scratchBytes: number, body: (tables: number, scratch: number) => void): void;
+  /** Zeroes the output (for kernels that accumulate into it). */
+  zero(): void;
 }
 
 type SimdBody = (ctx: SimdContext, p: NAProblem, attrs: NAKernelAttrs, out: number) => void;
 
-const windowTables = (p: NAProblem) => [
-  p.rows.start, p.rows.count, p.rows.biasStart, p.cols.start, p.cols.count, p.cols.biasStart,
-];
-const inverseTables = (p: NAProblem) => [
-  p.rows.inverseOffset, p.rows.inverseQuery, p.rows.inverseSlot, p.cols.inverseOffset, p.cols.inverseQuery, p.cols.inverseSlot,
-];
+const axes = (p: NAProblem) => [p.planes, p.rows, p.cols] as const;
+
+/** The int32 header of assembly/problem.ts (field order must match it), padded to its 80 bytes. */
+function problemHeader(p: NAProblem): Int32Array {
+  const [a0, a1, a2] = axes(p);
+  return Int32Array.from([
+    p.batch, a0.length, a1.length, a2.length, p.heads, p.kvHeads, p.headDim,
+    a0.kernel, a1.kernel, a2.kernel, a0.dilation, a1.dilation, a2.dilation, p.biasPlanes, p.biasRows, p.biasCols,
+    a0.inverseQuery.length, a1.inverseQuery.length, a2.inverseQuery.length, 0,
+  ]);
+}
+
+const windows = (p: NAProblem) => axes(p).flatMap((a) => [a.start, a.count, a.biasStart]);
+const inverses = (p: NAProblem) => axes(p).flatMap((a) => [a.inverseOffset, a.inverseQuery, a.inverseSlot]);
+const windowTables = (p: NAProblem) => [problemHeader(p), ...windows(p)];
+const inverseTables = (p: NAProblem) => [problemHeader(p), ...inverses(p)];
+/** The key-side backward reads the queries' bias offsets from the window tables after the inverse ones. */
+const inverseAndWindowTables = (p: NAProblem) => [problemHeader(p), ...inverses(p), ...windows(p)];
 
 function simd(body: SimdBody): WasmKernelOverride {
   return (backend, p, inputs, attrs, out) => {
@@ -47,52 +62,66 @@ function simd(body: SimdBody): WasmKernelOverride {
     };
     const withTables: SimdContext['withTables'] = (tables, scratchBytes, run) =>
       withHeapTables(backend, tables, scratchBytes, run);
-    body({ kernels, pointer, withTables }, p, attrs, wasmMemoryOffset(backend, out));
+    const zero = () => heapView(backend, out).fill(0);
+    body({ kernels, pointer, withTables, zero }, p, attrs, wasmMemoryOffset(backend, out));
     return true;
   };
 }
 
-const sizes = (p: NAProblem) => [p.batch, p.rows.length, p.cols.length, p.heads, p.headDim] as const;
-
 function dot(a: string, b: string, logits: boolean): SimdBody {
   return ({ kernels, pointer, withTables }, p, attrs, out) =>
-    withTables(windowTables(p), 0, (tables) =>
-      kernels.neighborhoodDot(
-        pointer(a), pointer(b), logits ? pointer('rpb') : 0, out, tables, ...sizes(p), p.rows.kernel, p.cols.kernel,
-        p.rows.dilation, p.cols.dilation, p.biasRows, p.biasCols, logits ? attrs.scale : 1, logits ? -Infinity : 0,
-      ),
+    withTables(windowTables(p), 0, (header) =>
+      kernels.neighborhoodDot(pointer(a), pointer(b), logits ? pointer('rpb') : 0, out, header, logits ? attrs.scale : 1, logits ? -Infinity : 0),
     );
 }
 
 function weightedSum(weights: string, values: string, scaled: boolean): SimdBody {
   return ({ kernels, pointer, withTables }, p, attrs, out) =>
-    withTables(windowTables(p), 4 * p.headDim, (tables, scratch) =>
-      kernels.neighborhoodWeightedSum(
-        pointer(weights), pointer(values), out, tables, scratch, ...sizes(p), p.cols.kernel,
-        p.rows.dilation, p.cols.dilation, p.slots, scaled ? attrs.scale : 1,
-      ),
+    withTables(windowTables(p), 4 * p.headDim, (header, scratch) =>
+      kernels.neighborhoodWeightedSum(pointer(weights), pointer(values), out, header, scratch, scaled ? attrs.scale : 1),
     );
 }
 
 function inverseSum(weights: string, values: string, scaled: boolean): SimdBody {
   return ({ kernels, pointer, withTables }, p, attrs, out) =>
-    withTables(inverseTables(p), 4 * p.headDim, (tables, scratch) =>
-      kernels.inverseWeightedSum(
-        pointer(weights), pointer(values), out, tables, scratch, ...sizes(p), p.cols.kernel, p.slots,
-        p.rows.inverseQuery.length, p.cols.inverseQuery.length, scaled ? attrs.scale : 1,
-      ),
+    withTables(inverseTables(p), 4 * p.headDim, (header, scratch) =>
+      kernels.inverseWeightedSum(pointer(weights), pointer(values), out, header, scratch, scaled ? attrs.scale : 1),
     );
 }
 
 const fused: SimdBody = ({ kernels, pointer, withTables }, p, attrs, out) =>
-  withTables(windowTables(p), 4 * p.headDim, (tables, scratch) =>
-    kernels.fusedAttention(
-      pointer('query'), pointer('key'), pointer('value'), pointer('rpb'), out, tables, scratch, ...sizes(p),
-      p.rows.dilation, p.cols.dilation, p.biasRows, p.biasCols, attrs.scale,
-    ),
+  withTables(windowTables(p), 4 * p.headDim, (header, scratch) =>
+    kernels.fusedAttention(pointer('query'), pointer('key'), pointer('value'), pointer('rpb'), out, header, scratch, attrs.scale),
   );
 
+/** The fused backward's arguments after the kernel's own: q, k, v, rpb, lse, delta, dOut. */
+const saved = (pointer: (name: string) => number) =>
+  ['query', 'key', 'value', 'rpb', 'lse', 'delta', 'dOut'].map(pointer) as [number, number, number, number, number, number, number];
+
+/** dq (`bias` false) or drpb (true): both accumulate, so the output starts at zero. */
+function backpropQuery(bias: boolean): SimdBody {
+  return ({ kernels, pointer, withTables, zero }, p, attrs, out) => {
+    zero();
+    withTables(windowTables(p), 0, (header) => kernels.backpropQuery(...saved(pointer), out, header, attrs.scale, bias ? 1 : 0));
+  };
+}
+
+function backpropKeyValue(value: boolean): SimdBody {
+  return ({ kernels, pointer, withTables }, p, attrs, out) =>
+    withTables(inverseAndWindowTables(p), 4 * p.headDim, (header, scratch) =>
+      kernels.backpropKeyValue(...saved(pointer), out, header, scratch, attrs.scale, value ? 1 : 0),
+    );
+}
+
+const logSumExp: SimdBody = ({ kernels, pointer, withTables }, p, attrs, out) =>
+  withTables(windowTables(p), 0, (header) => kernels.logSumExp(pointer('query'), pointer('key'), pointer('rpb'), out, header, attrs.scale));
+
 export const wasmOverrides = new Map<string, WasmKernelOverride>([
+  [names.NeighborhoodAttentionLogSumExp, simd(logSumExp)],
+  [names.NeighborhoodAttentionFusedBackpropQuery, simd(backpropQuery(false))],
+  [names.NeighborhoodAttentionFusedBackpropRpb, simd(backpropQuery(true))],
+  [names.NeighborhoodAttentionFusedBackpropKey, simd(backpropKeyValue(false))],
+  [names.NeighborhoodAttentionFusedBackpropValue, simd(backpropKeyValue(true))],
   [names.NeighborhoodAttentionFused, simd(fused)],
   [names.NeighborhoodAttentionQK, simd(dot('query', 'key', true))],
   [names.NeighborhoodAttentionAVBackpropAttn, simd(dot('dOut', 'value', false))],

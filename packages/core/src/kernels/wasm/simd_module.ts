@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
-// The SIMD NA kernels (assembly/*.ts) instantiated against the tfjs wasm backend's own memory, so they read
-// and write tensors where tfjs keeps them; plus scratch allocation on that heap for their index tables.
+// The SIMD NA kernels (assembly/*.ts: the forward module and the fused-backward module) instantiated against the
+// tfjs wasm backend's own memory, so they read and write tensors where tfjs keeps them; plus scratch allocation
+// on that heap for their index tables.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { wasmFree, wasmMalloc, wasmMemory } from '../../tfjs_internals.js';
+import { moduleBase64 as backwardBase64 } from './na_backward_module.generated.js';
 import { moduleBase64 } from './na_kernels_module.generated.js';
 
 type Pointer = number;
@@ -13,9 +15,12 @@ export interface SimdKernels {
   neighborhoodDot: Kernel;
   neighborhoodWeightedSum: Kernel;
   inverseWeightedSum: Kernel;
+  logSumExp: Kernel;
+  backpropQuery: Kernel;
+  backpropKeyValue: Kernel;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
+let compiled: WebAssembly.Module[] | null | undefined;
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();
 
 /** The kernels bound to this backend's memory, or null where SIMD WebAssembly is unavailable. */
@@ -25,8 +30,8 @@ export function simdKernelsFor(backend: BackendWasm): SimdKernels | null {
   if (memory === undefined || (typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer)) return null;
   if (compiled === undefined) {
     try {
-      // Under 4 KB, so synchronous compilation is allowed even on a browser's main thread.
-      compiled = new WebAssembly.Module(Uint8Array.from(atob(moduleBase64), (c) => c.charCodeAt(0)));
+      // Each under 4 KB, so synchronous compilation is allowed even on a browser's main thread.
+      compiled = [moduleBase64, backwardBase64].map((b64) => new WebAssembly.Module(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))));
     } catch {
       compiled = null;
     }
@@ -34,7 +39,8 @@ export function simdKernelsFor(backend: BackendWasm): SimdKernels | null {
   if (compiled === null) return null;
   let kernels = instances.get(memory);
   if (kernels === undefined) {
-    kernels = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as SimdKernels;
+    const exports = compiled.map((module) => new WebAssembly.Instance(module, { env: { memory } }).exports);
+    kernels = Object.assign({}, ...exports) as SimdKernels;
     instances.set(memory, kernels);
   }
   return kernels;

@@ -41,13 +41,13 @@ export class BiasGradPartialProgram implements WebGPUProgram {
         let b = rest / uniforms.spatial[0];
         let g0 = y % uniforms.dilation[0]; let ig0 = y / uniforms.dilation[0];
         let s0 = winStart0(ig0, groupLen0(g0));
-        let n0 = r0 - (s0 - ig0 + uniforms.kernel[0] - 1);
+        let n0 = r0 - biasStart0(ig0, groupLen0(g0), s0);
         var acc = 0.0;
         if (n0 >= 0 && n0 < winCount0(ig0, s0)) {
           for (var x = 0; x < uniforms.spatial[1]; x++) {
             let g1 = x % uniforms.dilation[1]; let ig1 = x / uniforms.dilation[1];
             let s1 = winStart1(ig1, groupLen1(g1));
-            let n1 = r1 - (s1 - ig1 + uniforms.kernel[1] - 1);
+            let n1 = r1 - biasStart1(ig1, groupLen1(g1), s1);
             if (n1 >= 0 && n1 < winCount1(ig1, s1)) {
               acc += gBuf[slotBase(b, y, x, h) + n0 * uniforms.kernel[1] + n1];
             }

@@ -8,17 +8,18 @@ import { NA_UNIFORMS, axisSnippet, flatDispatch, tokenLoader, tokenStorer } from
 
 /**
  * Per axis, the queries whose window holds key group-position `xg` form one contiguous run (window starts
- * and ends never decrease along the axis), and every such query lies within k - 1 of the key. The run is
+ * and ends never decrease along the axis), and every such query lies within k + stride - 2 of the key. The run is
  * found by testing those 2k - 1 candidates with the forward rule itself, so both directions always agree
  * (also for even and causal kernels, where NATTEN's closed form needs special cases).
  */
 function inverseRange(a: 0 | 1): string {
   return `
       fn inverseRange${a}(xg : i32, lg : i32) -> vec2<i32> {
-        let k = uniforms.kernel[${a}];
+        // A query's leader is within stride - 1 of it, and the key within k - 1 of the leader.
+        let reach = uniforms.kernel[${a}] + uniforms.stride[${a}] - 2;
         var lo = lg;
         var hi = -1;
-        for (var t = max(xg - k + 1, 0); t <= min(xg + k - 1, lg - 1); t++) {
+        for (var t = max(xg - reach, 0); t <= min(xg + reach, lg - 1); t++) {
           let s = winStart${a}(t, lg);
           if (s <= xg && xg < s + winCount${a}(t, s)) {
             lo = min(lo, t);
@@ -64,10 +65,12 @@ export class InverseProgram implements WebGPUProgram {
       ${tokenStorer(this.vec4)}
       fn main(index : i32) {
         let d4 = (uniforms.headDim + 3) / 4;
-        if (index >= uniforms.batch * uniforms.spatial[0] * uniforms.spatial[1] * uniforms.heads * d4) { return; }
+        if (index >= uniforms.batch * uniforms.spatial[0] * uniforms.spatial[1] * uniforms.kvHeads * d4) { return; }
         let c = index % d4;
         var rest = index / d4;
-        let h = rest % uniforms.heads; rest = rest / uniforms.heads;
+        // One thread per kv head: the sum runs over the query heads that read it (GQA/MQA).
+        let hk = rest % uniforms.kvHeads; rest = rest / uniforms.kvHeads;
+        let group = uniforms.heads / uniforms.kvHeads;
         let x = rest % uniforms.spatial[1]; rest = rest / uniforms.spatial[1];
         let y = rest % uniforms.spatial[0];
         let b = rest / uniforms.spatial[0];
@@ -76,6 +79,7 @@ export class InverseProgram implements WebGPUProgram {
         let range0 = inverseRange0(xg0, lg0);
         let range1 = inverseRange1(xg1, lg1);
         var acc = vec4<f32>(0.0);
+        for (var h = hk * group; h < (hk + 1) * group; h++) {
         for (var q0 = range0.x; q0 <= range0.y; q0++) {
           let n0 = xg0 - winStart0(q0, lg0);
           let qy = q0 * uniforms.dilation[0] + g0;
@@ -86,7 +90,8 @@ export class InverseProgram implements WebGPUProgram {
             acc += w * load_vBuf(tokenBase(b, qy, qx, h), c);
           }
         }
-        store_out(tokenBase(b, y, x, h), c, uniforms.scale * acc);
+        }
+        store_out(kvRowBase(b, y, x, hk), c, uniforms.scale * acc);
       }`;
   }
 }

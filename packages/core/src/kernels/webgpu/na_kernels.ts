@@ -42,6 +42,16 @@ interface Call {
   attrs: NAKernelAttrs;
   problem: NAProblem;
   outShape: number[];
+  /** Causal flags of the two axes (these programs are 2-D only; see webgpuSupports). */
+  causal: readonly [boolean, boolean];
+}
+
+/**
+ * The calls these programs implement: 2-D (and 1-D) problems, with GQA/MQA and stride (strided ones on the
+ * per-output programs). 3-D calls run the composite on this backend (implementation.ts).
+ */
+export function webgpuSupports(attrs: NAKernelAttrs): boolean {
+  return attrs.kernelSize.length === 2;
 }
 
 const present = (t: TensorInfo | undefined): t is TensorInfo => t != null && util.sizeFromShape(t.shape) > 0;
@@ -49,7 +59,9 @@ const present = (t: TensorInfo | undefined): t is TensorInfo => t != null && uti
 /** The tiled variant's setup, or null for the one-thread-per-output programs. */
 function tiled(c: Call, stagedTensors: number): TiledSetup | null {
   const D = c.problem.headDim;
-  if (tiling === 'simple' || !tiledFits(D)) return null;
+  // The tiles' shared key bands assume sliding windows (stride 1): a tile's windows span T + k - 1 positions.
+  const strided = c.problem.rows.stride > 1 || c.problem.cols.stride > 1;
+  if (tiling === 'simple' || strided || !tiledFits(D)) return null;
   const storage = c.backend.device.limits.maxComputeWorkgroupStorageSize;
   return {
     vec4: D % 4 === 0,
@@ -71,8 +83,8 @@ function neighborhoodDot(c: Call, a: TensorInfo, b: TensorInfo, bias: TensorInfo
   const inputs = present(bias) ? [a, b, bias] : [a, b];
   const t = tiled(c, 1);
   const program = t
-    ? new TiledQKProgram(c.outShape, c.attrs.isCausal, present(bias), t)
-    : new SimpleQKProgram(c.outShape, c.attrs.isCausal, present(bias));
+    ? new TiledQKProgram(c.outShape, c.causal, present(bias), t)
+    : new SimpleQKProgram(c.outShape, c.causal, present(bias));
   return run(c, program, inputs, scale, mask, t);
 }
 
@@ -80,14 +92,14 @@ function neighborhoodDot(c: Call, a: TensorInfo, b: TensorInfo, bias: TensorInfo
 function neighborhoodSum(c: Call, w: TensorInfo, v: TensorInfo, scale: number) {
   const t = tiled(c, 1);
   const program = t
-    ? new TiledAVProgram(c.outShape, c.attrs.isCausal, t)
-    : new SimpleAVProgram(c.outShape, c.attrs.isCausal, c.problem.headDim % 4 === 0);
+    ? new TiledAVProgram(c.outShape, c.causal, t)
+    : new SimpleAVProgram(c.outShape, c.causal, c.problem.headDim % 4 === 0);
   return run(c, program, [w, v], scale, 0, t);
 }
 
 /** out_x = scale * sum over the queries that see key x: QK's dKey and AV's dValue. */
 function inverseSum(c: Call, w: TensorInfo, v: TensorInfo, scale: number) {
-  const program = new InverseProgram(c.outShape, c.attrs.isCausal, c.problem.headDim % 4 === 0);
+  const program = new InverseProgram(c.outShape, c.causal, c.problem.headDim % 4 === 0);
   return run(c, program, [w, v], scale, 0);
 }
 
@@ -97,15 +109,15 @@ function fused(c: Call) {
   const inputs = hasBias ? [query!, key!, value!, rpb] : [query!, key!, value!];
   const t = tiled(c, 2);
   const program = t
-    ? new TiledFusedProgram(c.outShape, c.attrs.isCausal, hasBias, t)
-    : new SimpleFusedProgram(c.outShape, c.attrs.isCausal, hasBias, c.problem.headDim % 4 === 0);
+    ? new TiledFusedProgram(c.outShape, c.causal, hasBias, t)
+    : new SimpleFusedProgram(c.outShape, c.causal, hasBias, c.problem.headDim % 4 === 0);
   return run(c, program, inputs, c.attrs.scale, 0, t);
 }
 
 function biasGradient(c: Call) {
   const p = c.problem;
   const partialShape = [p.batch * p.rows.length, ...c.outShape];
-  const partial = run(c, new BiasGradPartialProgram(partialShape, c.attrs.isCausal), [c.inputs.dLogits!], 1, 0);
+  const partial = run(c, new BiasGradPartialProgram(partialShape, c.causal), [c.inputs.dLogits!], 1, 0);
   try {
     return run(c, new BiasGradReduceProgram(c.outShape), [partial], 1, 0);
   } finally {
@@ -142,5 +154,7 @@ export function runNAKernel(
   for (const name of spec.inputs) if (present(inputs[name])) shapes[name] = inputs[name]!.shape;
   const outShape = spec.outputShape(shapes, attrs);
   if (util.sizeFromShape(outShape) === 0) return backend.makeTensorInfo(outShape, 'float32');
-  return runner({ backend, inputs, attrs, problem: problemFor(spec, shapes, attrs), outShape });
+  if (!webgpuSupports(attrs)) throw new Error(`NA webgpu: '${kernelName}' implements 2-D (and 1-D) calls only`);
+  const causal: [boolean, boolean] = [attrs.isCausal[0]!, attrs.isCausal[1]!];
+  return runner({ backend, inputs, attrs, problem: problemFor(spec, shapes, attrs), outShape, causal });
 }

@@ -6,8 +6,8 @@ import type { NAProblem } from '../../geometry.js';
 
 /** Uniform fields after tfjs's own (shapes, strides, size); the order must match `naUniformData`. */
 export const NA_UNIFORMS =
-  'spatial : vec2<i32>, kernel : vec2<i32>, dilation : vec2<i32>, tile : vec2<i32>, ' +
-  'tilesPerGroup : vec2<i32>, biasSize : vec2<i32>, batch : i32, heads : i32, headDim : i32, slots : i32, ' +
+  'spatial : vec2<i32>, kernel : vec2<i32>, dilation : vec2<i32>, stride : vec2<i32>, tile : vec2<i32>, ' +
+  'tilesPerGroup : vec2<i32>, biasSize : vec2<i32>, batch : i32, heads : i32, kvHeads : i32, headDim : i32, slots : i32, ' +
   'bands : i32, unionCols : i32, scale : f32, maskValue : f32,';
 
 export type ProgramUniforms = Array<{ type: 'int32' | 'float32'; data: number[] }>;
@@ -50,11 +50,13 @@ export function naUniformData(p: NAProblem, scale: number, maskValue: number, t?
     i(r.length, c.length),
     i(r.kernel, c.kernel),
     i(r.dilation, c.dilation),
+    i(r.stride, c.stride),
     i(...(t?.tile ?? [1, 1])),
     i(...(t?.tilesPerGroup ?? [1, 1])),
     i(p.biasRows, p.biasCols),
     i(p.batch),
     i(p.heads),
+    i(p.kvHeads),
     i(p.headDim),
     i(p.slots),
     i(t?.bands ?? 0),
@@ -70,23 +72,35 @@ export function flatDispatch(workgroups: number): Pick<WebGPUProgram, 'dispatch'
 }
 
 /**
- * Window rules per axis (NATTEN v0.17.5 get_window_start, in dilation-group coordinates; geometry.ts is the
- * host-side twin). Causality is structure, so it is baked in; everything else comes from the uniforms.
+ * Window rules per axis (NATTEN 0.21's reference mask with stride groups, in dilation-group coordinates;
+ * geometry.ts is the host-side twin). Causality is structure, so it is baked in; everything else comes from the
+ * uniforms. `biasStart` indexes the bias table relative to the stride-group leader.
  */
 export function axisSnippet(causal: readonly [boolean, boolean]): string {
   const axis = (a: 0 | 1) => {
-    const [L, k, d] = [`uniforms.spatial[${a}]`, `uniforms.kernel[${a}]`, `uniforms.dilation[${a}]`];
-    const start = causal[a] ? `max(ig - ${k} + 1, 0)` : `min(max(ig - ${k} / 2, 0), lg - ${k})`;
+    const [L, k, d, st] = [`uniforms.spatial[${a}]`, `uniforms.kernel[${a}]`, `uniforms.dilation[${a}]`, `uniforms.stride[${a}]`];
+    const leader = causal[a] ? `min((ig / ${st}) * ${st} + ${st} - 1, lg - 1)` : `min((ig / ${st}) * ${st} + ${st} / 2, lg - 1)`;
+    const start = causal[a] ? `max(leader${a}(ig, lg) - ${k} + 1, 0)` : `min(max(leader${a}(ig, lg) - ${k} / 2, 0), lg - ${k})`;
     const count = causal[a] ? `ig - s + 1` : k;
     return `
       fn groupLen${a}(g : i32) -> i32 { return (${L} - g + ${d} - 1) / ${d}; }
+      fn leader${a}(ig : i32, lg : i32) -> i32 { return ${leader}; }
       fn winStart${a}(ig : i32, lg : i32) -> i32 { return ${start}; }
-      fn winCount${a}(ig : i32, s : i32) -> i32 { return ${count}; }`;
+      fn winCount${a}(ig : i32, s : i32) -> i32 { return ${count}; }
+      fn biasStart${a}(ig : i32, lg : i32, s : i32) -> i32 { return s - leader${a}(ig, lg) + ${k} - 1; }`;
   };
   return `${axis(0)}\n${axis(1)}
       // Element offset of token (b, y, x, head) in a [B, H, W, heads, D] tensor.
       fn tokenBase(b : i32, y : i32, x : i32, h : i32) -> i32 {
         return (((b * uniforms.spatial[0] + y) * uniforms.spatial[1] + x) * uniforms.heads + h) * uniforms.headDim;
+      }
+      // Element offset of token (b, y, x, kv head hk) in a [B, H, W, kvHeads, D] key/value tensor.
+      fn kvRowBase(b : i32, y : i32, x : i32, hk : i32) -> i32 {
+        return (((b * uniforms.spatial[0] + y) * uniforms.spatial[1] + x) * uniforms.kvHeads + hk) * uniforms.headDim;
+      }
+      // The key/value row query head h reads (GQA/MQA: heads / kvHeads query heads per kv head).
+      fn kvBase(b : i32, y : i32, x : i32, h : i32) -> i32 {
+        return kvRowBase(b, y, x, h / (uniforms.heads / uniforms.kvHeads));
       }
       // Element offset of the slot row of token (b, y, x, head) in a [B, H, W, heads, k0*k1] tensor.
       fn slotBase(b : i32, y : i32, x : i32, h : i32) -> i32 {

@@ -7,7 +7,8 @@ import type { NamedTensorInfoMap } from '@tensorflow/tfjs-core';
 import * as names from '../../kernel_names.js';
 import type { NAKernelAttrs } from '../../na_args.js';
 import { defineKernel, registerOnce } from '../define_kernel.js';
-import { runNAKernel } from './na_kernels.js';
+import { declareNAKernelSupport } from '../../implementation.js';
+import { runNAKernel, webgpuSupports } from './na_kernels.js';
 
 const kernelNames = [
   names.NeighborhoodAttentionQK,
@@ -21,6 +22,7 @@ const kernelNames = [
 ];
 
 export function registerWebGPUKernels(): void {
+  declareNAKernelSupport('webgpu', webgpuSupports);
   registerOnce(
     kernelNames.map((kernelName) =>
       defineKernel<NamedTensorInfoMap, NAKernelAttrs, WebGPUBackend>(

@@ -57,7 +57,7 @@ export class SimpleAVProgram implements WebGPUProgram {
           let ky = (s0 + n0) * uniforms.dilation[0] + g0;
           for (var n1 = 0; n1 < count1; n1++) {
             let w = wBuf[wBase + n0 * uniforms.kernel[1] + n1];
-            acc += w * load_vBuf(tokenBase(b, ky, (s1 + n1) * uniforms.dilation[1] + g1, h), c);
+            acc += w * load_vBuf(kvBase(b, ky, (s1 + n1) * uniforms.dilation[1] + g1, h), c);
           }
         }
         store_out(tokenBase(b, y, x, h), c, uniforms.scale * acc);

@@ -58,8 +58,8 @@ export class SimpleFusedProgram implements WebGPUProgram {
         let s1 = winStart1(ig1, groupLen1(g1));
         let count0 = winCount0(ig0, s0);
         let count1 = winCount1(ig1, s1);
-        let pb0 = s0 - ig0 + uniforms.kernel[0] - 1;
-        let pb1 = s1 - ig1 + uniforms.kernel[1] - 1;
+        let pb0 = biasStart0(ig0, groupLen0(g0), s0);
+        let pb1 = biasStart1(ig1, groupLen1(g1), s1);
         let qBase = tokenBase(b, y, x, h);
         var runningMax = -3.402823e38;
         var denominator = 0.0;
@@ -68,7 +68,7 @@ export class SimpleFusedProgram implements WebGPUProgram {
           for (var n0 = 0; n0 < count0; n0++) {
             let ky = (s0 + n0) * uniforms.dilation[0] + g0;
             for (var n1 = 0; n1 < count1; n1++) {
-              let kBase = tokenBase(b, ky, (s1 + n1) * uniforms.dilation[1] + g1, h);
+              let kBase = kvBase(b, ky, (s1 + n1) * uniforms.dilation[1] + g1, h);
               var dotv = 0.0;
               for (var c = 0; c < d4; c++) { dotv += dot(load_qBuf(qBase, c), load_kBuf(kBase, c)); }
               var logit = uniforms.scale * dotv;

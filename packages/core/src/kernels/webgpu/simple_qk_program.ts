@@ -33,8 +33,8 @@ export class SimpleQKProgram implements WebGPUProgram {
 
   getUserCode(): string {
     const bias = this.hasBias
-      ? `v += biasBuf[(h * uniforms.biasSize[0] + s0 - ig0 + uniforms.kernel[0] - 1 + n0) * uniforms.biasSize[1]
-                    + s1 - ig1 + uniforms.kernel[1] - 1 + n1];`
+      ? `v += biasBuf[(h * uniforms.biasSize[0] + biasStart0(ig0, groupLen0(g0), s0) + n0) * uniforms.biasSize[1]
+                    + biasStart1(ig1, groupLen1(g1), s1) + n1];`
       : '';
     return `
       ${axisSnippet(this.causal)}
@@ -59,7 +59,7 @@ export class SimpleQKProgram implements WebGPUProgram {
           return;
         }
         let aBase = tokenBase(b, y, x, h);
-        let bBase = tokenBase(b, (s0 + n0) * uniforms.dilation[0] + g0, (s1 + n1) * uniforms.dilation[1] + g1, h);
+        let bBase = kvBase(b, (s0 + n0) * uniforms.dilation[0] + g0, (s1 + n1) * uniforms.dilation[1] + g1, h);
         var acc = 0.0;
         for (var c = 0; c < (uniforms.headDim + 3) / 4; c++) {
           acc += dot(load_aBuf(aBase, c), load_bBuf(bBase, c));

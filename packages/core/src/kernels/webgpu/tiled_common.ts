@@ -105,8 +105,8 @@ export function tiledMain(p: TiledParts): string {
       let s1 = winStart1(min(ig1, lg1 - 1), lg1);
       let count0 = winCount0(ig0, s0);
       let count1 = winCount1(ig1, s1);
-      let pb0 = s0 - ig0 + uniforms.kernel[0] - 1;
-      let pb1 = s1 - ig1 + uniforms.kernel[1] - 1;
+      let pb0 = biasStart0(min(ig0, lg0 - 1), lg0, s0);
+      let pb1 = biasStart1(min(ig1, lg1 - 1), lg1, s1);
       ${p.before}
       // Stage blocks of whole key rows (rowsPer of them) or, when a row is wider than COLS, column chunks.
       let colChunks = (uniforms.unionCols + COLS - 1) / COLS;
@@ -124,7 +124,7 @@ export function tiledMain(p: TiledParts): string {
             let kg0 = u0 + r0 + e / (cols * DB4);
             let kg1 = c0 + (e / DB4) % cols;
             let ok = inRange && kg0 < lg0 && kg1 < lg1 && c * 4 < uniforms.headDim;
-            let base = select(0, tokenBase(b, kg0 * uniforms.dilation[0] + g0, kg1 * uniforms.dilation[1] + g1, h), ok);
+            let base = select(0, kvBase(b, kg0 * uniforms.dilation[0] + g0, kg1 * uniforms.dilation[1] + g1, h), ok);
             ${load}
           }
           workgroupBarrier();

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+// Every generalized-NA golden case (shared/fixtures/na_v2) on the webgpu backend. Cases its kernels implement
+// (1-D/2-D at stride 1 with equal heads) run them; the rest run the composite on webgpu, as the op dispatches
+// them; the printed table keeps the two apart.
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setNAImplementation } from '@natzoo/core';
+import { naKernelsSupport } from '@natzoo/core/advanced';
+import { WorstErrors } from '../../../tests/support/fixture_check.js';
+import { loadNAV2Fixtures } from '../../../tests/support/na_v2_fixtures.js';
+import '../src/webgpu.js';
+import { checkNAV2Case, fusedKernelAttrs } from './support/na_v2_case.js';
+import { webgpuEnv } from './support/webgpu_env.js';
+
+const env = await webgpuEnv();
+const cases = loadNAV2Fixtures();
+const errors = new WorstErrors();
+
+describe.skipIf(!env.available)(`NA v2 fixtures on webgpu (${env.reason})`, () => {
+  beforeAll(async () => {
+    expect(await tf.setBackend('webgpu'), 'tf.setBackend(webgpu)').toBe(true);
+    setNAImplementation('auto');
+  });
+
+  it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    const kernels = naKernelsSupport(fusedKernelAttrs(c));
+    await checkNAV2Case(errors, kernels ? 'webgpu' : 'webgpu composite', c, kernels);
+  });
+
+  afterAll(() => errors.print(`Largest scaled error |a-e|/(1+|e|) on webgpu against shared/fixtures/na_v2 (${cases.length} cases; ${env.reason})`));
+});
