@@ -70,6 +70,7 @@ export async function strideSection(backend, { quick }) {
       }
       na.setNABackward('split');
       for (const row of group) row.medianMs = median(row.timesMs);
+      console.error(`[stride] ${backend} ${problem.name} ${pass}: ${group.map((r) => `${r.label} ${ms(r.medianMs)} ms`).join(', ')}`);
       const strideOne = group.find((row) => row.stride === 1);
       const denseRow = group.find((row) => row.stride === null);
       for (const row of group) {
