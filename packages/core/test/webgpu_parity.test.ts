@@ -12,12 +12,13 @@ import { webgpuEnv } from './support/webgpu_env.js';
 const env = await webgpuEnv();
 
 interface SweepCase {
-  shape: [number, number, number, number, number];
+  /** `[B, H, W, heads, D]`, or `[B, X, Y, Z, heads, D]` for 3-D. */
+  shape: number[];
   attrs: NAKernelAttrs;
   rpb: boolean;
 }
 
-const attrs = (k: [number, number], d: [number, number], c: [boolean, boolean], scale: number): NAKernelAttrs => ({
+const attrs = (k: number[], d: number[], c: boolean[], scale: number): NAKernelAttrs => ({
   kernelSize: k,
   dilation: d,
   isCausal: c,
@@ -38,20 +39,22 @@ const sweep: SweepCase[] = [
   { shape: [1, 9, 8, 2, 6], attrs: attrs([2, 4], [1, 1], [false, false], 0.7), rpb: false },
   // Head dim 72: staged rows wider than workgroup memory holds, so the tiles stage column chunks.
   { shape: [1, 1, 80, 1, 72], attrs: attrs([1, 5], [1, 1], [false, true], 0.3), rpb: false },
+  // 3-D: a workgroup per plane walks the plane window; causal and even kernels per axis.
+  { shape: [1, 5, 6, 7, 2, 8], attrs: attrs([3, 3, 3], [1, 2, 1], [false, false, false], 0.4), rpb: true },
+  { shape: [2, 6, 4, 5, 1, 6], attrs: attrs([2, 3, 4], [2, 1, 1], [true, false, true], 0.5), rpb: false },
 ];
 
 function inputsFor(c: SweepCase, seed: number) {
-  const [B, H, W, heads, D] = c.shape;
-  const slots = c.attrs.kernelSize[0]! * c.attrs.kernelSize[1]!;
-  const bias = [heads, 2 * c.attrs.kernelSize[0]! - 1, 2 * c.attrs.kernelSize[1]! - 1];
+  const slots = c.attrs.kernelSize.reduce((a, b) => a * b, 1);
+  const bias = [c.shape[c.shape.length - 2]!, ...c.attrs.kernelSize.map((k) => 2 * k - 1)];
   // tfjs treats seed 0 as unseeded, hence the offsets.
   const data = (shape: number[], s: number) => {
     const values = tf.tidy(() => tf.randomNormal(shape, 0, 1, 'float32', seed + s).dataSync().slice() as Float32Array);
     return { shape, data: values };
   };
   return {
-    tokens: [0, 1, 2].map((s) => data([B, H, W, heads, D], s + 1)),
-    slots: data([B, H, W, heads, slots], 4),
+    tokens: [0, 1, 2].map((s) => data(c.shape, s + 1)),
+    slots: data([...c.shape.slice(0, -1), slots], 4),
     rpb: data(bias, 5),
   };
 }
@@ -109,7 +112,7 @@ describe.skipIf(!env.available)(`webgpu kernels against the cpu reference kernel
       const actual = await runAll(c, x);
       // The variant asked for really ran (the tiled programs fall back above head dim 128).
       const ran = Object.keys(backend.pipelineCache).join(' ');
-      const tiled = mode === 'tiled' && c.shape[4] <= 128;
+      const tiled = mode === 'tiled' && c.shape[c.shape.length - 1]! <= 128;
       for (const program of ['QK', 'AV', 'Fused']) expect(ran).toContain(`na${tiled ? 'Tiled' : 'Simple'}${program}_`);
       for (const [output, expected] of Object.entries(reference)) {
         const got = actual[output]!;

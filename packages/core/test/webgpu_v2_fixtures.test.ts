@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Every generalized-NA golden case (shared/fixtures/na_v2) on the webgpu backend. Cases its kernels implement
-// (1-D/2-D at stride 1 with equal heads) run them; the rest run the composite on webgpu, as the op dispatches
-// them; the printed table keeps the two apart.
+// Every generalized-NA golden case (shared/fixtures/na_v2) on the webgpu backend, all of them (1-D, 2-D and 3-D)
+// on its own kernels; the extra-token cases combine the split kernels with the dense extra-token product.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setNAImplementation } from '@natzoo/core';
@@ -23,8 +22,8 @@ describe.skipIf(!env.available)(`NA v2 fixtures on webgpu (${env.reason})`, () =
   });
 
   it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    const kernels = naKernelsSupport(fusedKernelAttrs(c));
-    await checkNAV2Case(errors, kernels ? 'webgpu' : 'webgpu composite', c, kernels);
+    expect(naKernelsSupport(fusedKernelAttrs(c)), 'the webgpu kernels implement the case').toBe(true);
+    await checkNAV2Case(errors, 'webgpu', c, true);
   });
 
   afterAll(() => errors.print(`Largest scaled error |a-e|/(1+|e|) on webgpu against shared/fixtures/na_v2 (${cases.length} cases; ${env.reason})`));

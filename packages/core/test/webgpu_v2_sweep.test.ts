@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The seeded random sweep of generalized NA (support/na_sweep.ts) on webgpu, the cpu kernels as the reference:
-// its kernels for 1-D/2-D calls (stride, GQA/MQA, causal, dilation, rpb, extra tokens), the composite for 3-D.
+// its kernels for 1-D, 2-D and 3-D calls (stride, GQA/MQA, causal, dilation, rpb; extra tokens through the split ops).
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { setNAImplementation } from '@natzoo/core';

@@ -3,16 +3,16 @@
 // one (key, head, 4 channels) output and sums weights[q, slot(q, key)] * values_q over exactly the queries
 // whose window holds that key, in a fixed order, so there are no atomics and results are deterministic.
 // out_x = scale * sum_{q : x in N(q)} weights[q, n(q, x)] * values_q.
-import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import { NA_UNIFORMS, axisSnippet, flatDispatch, tokenLoader, tokenStorer } from './na_program.js';
+import { NAProgram, axisSnippet, tokenLoader, tokenStorer, weightedRowsSetup } from './na_program.js';
+import type { CausalFlags } from './na_program.js';
 
 /**
  * Per axis, the queries whose window holds key group-position `xg` form one contiguous run (window starts
  * and ends never decrease along the axis), and every such query lies within k + stride - 2 of the key. The run is
- * found by testing those 2k - 1 candidates with the forward rule itself, so both directions always agree
+ * found by testing those candidates with the forward rule itself, so both directions always agree
  * (also for even and causal kernels, where NATTEN's closed form needs special cases).
  */
-function inverseRange(a: 0 | 1): string {
+function inverseRange(a: 0 | 1 | 2): string {
   return `
       fn inverseRange${a}(xg : i32, lg : i32) -> vec2<i32> {
         // A query's leader is within stride - 1 of it, and the key within k - 1 of the leader.
@@ -30,30 +30,13 @@ function inverseRange(a: 0 | 1): string {
       }`;
 }
 
-export class InverseProgram implements WebGPUProgram {
-  variableNames = ['wBuf', 'vBuf'];
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout: WebGPUProgram['dispatchLayout'];
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number] = [64, 1, 1];
-  variableComponents: number[];
-  outputComponent: number;
-  uniforms = NA_UNIFORMS;
-
+export class InverseProgram extends NAProgram {
   constructor(
     outputShape: number[],
-    private readonly causal: readonly [boolean, boolean],
+    private readonly causal: CausalFlags,
     private readonly vec4: boolean,
   ) {
-    this.outputShape = outputShape;
-    this.variableComponents = [1, vec4 ? 4 : 1];
-    this.outputComponent = vec4 ? 4 : 1;
-    this.shaderKey = `naInverse_${causal.join('_')}_${vec4}`;
-    const threads = outputShape.slice(0, 4).reduce((x, y) => x * y, 1) * Math.ceil(outputShape[4]! / 4);
-    const flat = flatDispatch(Math.ceil(threads / this.workgroupSize[0]));
-    this.dispatchLayout = flat.dispatchLayout;
-    this.dispatch = flat.dispatch;
+    super(weightedRowsSetup('Inverse', outputShape, causal, vec4));
   }
 
   getUserCode(): string {
@@ -61,37 +44,43 @@ export class InverseProgram implements WebGPUProgram {
       ${axisSnippet(this.causal)}
       ${inverseRange(0)}
       ${inverseRange(1)}
+      ${inverseRange(2)}
       ${tokenLoader('vBuf', this.vec4)}
       ${tokenStorer(this.vec4)}
       fn main(index : i32) {
         let d4 = (uniforms.headDim + 3) / 4;
-        if (index >= uniforms.batch * uniforms.spatial[0] * uniforms.spatial[1] * uniforms.kvHeads * d4) { return; }
+        let rows = uniforms.batch * uniforms.spatial.x * uniforms.spatial.y * uniforms.spatial.z * uniforms.kvHeads;
+        if (index >= rows * d4) { return; }
         let c = index % d4;
-        var rest = index / d4;
+        let row = index / d4;
         // One thread per kv head: the sum runs over the query heads that read it (GQA/MQA).
-        let hk = rest % uniforms.kvHeads; rest = rest / uniforms.kvHeads;
+        let hk = row % uniforms.kvHeads;
         let group = uniforms.heads / uniforms.kvHeads;
-        let x = rest % uniforms.spatial[1]; rest = rest / uniforms.spatial[1];
-        let y = rest % uniforms.spatial[0];
-        let b = rest / uniforms.spatial[0];
-        let g0 = y % uniforms.dilation[0]; let xg0 = y / uniforms.dilation[0]; let lg0 = groupLen0(g0);
-        let g1 = x % uniforms.dilation[1]; let xg1 = x / uniforms.dilation[1]; let lg1 = groupLen1(g1);
-        let range0 = inverseRange0(xg0, lg0);
-        let range1 = inverseRange1(xg1, lg1);
+        let at = positionOf(row / uniforms.kvHeads);
+        let b = at.x;
+        let pos = at.yzw;
+        let g = pos % uniforms.dilation;
+        let xg = pos / uniforms.dilation;
+        let lg = vec3<i32>(groupLen0(g.x), groupLen1(g.y), groupLen2(g.z));
+        let range0 = inverseRange0(xg.x, lg.x);
+        let range1 = inverseRange1(xg.y, lg.y);
+        let range2 = inverseRange2(xg.z, lg.z);
         var acc = vec4<f32>(0.0);
         for (var h = hk * group; h < (hk + 1) * group; h++) {
-        for (var q0 = range0.x; q0 <= range0.y; q0++) {
-          let n0 = xg0 - winStart0(q0, lg0);
-          let qy = q0 * uniforms.dilation[0] + g0;
-          for (var q1 = range1.x; q1 <= range1.y; q1++) {
-            let n1 = xg1 - winStart1(q1, lg1);
-            let qx = q1 * uniforms.dilation[1] + g1;
-            let w = wBuf[slotBase(b, qy, qx, h) + n0 * uniforms.kernel[1] + n1];
-            acc += w * load_vBuf(tokenBase(b, qy, qx, h), c);
+          for (var q0 = range0.x; q0 <= range0.y; q0++) {
+            let n0 = xg.x - winStart0(q0, lg.x);
+            for (var q1 = range1.x; q1 <= range1.y; q1++) {
+              let n1 = xg.y - winStart1(q1, lg.y);
+              for (var q2 = range2.x; q2 <= range2.y; q2++) {
+                let n = vec3<i32>(n0, n1, xg.z - winStart2(q2, lg.z));
+                let q = vec3<i32>(q0, q1, q2) * uniforms.dilation + g;
+                let weight = wBuf[slotBase(b, q, h) + slotIndex(n)];
+                acc += weight * load_vBuf(tokenBase(b, q, h), c);
+              }
+            }
           }
         }
-        }
-        store_out(kvRowBase(b, y, x, hk), c, uniforms.scale * acc);
+        store_out(kvRowBase(b, pos, hk), c, uniforms.scale * acc);
       }`;
   }
 }

@@ -12,6 +12,7 @@ import { BiasGradPartialProgram } from './bias_grad_partial_program.js';
 import { BiasGradReduceProgram } from './bias_grad_reduce_program.js';
 import { InverseProgram } from './inverse_program.js';
 import { naUniformData, tileShape } from './na_program.js';
+import type { CausalFlags } from './na_program.js';
 import { SimpleAVProgram } from './simple_av_program.js';
 import { SimpleFusedProgram } from './simple_fused_program.js';
 import { SimpleQKProgram } from './simple_qk_program.js';
@@ -42,16 +43,16 @@ interface Call {
   attrs: NAKernelAttrs;
   problem: NAProblem;
   outShape: number[];
-  /** Causal flags of the two axes (these programs are 2-D only; see webgpuSupports). */
-  causal: readonly [boolean, boolean];
+  /** Causal flags of the three axes (planes, rows, cols); 2-D calls have a flat, non-causal plane axis. */
+  causal: CausalFlags;
 }
 
 /**
- * The calls these programs implement: 2-D (and 1-D) problems, with GQA/MQA and stride (strided ones on the
- * per-output programs). 3-D calls run the composite on this backend (implementation.ts).
+ * The calls these programs implement: 3-D, 2-D (and 1-D, lifted to 2-D) problems, with GQA/MQA and stride
+ * (strided ones on the per-output programs).
  */
 export function webgpuSupports(attrs: NAKernelAttrs): boolean {
-  return attrs.kernelSize.length === 2;
+  return attrs.kernelSize.length === 2 || attrs.kernelSize.length === 3;
 }
 
 const present = (t: TensorInfo | undefined): t is TensorInfo => t != null && util.sizeFromShape(t.shape) > 0;
@@ -60,7 +61,7 @@ const present = (t: TensorInfo | undefined): t is TensorInfo => t != null && uti
 function tiled(c: Call, stagedTensors: number): TiledSetup | null {
   const D = c.problem.headDim;
   // The tiles' shared key bands assume sliding windows (stride 1): a tile's windows span T + k - 1 positions.
-  const strided = c.problem.rows.stride > 1 || c.problem.cols.stride > 1;
+  const strided = c.problem.planes.stride > 1 || c.problem.rows.stride > 1 || c.problem.cols.stride > 1;
   if (tiling === 'simple' || strided || !tiledFits(D)) return null;
   const storage = c.backend.device.limits.maxComputeWorkgroupStorageSize;
   return {
@@ -116,7 +117,7 @@ function fused(c: Call) {
 
 function biasGradient(c: Call) {
   const p = c.problem;
-  const partialShape = [p.batch * p.rows.length, ...c.outShape];
+  const partialShape = [p.batch * p.planes.length * p.rows.length, ...c.outShape];
   const partial = run(c, new BiasGradPartialProgram(partialShape, c.causal), [c.inputs.dLogits!], 1, 0);
   try {
     return run(c, new BiasGradReduceProgram(c.outShape), [partial], 1, 0);
@@ -154,7 +155,8 @@ export function runNAKernel(
   for (const name of spec.inputs) if (present(inputs[name])) shapes[name] = inputs[name]!.shape;
   const outShape = spec.outputShape(shapes, attrs);
   if (util.sizeFromShape(outShape) === 0) return backend.makeTensorInfo(outShape, 'float32');
-  if (!webgpuSupports(attrs)) throw new Error(`NA webgpu: '${kernelName}' implements 2-D (and 1-D) calls only`);
-  const causal: [boolean, boolean] = [attrs.isCausal[0]!, attrs.isCausal[1]!];
+  if (!webgpuSupports(attrs)) throw new Error(`NA webgpu: '${kernelName}' implements 1-D, 2-D and 3-D calls only`);
+  const flags = attrs.isCausal.length === 2 ? [false, ...attrs.isCausal] : attrs.isCausal;
+  const causal: CausalFlags = [flags[0]!, flags[1]!, flags[2]!];
   return runner({ backend, inputs, attrs, problem: problemFor(spec, shapes, attrs), outShape, causal });
 }

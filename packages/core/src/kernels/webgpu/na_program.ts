@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: MIT
 // What every NA WebGPU program shares: one uniform block (sizes only, so one pipeline serves every shape),
-// the per-axis window rules in WGSL, and loaders for the heads-last token tensors.
+// the per-axis window rules in WGSL, loaders for the heads-last token tensors and the program boilerplate.
+// Programs are 3-D (axes planes, rows, cols): 2-D calls are 3-D calls with one plane and a flat plane window.
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import type { NAProblem } from '../../geometry.js';
 
 /** Uniform fields after tfjs's own (shapes, strides, size); the order must match `naUniformData`. */
 export const NA_UNIFORMS =
-  'spatial : vec2<i32>, kernel : vec2<i32>, dilation : vec2<i32>, stride : vec2<i32>, tile : vec2<i32>, ' +
-  'tilesPerGroup : vec2<i32>, biasSize : vec2<i32>, batch : i32, heads : i32, kvHeads : i32, headDim : i32, slots : i32, ' +
+  'spatial : vec3<i32>, kernel : vec3<i32>, dilation : vec3<i32>, stride : vec3<i32>, biasSize : vec3<i32>, ' +
+  'tile : vec2<i32>, tilesPerGroup : vec2<i32>, batch : i32, heads : i32, kvHeads : i32, headDim : i32, slots : i32, ' +
   'bands : i32, unionCols : i32, scale : f32, maskValue : f32,';
 
 export type ProgramUniforms = Array<{ type: 'int32' | 'float32'; data: number[] }>;
+
+/** Causal flags of the three axes (planes, rows, cols): structure, so baked into each shader. */
+export type CausalFlags = readonly [boolean, boolean, boolean];
 
 /** The workgroup tile of the tiled programs, in dilation-group coordinates; T0 * T1 = TILE_THREADS. */
 export const TILE_THREADS = 64;
@@ -24,7 +28,7 @@ export interface TileShape {
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 
-/** Picks the query tile: 8x8 for 2-D maps, 1x64 for height-1 (1-D) problems. */
+/** Picks the query tile over rows and cols (a workgroup holds one plane): 8x8, or 1x64 for height-1 maps. */
 export function tileShape(p: NAProblem): TileShape {
   const groupMax = [ceilDiv(p.rows.length, p.rows.dilation), ceilDiv(p.cols.length, p.cols.dilation)] as const;
   const tile: [number, number] = groupMax[0] === 1 ? [1, TILE_THREADS] : [8, TILE_THREADS / 8];
@@ -37,23 +41,24 @@ export function tileShape(p: NAProblem): TileShape {
   };
 }
 
-/** Number of workgroups of a tiled program (one per tile, head and batch entry). */
+/** Number of workgroups of a tiled program (one per tile, plane, head and batch entry). */
 export function tileCount(p: NAProblem, t: TileShape): number {
-  return p.batch * p.heads * p.rows.dilation * t.tilesPerGroup[0] * p.cols.dilation * t.tilesPerGroup[1];
+  const tiles = p.rows.dilation * t.tilesPerGroup[0] * p.cols.dilation * t.tilesPerGroup[1];
+  return p.batch * p.heads * p.planes.length * tiles;
 }
 
 export function naUniformData(p: NAProblem, scale: number, maskValue: number, t?: TileShape): ProgramUniforms {
   const i = (...data: number[]) => ({ type: 'int32' as const, data });
   const f = (...data: number[]) => ({ type: 'float32' as const, data });
-  const [r, c] = [p.rows, p.cols];
+  const axes = [p.planes, p.rows, p.cols];
   return [
-    i(r.length, c.length),
-    i(r.kernel, c.kernel),
-    i(r.dilation, c.dilation),
-    i(r.stride, c.stride),
+    i(...axes.map((a) => a.length)),
+    i(...axes.map((a) => a.kernel)),
+    i(...axes.map((a) => a.dilation)),
+    i(...axes.map((a) => a.stride)),
+    i(p.biasPlanes, p.biasRows, p.biasCols),
     i(...(t?.tile ?? [1, 1])),
     i(...(t?.tilesPerGroup ?? [1, 1])),
-    i(p.biasRows, p.biasCols),
     i(p.batch),
     i(p.heads),
     i(p.kvHeads),
@@ -71,40 +76,136 @@ export function flatDispatch(workgroups: number): Pick<WebGPUProgram, 'dispatch'
   return { dispatchLayout: { x: [0] }, dispatch: [Math.max(1, workgroups), 1, 1] };
 }
 
+/** What differs between the NA programs; the rest of WebGPUProgram is the same for all of them. */
+export interface NAProgramSetup {
+  outputShape: number[];
+  variableNames: string[];
+  /** Components per input buffer (4: bound as array<vec4<f32>>); default 1 each. */
+  variableComponents?: number[];
+  outputComponent?: number;
+  /** Structural key: programs with equal keys share one pipeline. */
+  shaderKey: string;
+  workgroups: number;
+  /** Whether the shader reads `uniforms.size` (tfjs then adds it). */
+  size?: boolean;
+}
+
+/** The boilerplate every NA program shares; subclasses write `getUserCode`. */
+export abstract class NAProgram implements WebGPUProgram {
+  variableNames: string[];
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout: WebGPUProgram['dispatchLayout'];
+  dispatch: [number, number, number];
+  workgroupSize: [number, number, number] = [TILE_THREADS, 1, 1];
+  variableComponents: number[];
+  outputComponent: number;
+  uniforms = NA_UNIFORMS;
+  size: boolean;
+
+  constructor(s: NAProgramSetup) {
+    this.outputShape = s.outputShape;
+    this.variableNames = s.variableNames;
+    this.variableComponents = s.variableComponents ?? s.variableNames.map(() => 1);
+    this.outputComponent = s.outputComponent ?? 1;
+    this.shaderKey = s.shaderKey;
+    this.size = s.size ?? false;
+    const flat = flatDispatch(s.workgroups);
+    this.dispatchLayout = flat.dispatchLayout;
+    this.dispatch = flat.dispatch;
+  }
+
+  abstract getUserCode(): string;
+}
+
+/** Workgroups of a one-thread-per-item program (TILE_THREADS threads per workgroup). */
+export const workgroupsFor = (threads: number): number => Math.ceil(threads / TILE_THREADS);
+
+/**
+ * Setup of a program with one thread per (token row, 4 channels) of a `[B, *S, heads, D]` output that reads
+ * slot weights (`wBuf`) and token rows (`vBuf`, vec4 when `vec4`).
+ */
+export function weightedRowsSetup(kind: string, outputShape: number[], causal: CausalFlags, vec4: boolean): NAProgramSetup {
+  const rows = outputShape.slice(0, -1).reduce((x, y) => x * y, 1);
+  return {
+    outputShape,
+    variableNames: ['wBuf', 'vBuf'],
+    variableComponents: [1, vec4 ? 4 : 1],
+    outputComponent: vec4 ? 4 : 1,
+    shaderKey: `na${kind}_${causal.join('_')}_${vec4}`,
+    workgroups: workgroupsFor(rows * Math.ceil(outputShape[outputShape.length - 1]! / 4)),
+  };
+}
+
 /**
  * Window rules per axis (NATTEN 0.21's reference mask with stride groups, in dilation-group coordinates;
  * geometry.ts is the host-side twin). Causality is structure, so it is baked in; everything else comes from the
  * uniforms. `biasStart` indexes the bias table relative to the stride-group leader.
  */
-export function axisSnippet(causal: readonly [boolean, boolean]): string {
-  const axis = (a: 0 | 1) => {
-    const [L, k, d, st] = [`uniforms.spatial[${a}]`, `uniforms.kernel[${a}]`, `uniforms.dilation[${a}]`, `uniforms.stride[${a}]`];
-    const leader = causal[a] ? `min((ig / ${st}) * ${st} + ${st} - 1, lg - 1)` : `min((ig / ${st}) * ${st} + ${st} / 2, lg - 1)`;
-    const start = causal[a] ? `max(leader${a}(ig, lg) - ${k} + 1, 0)` : `min(max(leader${a}(ig, lg) - ${k} / 2, 0), lg - ${k})`;
-    const count = causal[a] ? `ig - s + 1` : k;
-    return `
+function axisRules(a: 0 | 1 | 2, causal: boolean): string {
+  const [L, k, d, st] = [`uniforms.spatial[${a}]`, `uniforms.kernel[${a}]`, `uniforms.dilation[${a}]`, `uniforms.stride[${a}]`];
+  const leader = causal ? `min((ig / ${st}) * ${st} + ${st} - 1, lg - 1)` : `min((ig / ${st}) * ${st} + ${st} / 2, lg - 1)`;
+  const start = causal ? `max(leader${a}(ig, lg) - ${k} + 1, 0)` : `min(max(leader${a}(ig, lg) - ${k} / 2, 0), lg - ${k})`;
+  const count = causal ? `ig - s + 1` : k;
+  return `
       fn groupLen${a}(g : i32) -> i32 { return (${L} - g + ${d} - 1) / ${d}; }
       fn leader${a}(ig : i32, lg : i32) -> i32 { return ${leader}; }
       fn winStart${a}(ig : i32, lg : i32) -> i32 { return ${start}; }
       fn winCount${a}(ig : i32, s : i32) -> i32 { return ${count}; }
       fn biasStart${a}(ig : i32, lg : i32, s : i32) -> i32 { return s - leader${a}(ig, lg) + ${k} - 1; }`;
-  };
-  return `${axis(0)}\n${axis(1)}
-      // Element offset of token (b, y, x, head) in a [B, H, W, heads, D] tensor.
-      fn tokenBase(b : i32, y : i32, x : i32, h : i32) -> i32 {
-        return (((b * uniforms.spatial[0] + y) * uniforms.spatial[1] + x) * uniforms.heads + h) * uniforms.headDim;
+}
+
+/**
+ * The WGSL every NA program starts with: the axis rules, the query window of a position (`queryWindow`), and
+ * offsets into the token, slot and bias tensors. Positions are `vec3<i32>(plane, row, col)`.
+ */
+export function axisSnippet(causal: CausalFlags): string {
+  return `${axisRules(0, causal[0])}${axisRules(1, causal[1])}${axisRules(2, causal[2])}
+      // A query's window per axis: dilation group, first key (group coordinates), valid slots, bias offset.
+      struct Window { g : vec3<i32>, start : vec3<i32>, count : vec3<i32>, bias : vec3<i32> }
+      fn queryWindow(pos : vec3<i32>) -> Window {
+        var w : Window;
+        w.g = pos % uniforms.dilation;
+        let ig = pos / uniforms.dilation;
+        let lg = vec3<i32>(groupLen0(w.g.x), groupLen1(w.g.y), groupLen2(w.g.z));
+        w.start = vec3<i32>(winStart0(ig.x, lg.x), winStart1(ig.y, lg.y), winStart2(ig.z, lg.z));
+        w.count = vec3<i32>(winCount0(ig.x, w.start.x), winCount1(ig.y, w.start.y), winCount2(ig.z, w.start.z));
+        w.bias = vec3<i32>(biasStart0(ig.x, lg.x, w.start.x), biasStart1(ig.y, lg.y, w.start.y), biasStart2(ig.z, lg.z, w.start.z));
+        return w;
       }
-      // Element offset of token (b, y, x, kv head hk) in a [B, H, W, kvHeads, D] key/value tensor.
-      fn kvRowBase(b : i32, y : i32, x : i32, hk : i32) -> i32 {
-        return (((b * uniforms.spatial[0] + y) * uniforms.spatial[1] + x) * uniforms.kvHeads + hk) * uniforms.headDim;
+      // Position of the key in slot n of window w.
+      fn keyPos(w : Window, n : vec3<i32>) -> vec3<i32> { return (w.start + n) * uniforms.dilation + w.g; }
+      fn slotIndex(n : vec3<i32>) -> i32 { return (n.x * uniforms.kernel.y + n.y) * uniforms.kernel.z + n.z; }
+      // Element offset in a [heads, 2k0-1, 2k1-1, 2k2-1] bias table of head h, entry r.
+      fn biasIndex(h : i32, r : vec3<i32>) -> i32 {
+        return ((h * uniforms.biasSize.x + r.x) * uniforms.biasSize.y + r.y) * uniforms.biasSize.z + r.z;
+      }
+      fn spatialIndex(b : i32, pos : vec3<i32>) -> i32 {
+        return ((b * uniforms.spatial.x + pos.x) * uniforms.spatial.y + pos.y) * uniforms.spatial.z + pos.z;
+      }
+      // Flat spatial index (b * X * Y * Z + ...) back to (b, position).
+      fn positionOf(flat : i32) -> vec4<i32> {
+        let z = flat % uniforms.spatial.z;
+        let rest = flat / uniforms.spatial.z;
+        let y = rest % uniforms.spatial.y;
+        let rest2 = rest / uniforms.spatial.y;
+        return vec4<i32>(rest2 / uniforms.spatial.x, rest2 % uniforms.spatial.x, y, z);
+      }
+      // Element offset of token (b, pos, head) in a [B, X, Y, Z, heads, D] tensor.
+      fn tokenBase(b : i32, pos : vec3<i32>, h : i32) -> i32 {
+        return (spatialIndex(b, pos) * uniforms.heads + h) * uniforms.headDim;
+      }
+      // Element offset of token (b, pos, kv head hk) in a [B, X, Y, Z, kvHeads, D] key/value tensor.
+      fn kvRowBase(b : i32, pos : vec3<i32>, hk : i32) -> i32 {
+        return (spatialIndex(b, pos) * uniforms.kvHeads + hk) * uniforms.headDim;
       }
       // The key/value row query head h reads (GQA/MQA: heads / kvHeads query heads per kv head).
-      fn kvBase(b : i32, y : i32, x : i32, h : i32) -> i32 {
-        return kvRowBase(b, y, x, h / (uniforms.heads / uniforms.kvHeads));
+      fn kvBase(b : i32, pos : vec3<i32>, h : i32) -> i32 {
+        return kvRowBase(b, pos, h / (uniforms.heads / uniforms.kvHeads));
       }
-      // Element offset of the slot row of token (b, y, x, head) in a [B, H, W, heads, k0*k1] tensor.
-      fn slotBase(b : i32, y : i32, x : i32, h : i32) -> i32 {
-        return (((b * uniforms.spatial[0] + y) * uniforms.spatial[1] + x) * uniforms.heads + h) * uniforms.slots;
+      // Element offset of the slot row of token (b, pos, head) in a [B, X, Y, Z, heads, k0*k1*k2] tensor.
+      fn slotBase(b : i32, pos : vec3<i32>, h : i32) -> i32 {
+        return (spatialIndex(b, pos) * uniforms.heads + h) * uniforms.slots;
       }`;
 }
 

@@ -2,40 +2,26 @@
 // QK without workgroup tiling: one thread per logit. logits[q, slot] = scale * (a_q . b_key(q,slot)) + rpb;
 // masked (causal) slots get `maskValue` (-inf for logits, 0 when it computes AV's backprop-attn).
 // The fallback for head dims the tiled program does not stage (> 128), and the plainest statement of QK.
-import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import { NA_UNIFORMS, axisSnippet, flatDispatch, tokenLoader } from './na_program.js';
+import { NAProgram, axisSnippet, tokenLoader, workgroupsFor } from './na_program.js';
+import type { CausalFlags } from './na_program.js';
 
-export class SimpleQKProgram implements WebGPUProgram {
-  variableNames: string[];
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout: WebGPUProgram['dispatchLayout'];
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number] = [64, 1, 1];
-  variableComponents: number[];
-  uniforms = NA_UNIFORMS;
-  size = true;
-
+export class SimpleQKProgram extends NAProgram {
   constructor(
     outputShape: number[],
-    private readonly causal: readonly [boolean, boolean],
+    private readonly causal: CausalFlags,
     private readonly hasBias: boolean,
   ) {
-    this.outputShape = outputShape;
-    this.variableNames = hasBias ? ['aBuf', 'bBuf', 'biasBuf'] : ['aBuf', 'bBuf'];
-    this.variableComponents = this.variableNames.map(() => 1);
-    this.shaderKey = `naSimpleQK_${causal.join('_')}_${hasBias}`;
-    const total = outputShape.reduce((x, y) => x * y, 1);
-    const flat = flatDispatch(Math.ceil(total / this.workgroupSize[0]));
-    this.dispatchLayout = flat.dispatchLayout;
-    this.dispatch = flat.dispatch;
+    super({
+      outputShape,
+      variableNames: hasBias ? ['aBuf', 'bBuf', 'biasBuf'] : ['aBuf', 'bBuf'],
+      shaderKey: `naSimpleQK_${causal.join('_')}_${hasBias}`,
+      workgroups: workgroupsFor(outputShape.reduce((x, y) => x * y, 1)),
+      size: true,
+    });
   }
 
   getUserCode(): string {
-    const bias = this.hasBias
-      ? `v += biasBuf[(h * uniforms.biasSize[0] + biasStart0(ig0, groupLen0(g0), s0) + n0) * uniforms.biasSize[1]
-                    + biasStart1(ig1, groupLen1(g1), s1) + n1];`
-      : '';
+    const bias = this.hasBias ? 'v += biasBuf[biasIndex(h, w.bias + n)];' : '';
     return `
       ${axisSnippet(this.causal)}
       ${tokenLoader('aBuf', false)}
@@ -43,23 +29,20 @@ export class SimpleQKProgram implements WebGPUProgram {
       fn main(index : i32) {
         if (index >= uniforms.size) { return; }
         let slot = index % uniforms.slots;
-        var rest = index / uniforms.slots;
-        let h = rest % uniforms.heads; rest = rest / uniforms.heads;
-        let x = rest % uniforms.spatial[1]; rest = rest / uniforms.spatial[1];
-        let y = rest % uniforms.spatial[0];
-        let b = rest / uniforms.spatial[0];
-        let n0 = slot / uniforms.kernel[1];
-        let n1 = slot % uniforms.kernel[1];
-        let g0 = y % uniforms.dilation[0]; let ig0 = y / uniforms.dilation[0];
-        let g1 = x % uniforms.dilation[1]; let ig1 = x / uniforms.dilation[1];
-        let s0 = winStart0(ig0, groupLen0(g0));
-        let s1 = winStart1(ig1, groupLen1(g1));
-        if (n0 >= winCount0(ig0, s0) || n1 >= winCount1(ig1, s1)) {
+        let row = index / uniforms.slots;
+        let h = row % uniforms.heads;
+        let at = positionOf(row / uniforms.heads);
+        let b = at.x;
+        let pos = at.yzw;
+        let n = vec3<i32>(slot / (uniforms.kernel.y * uniforms.kernel.z), (slot / uniforms.kernel.z) % uniforms.kernel.y,
+                          slot % uniforms.kernel.z);
+        let w = queryWindow(pos);
+        if (any(n >= w.count)) {
           setOutputAtIndex(index, uniforms.maskValue);
           return;
         }
-        let aBase = tokenBase(b, y, x, h);
-        let bBase = kvBase(b, (s0 + n0) * uniforms.dilation[0] + g0, (s1 + n1) * uniforms.dilation[1] + g1, h);
+        let aBase = tokenBase(b, pos, h);
+        let bBase = kvBase(b, keyPos(w, n), h);
         var acc = 0.0;
         for (var c = 0; c < (uniforms.headDim + 3) / 4; c++) {
           acc += dot(load_aBuf(aBase, c), load_bBuf(bBase, c));

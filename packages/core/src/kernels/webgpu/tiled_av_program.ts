@@ -2,34 +2,25 @@
 // AV with workgroup tiling (see tiled_common.ts): one thread per query accumulates its output row in
 // registers while the tile's value rows are staged once in workgroup memory.
 // out_q = scale * sum_slot w[q, slot] * v_key(q,slot); also QK's backprop-query. Masked slots are skipped.
-import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import { NA_UNIFORMS, TILE_THREADS, axisSnippet, tokenLoader, tokenStorer } from './na_program.js';
-import { tiledDispatch, tiledKey, tiledMain, unroll } from './tiled_common.js';
+import { NAProgram, axisSnippet, tokenLoader, tokenStorer } from './na_program.js';
+import type { CausalFlags } from './na_program.js';
+import { tiledKey, tiledMain, tiledWorkgroups, unroll } from './tiled_common.js';
 import type { TiledSetup } from './tiled_common.js';
 
-export class TiledAVProgram implements WebGPUProgram {
-  variableNames = ['wBuf', 'vBuf'];
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout: WebGPUProgram['dispatchLayout'];
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number] = [TILE_THREADS, 1, 1];
-  variableComponents: number[];
-  outputComponent: number;
-  uniforms = NA_UNIFORMS;
-
+export class TiledAVProgram extends NAProgram {
   constructor(
     outputShape: number[],
-    private readonly causal: readonly [boolean, boolean],
+    private readonly causal: CausalFlags,
     private readonly setup: TiledSetup,
   ) {
-    this.outputShape = outputShape;
-    this.variableComponents = [1, setup.vec4 ? 4 : 1];
-    this.outputComponent = setup.vec4 ? 4 : 1;
-    this.shaderKey = `naTiledAV_${causal.join('_')}_${tiledKey(setup)}`;
-    const flat = tiledDispatch(setup);
-    this.dispatchLayout = flat.dispatchLayout;
-    this.dispatch = flat.dispatch;
+    super({
+      outputShape,
+      variableNames: ['wBuf', 'vBuf'],
+      variableComponents: [1, setup.vec4 ? 4 : 1],
+      outputComponent: setup.vec4 ? 4 : 1,
+      shaderKey: `naTiledAV_${causal.join('_')}_${tiledKey(setup)}`,
+      workgroups: tiledWorkgroups(setup),
+    });
   }
 
   getUserCode(): string {
@@ -43,13 +34,13 @@ export class TiledAVProgram implements WebGPUProgram {
         staged: ['vBuf'],
         before: `
           ${unroll(db4, (c) => `var acc_${c} = vec4<f32>(0.0);`)}
-          let wBase = slotBase(b, y, x, h);`,
+          let wBase = slotBase(b, pos, h);`,
         perKey: `
-          let w = wBuf[wBase + n0 * uniforms.kernel[1] + n1];
+          let w = wBuf[wBase + slotIndex(n)];
           ${unroll(db4, (c) => `acc_${c} += w * stage_vBuf[local + ${c}];`)}`,
         after: `
           if (qValid) {
-            let outBase = tokenBase(b, y, x, h);
+            let outBase = tokenBase(b, pos, h);
             let scale = uniforms.scale;
             ${unroll(db4, (c) => `if (${4 * c} < uniforms.headDim) { store_out(outBase, ${c}, scale * acc_${c}); }`)}
           }`,

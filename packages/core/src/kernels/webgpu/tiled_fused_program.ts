@@ -2,44 +2,32 @@
 // Fused NA forward with workgroup tiling (see tiled_common.ts) and an online softmax: one thread per query
 // keeps its query row, running maximum, denominator and output row in registers; the tile's key and value
 // rows are staged once in workgroup memory. No logits are stored anywhere.
-import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import { NA_UNIFORMS, TILE_THREADS, axisSnippet, tokenLoader, tokenStorer } from './na_program.js';
-import { loadPrivateRow, tiledDispatch, tiledKey, tiledMain, unroll } from './tiled_common.js';
+import { NAProgram, axisSnippet, tokenLoader, tokenStorer } from './na_program.js';
+import type { CausalFlags } from './na_program.js';
+import { loadPrivateRow, tiledKey, tiledMain, tiledWorkgroups, unroll } from './tiled_common.js';
 import type { TiledSetup } from './tiled_common.js';
 
-export class TiledFusedProgram implements WebGPUProgram {
-  variableNames: string[];
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout: WebGPUProgram['dispatchLayout'];
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number] = [TILE_THREADS, 1, 1];
-  variableComponents: number[];
-  outputComponent: number;
-  uniforms = NA_UNIFORMS;
-
+export class TiledFusedProgram extends NAProgram {
   constructor(
     outputShape: number[],
-    private readonly causal: readonly [boolean, boolean],
+    private readonly causal: CausalFlags,
     private readonly hasBias: boolean,
     private readonly setup: TiledSetup,
   ) {
-    this.outputShape = outputShape;
-    this.variableNames = hasBias ? ['qBuf', 'kBuf', 'vBuf', 'biasBuf'] : ['qBuf', 'kBuf', 'vBuf'];
     const token = setup.vec4 ? 4 : 1;
-    this.variableComponents = hasBias ? [token, token, token, 1] : [token, token, token];
-    this.outputComponent = token;
-    this.shaderKey = `naTiledFused_${causal.join('_')}_${hasBias}_${tiledKey(setup)}`;
-    const flat = tiledDispatch(setup);
-    this.dispatchLayout = flat.dispatchLayout;
-    this.dispatch = flat.dispatch;
+    super({
+      outputShape,
+      variableNames: hasBias ? ['qBuf', 'kBuf', 'vBuf', 'biasBuf'] : ['qBuf', 'kBuf', 'vBuf'],
+      variableComponents: hasBias ? [token, token, token, 1] : [token, token, token],
+      outputComponent: token,
+      shaderKey: `naTiledFused_${causal.join('_')}_${hasBias}_${tiledKey(setup)}`,
+      workgroups: tiledWorkgroups(setup),
+    });
   }
 
   getUserCode(): string {
     const { db4, vec4 } = this.setup;
-    const bias = this.hasBias
-      ? 'logit += biasBuf[(h * uniforms.biasSize[0] + pb0 + n0) * uniforms.biasSize[1] + pb1 + n1];'
-      : '';
+    const bias = this.hasBias ? 'logit += biasBuf[biasIndex(h, pb + n)];' : '';
     return `
       ${axisSnippet(this.causal)}
       ${tokenLoader('qBuf', vec4)}
@@ -70,7 +58,7 @@ export class TiledFusedProgram implements WebGPUProgram {
           ${unroll(db4, (c) => `acc_${c} += weight * stage_vBuf[local + ${c}];`)}`,
         after: `
           if (qValid) {
-            let outBase = tokenBase(b, y, x, h);
+            let outBase = tokenBase(b, pos, h);
             let inv = 1.0 / denominator;
             ${unroll(db4, (c) => `if (${4 * c} < uniforms.headDim) { store_out(outBase, ${c}, acc_${c} * inv); }`)}
           }`,

@@ -1,50 +1,39 @@
 // SPDX-License-Identifier: MIT
 // QK with workgroup tiling (see tiled_common.ts): one thread per query keeps its query row in registers and
-// writes all k0*k1 logits of its row; the tile's key rows are staged once in workgroup memory.
+// writes all k0*k1*k2 logits of its row; the tile's key rows are staged once in workgroup memory.
 // logits[q, slot] = scale * (a_q . b_key(q,slot)) + rpb; masked (causal) slots get `maskValue`.
-import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import { NA_UNIFORMS, TILE_THREADS, axisSnippet, tokenLoader } from './na_program.js';
-import { loadPrivateRow, tiledDispatch, tiledKey, tiledMain, unroll } from './tiled_common.js';
+import { NAProgram, axisSnippet, tokenLoader } from './na_program.js';
+import type { CausalFlags } from './na_program.js';
+import { loadPrivateRow, tiledKey, tiledMain, tiledWorkgroups, unroll } from './tiled_common.js';
 import type { TiledSetup } from './tiled_common.js';
 
-export class TiledQKProgram implements WebGPUProgram {
-  variableNames: string[];
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout: WebGPUProgram['dispatchLayout'];
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number] = [TILE_THREADS, 1, 1];
-  variableComponents: number[];
-  uniforms = NA_UNIFORMS;
-
+export class TiledQKProgram extends NAProgram {
   constructor(
     outputShape: number[],
-    private readonly causal: readonly [boolean, boolean],
+    private readonly causal: CausalFlags,
     private readonly hasBias: boolean,
     private readonly setup: TiledSetup,
   ) {
-    this.outputShape = outputShape;
-    this.variableNames = hasBias ? ['aBuf', 'bBuf', 'biasBuf'] : ['aBuf', 'bBuf'];
     const token = setup.vec4 ? 4 : 1;
-    this.variableComponents = hasBias ? [token, token, 1] : [token, token];
-    this.shaderKey = `naTiledQK_${causal.join('_')}_${hasBias}_${tiledKey(setup)}`;
-    const flat = tiledDispatch(setup);
-    this.dispatchLayout = flat.dispatchLayout;
-    this.dispatch = flat.dispatch;
+    super({
+      outputShape,
+      variableNames: hasBias ? ['aBuf', 'bBuf', 'biasBuf'] : ['aBuf', 'bBuf'],
+      variableComponents: hasBias ? [token, token, 1] : [token, token],
+      shaderKey: `naTiledQK_${causal.join('_')}_${hasBias}_${tiledKey(setup)}`,
+      workgroups: tiledWorkgroups(setup),
+    });
   }
 
   getUserCode(): string {
     const { db4, vec4 } = this.setup;
-    const bias = this.hasBias
-      ? 'logit += biasBuf[(h * uniforms.biasSize[0] + pb0 + n0) * uniforms.biasSize[1] + pb1 + n1];'
-      : '';
+    const bias = this.hasBias ? 'logit += biasBuf[biasIndex(h, pb + n)];' : '';
     // Slots past a causal window's clipped count are never visited by the bands: fill them up front.
-    const mask = this.causal[0] || this.causal[1]
+    const mask = this.causal.some((c) => c)
       ? `if (qValid) {
-          for (var m0 = 0; m0 < uniforms.kernel[0]; m0++) {
-            for (var m1 = 0; m1 < uniforms.kernel[1]; m1++) {
-              if (m0 >= count0 || m1 >= count1) { result[outBase + m0 * uniforms.kernel[1] + m1] = uniforms.maskValue; }
-            }
+          for (var m = 0; m < uniforms.slots; m++) {
+            let mn = vec3<i32>(m / (uniforms.kernel.y * uniforms.kernel.z), (m / uniforms.kernel.z) % uniforms.kernel.y,
+                               m % uniforms.kernel.z);
+            if (any(mn >= count)) { result[outBase + m] = uniforms.maskValue; }
           }
         }`
       : '';
@@ -56,14 +45,14 @@ export class TiledQKProgram implements WebGPUProgram {
         setup: this.setup,
         staged: ['bBuf'],
         before: `${loadPrivateRow('q', 'aBuf', db4)}
-          let outBase = slotBase(b, y, x, h);
+          let outBase = slotBase(b, pos, h);
           ${mask}`,
         perKey: `
           var acc = 0.0;
           ${unroll(db4, (c) => `acc += dot(q_${c}, stage_bBuf[local + ${c}]);`)}
           var logit = uniforms.scale * acc;
           ${bias}
-          result[outBase + n0 * uniforms.kernel[1] + n1] = logit;`,
+          result[outBase + slotIndex(n)] = logit;`,
         after: '',
       })}`;
   }
