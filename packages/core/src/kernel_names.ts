@@ -28,7 +28,10 @@ export interface NAAVInputs extends NamedTensorInfoMap {
   attn: TensorInfo;
   value: TensorInfo;
 }
-/** `rpb` is always present so that its gradient can save it; an empty `[0]` tensor means no bias. */
+/**
+ * `rpb` is always present so that its gradient can save it; an empty `[0]` tensor means no bias. With the
+ * `withLogSumExp` attribute the kernel may return `[out, lse]` (lse `[B, *S, heads]`).
+ */
 export interface NAFusedInputs extends NamedTensorInfoMap {
   query: TensorInfo;
   key: TensorInfo;

@@ -44,6 +44,12 @@ export type SpatialRank = 1 | 2 | 3;
  */
 export interface NAKernelAttrs extends ProblemAttrs {
   scale: number;
+  /**
+   * Fused forward only: also return the softmax's log-sum-exp `[B, *S, heads]` as a second output, for the fused
+   * backward (set while gradients are recorded). Backends that do not write it return the output alone, and the
+   * backward then recomputes it.
+   */
+  withLogSumExp?: boolean;
 }
 
 export class NAArgumentError extends Error {

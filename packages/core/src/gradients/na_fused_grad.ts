@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Gradient of the fused kernel by recomputation (flash-attention style): the forward keeps no attention weights.
 // Where the backend registers the fused backward kernels, they recompute attention per (query, slot) from the
-// log-sum-exp, so no `[.., heads, K]` tensor exists; elsewhere the backward rebuilds the attention from q, k and
-// rpb and runs the split backward kernels.
+// log-sum-exp (saved by the forward when its kernel writes it, else recomputed here), so no `[.., heads, K]`
+// tensor exists; elsewhere the backward rebuilds the attention from q, k and rpb and runs the split kernels.
 import { engine, mul, softmax, sub, sum, zerosLike } from '@tensorflow/tfjs-core';
 import type { GradConfig, NamedAttrMap, NamedTensorMap, Tensor } from '@tensorflow/tfjs-core';
 import { hasFusedBackward } from '../implementation.js';
@@ -12,14 +12,16 @@ import { withOptionalBias } from '../ops/kernel_inputs.js';
 export const naFusedGradConfig: GradConfig = {
   kernelName: names.NeighborhoodAttentionFused,
   inputsToSave: ['query', 'key', 'value', 'rpb'],
-  outputsToSave: [true],
+  // out, and the log-sum-exp when the kernel returned it (withLogSumExp).
+  outputsToSave: [true, true],
   gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
-    const dOut = dy as Tensor;
-    const [query, key, value, rpb, out] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor];
+    // Nothing downstream reads the log-sum-exp output, so only the output's gradient matters.
+    const dOut = Array.isArray(dy) ? dy[0]! : dy;
+    const [query, key, value, rpb, out, savedLse] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor?];
     const run = (name: string, inputs: NamedTensorMap) => engine().runKernel(name, inputs, attrs) as Tensor;
     const bias = rpb.size > 0 ? rpb : undefined;
     if (hasFusedBackward()) {
-      const lse = run(names.NeighborhoodAttentionLogSumExp, { query, key, rpb });
+      const lse = savedLse ?? run(names.NeighborhoodAttentionLogSumExp, { query, key, rpb });
       const inputs = { query, key, value, rpb, lse, delta: sum(mul(dOut, out), -1), dOut };
       return {
         query: () => run(names.NeighborhoodAttentionFusedBackpropQuery, inputs),

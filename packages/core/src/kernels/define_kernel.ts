@@ -6,7 +6,7 @@ import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, Tensor
 export function defineKernel<I extends NamedTensorInfoMap, A, B>(
   kernelName: string,
   backendName: string,
-  fn: (args: { inputs: I; attrs: A; backend: B }) => TensorInfo,
+  fn: (args: { inputs: I; attrs: A; backend: B }) => TensorInfo | TensorInfo[],
 ): KernelConfig {
   return { kernelName, backendName, kernelFunc: fn as unknown as KernelFunc };
 }

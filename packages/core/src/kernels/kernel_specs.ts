@@ -24,7 +24,10 @@ export interface NAKernelSpec {
   /** The input whose last axis is the head dim. */
   readonly headDimFrom: string;
   outputShape(shapes: Record<string, number[]>, attrs: NAKernelAttrs): number[];
-  compute(p: NAProblem, x: KernelArrays, attrs: NAKernelAttrs, out: Float32Array): void;
+  /** The shape of a second output when this call asks for one (the fused forward's log-sum-exp), else null. */
+  secondOutputShape?(shapes: Record<string, number[]>, attrs: NAKernelAttrs): number[] | null;
+  /** Writes `out`, and `second` when the call has a second output and the backend passes its array. */
+  compute(p: NAProblem, x: KernelArrays, attrs: NAKernelAttrs, out: Float32Array, second?: Float32Array): void;
 }
 
 const slotsOf = (attrs: NAKernelAttrs): number => attrs.kernelSize.reduce((a, b) => a * b, 1);
@@ -66,8 +69,9 @@ export const naKernelSpecs: readonly NAKernelSpec[] = [
     problemFrom: 'query',
     headDimFrom: 'query',
     outputShape: (s) => s.query!,
-    compute: (p, x, a, out) =>
-      fusedAttention(p, need(x, 'query'), need(x, 'key'), need(x, 'value'), x.rpb ?? null, a.scale, out),
+    secondOutputShape: (s, a) => (a.withLogSumExp === true ? s.query!.slice(0, -1) : null),
+    compute: (p, x, a, out, lse) =>
+      fusedAttention(p, need(x, 'query'), need(x, 'key'), need(x, 'value'), x.rpb ?? null, a.scale, out, lse ?? null),
   },
   {
     kernelName: names.NeighborhoodAttentionQKBackpropQuery,

@@ -17,7 +17,7 @@ import {
   toKernelAttrs,
   tokenLayout,
 } from '../na_args.js';
-import type { NAOptions, SpatialRank } from '../na_args.js';
+import type { NAKernelAttrs, NAOptions, SpatialRank } from '../na_args.js';
 import { isRecordingGradients } from '../tfjs_internals.js';
 import { attendWithExtraTokens } from './extra_tokens.js';
 import { windowWeightedSum } from './na_av.js';
@@ -40,6 +40,13 @@ function checkExtraTokens(op: string, opts: NAOptions, key: Tensor): { keys: Ten
     fail(op, `additionalKeys shape [${keys.shape.join(', ')}] must be [B, n >= 1, kvHeads, D] = [${expected.join(', ')}] (key's batch, heads and head dim)`);
   }
   return { keys, values };
+}
+
+/** The fused kernel's output (a kernel that also returns the log-sum-exp keeps it for its gradient only). */
+function fusedKernel(q: Tensor, k: Tensor, v: Tensor, rpb: Tensor | undefined, attrs: NAKernelAttrs): Tensor {
+  const inputs = { query: q, key: k, value: v, rpb: rpb ?? zeros([0]) };
+  const result = engine().runKernel(NeighborhoodAttentionFused, inputs, { ...attrs }) as Tensor | Tensor[];
+  return Array.isArray(result) ? result[0]! : result;
 }
 
 export function neighborhoodAttention(
@@ -76,11 +83,13 @@ export function neighborhoodAttention(
       );
     } else if (activeNAImplementation(attrs) === 'composite') {
       out = compositeAttention(q, k, v, rpb, attrs);
-    } else if (isRecordingGradients() && activeNABackward() === 'split') {
+    } else if (!isRecordingGradients()) {
+      out = fusedKernel(q, k, v, rpb, attrs);
+    } else if (activeNABackward() === 'split') {
       out = windowWeightedSum(softmax(windowLogits(q, k, rpb, attrs)), v, attrs);
     } else {
-      const inputs = { query: q, key: k, value: v, rpb: rpb ?? zeros([0]) };
-      out = engine().runKernel(NeighborhoodAttentionFused, inputs, { ...attrs }) as Tensor;
+      // The fused backward will need the softmax's log-sum-exp: the forward saves it where the kernel writes it.
+      out = fusedKernel(q, k, v, rpb, { ...attrs, withLogSumExp: true });
     }
     return lowerTokens(out, rank);
   });

@@ -22,9 +22,12 @@ function cpuKernel(spec: NAKernelSpec) {
         shapes[name] = info.shape;
       }
       const shape = spec.outputShape(shapes, attrs);
+      const secondShape = spec.secondOutputShape?.(shapes, attrs) ?? null;
       const out = new Float32Array(util.sizeFromShape(shape));
-      if (out.length > 0) spec.compute(problemFor(spec, shapes, attrs), arrays, attrs, out);
-      return backend.makeTensorInfo(shape, 'float32', out);
+      const second = secondShape === null ? undefined : new Float32Array(util.sizeFromShape(secondShape));
+      if (out.length > 0) spec.compute(problemFor(spec, shapes, attrs), arrays, attrs, out, second);
+      const info = backend.makeTensorInfo(shape, 'float32', out);
+      return second === undefined ? info : [info, backend.makeTensorInfo(secondShape!, 'float32', second)];
     },
   );
 }

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
 // Fused NA forward: QK (+rpb), softmax and AV per query with an online softmax, so no logits tensor exists.
+// The softmax's log-sum-exp falls out of the same pass (max + log denominator), for the fused backward.
 import type { NAProblem } from '../../geometry.js';
 import { forEachQueryHead, windowWalker } from '../../windows.js';
 
-/** Layouts: `q`, `out` `[B, *S, heads, D]`; `k`, `v` `[B, *S, kvHeads, D]`; `rpb` `[heads, 2k0-1, 2k1-1, 2k2-1]`. */
+/**
+ * Layouts: `q`, `out` `[B, *S, heads, D]`; `k`, `v` `[B, *S, kvHeads, D]`; `rpb` `[heads, 2k0-1, 2k1-1, 2k2-1]`;
+ * `lse` (written when given) `[B, *S, heads]`.
+ */
 export function fusedAttention(
   p: NAProblem,
   q: Float32Array,
@@ -12,6 +16,7 @@ export function fusedAttention(
   rpb: Float32Array | null,
   scale: number,
   out: Float32Array,
+  lse: Float32Array | null = null,
 ): void {
   const { headDim: D, slots } = p;
   const biasSize = p.biasPlanes * p.biasRows * p.biasCols;
@@ -43,5 +48,6 @@ export function fusedAttention(
     }
     const inv = 1 / denominator;
     for (let c = 0; c < D; c++) out[qBase + c] = acc[c]! * inv;
+    if (lse !== null) lse[row] = runningMax + Math.log(denominator);
   });
 }
