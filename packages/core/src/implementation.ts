@@ -53,7 +53,7 @@ let backward: NABackward = 'split';
  * Chooses how fused NA ops train on backends with NA kernels. `'split'` (default) records QK, softmax and AV,
  * keeping `[.., heads, K]` attention for the backward; `'fused'` records the fused kernel alone and differentiates
  * it by recomputing attention from the log-sum-exp, so training memory does not grow with the window (on
- * backends that register the fused backward kernels: cpu and wasm; elsewhere the split backward runs). The
+ * backends that register the fused backward kernels: cpu, wasm and webgpu; elsewhere the split backward runs). The
  * forward saves the log-sum-exp where its kernel writes it (cpu); elsewhere the backward recomputes it.
  */
 export function setNABackward(mode: NABackward): void {

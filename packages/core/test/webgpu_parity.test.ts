@@ -56,10 +56,26 @@ function inputsFor(c: SweepCase, seed: number) {
     tokens: [0, 1, 2].map((s) => data(c.shape, s + 1)),
     slots: data([...c.shape.slice(0, -1), slots], 4),
     rpb: data(bias, 5),
+    // The fused backward's upstream gradient and delta (any values: the kernels do not assume delta = dOut . out).
+    dOut: data(c.shape, 6),
+    delta: data(c.shape.slice(0, -1), 7),
   };
 }
 
 type Inputs = ReturnType<typeof inputsFor>;
+
+/** The log-sum-exp kernel and the fused backward kernels, which recompute attention from it. */
+function fusedBackward(run: (name: string, inputs: tf.NamedTensorMap) => tf.Tensor, saved: tf.NamedTensorMap) {
+  const lse = run(names.NeighborhoodAttentionLogSumExp, { query: saved.query!, key: saved.key!, rpb: saved.rpb! });
+  const inputs = { ...saved, lse };
+  return {
+    lse,
+    fusedDq: run(names.NeighborhoodAttentionFusedBackpropQuery, inputs),
+    fusedDk: run(names.NeighborhoodAttentionFusedBackpropKey, inputs),
+    fusedDv: run(names.NeighborhoodAttentionFusedBackpropValue, inputs),
+    fusedDrpb: run(names.NeighborhoodAttentionFusedBackpropRpb, inputs),
+  };
+}
 
 /** Runs every kernel on the active backend and returns the outputs as plain arrays (read asynchronously:
  *  webgpu's dataSync needs an OffscreenCanvas, which Node lacks). */
@@ -80,6 +96,7 @@ async function runAll(c: SweepCase, x: Inputs): Promise<Record<string, Float32Ar
       drpb: run(names.NeighborhoodAttentionQKBackpropRpb, { dLogits: slots }),
       dattn: run(names.NeighborhoodAttentionAVBackpropAttn, { dOut: a, value: v }),
       dv: run(names.NeighborhoodAttentionAVBackpropValue, { attn: slots, dOut: a }),
+      ...fusedBackward(run, { query: a, key: b, value: v, rpb: rpb ?? tf.zeros([0]), dOut: t(x.dOut), delta: t(x.delta) }),
     };
   });
   const arrays: Record<string, Float32Array> = {};

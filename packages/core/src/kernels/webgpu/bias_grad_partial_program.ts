@@ -3,6 +3,9 @@
 // (batch, plane, row, head, bias entry) sums, in a fixed order, the dLogits of that row's queries that land
 // on the entry. Pass 2 (BiasGradReduceProgram) adds the rows up. No float atomics anywhere.
 // A (query, slot) pair lands on entry (key' - leader') + k - 1 per axis, i.e. slot n = r - biasStart(query).
+// With `fused`, dLogits are not stored: each is recomputed from the fused backward's saved tensors.
+import { fusedBackwardBuffers, fusedBackwardSnippet } from './fused_backward_programs.js';
+import type { FusedBackwardShape } from './fused_backward_programs.js';
 import { NAProgram, axisSnippet, workgroupsFor } from './na_program.js';
 import type { CausalFlags } from './na_program.js';
 
@@ -11,19 +14,23 @@ export class BiasGradPartialProgram extends NAProgram {
   constructor(
     outputShape: number[],
     private readonly causal: CausalFlags,
+    private readonly fused: FusedBackwardShape | null = null,
   ) {
     super({
       outputShape,
-      variableNames: ['gBuf'],
-      shaderKey: `naBiasGradPartial_${causal.join('_')}`,
+      ...(fused ? fusedBackwardBuffers(fused) : { variableNames: ['gBuf'] }),
+      shaderKey: `naBiasGradPartial_${causal.join('_')}${fused ? `_fused_${fused.hasBias}_${fused.vec4}` : ''}`,
       workgroups: workgroupsFor(outputShape.reduce((x, y) => x * y, 1)),
       size: true,
     });
   }
 
   getUserCode(): string {
+    const dLogit = this.fused
+      ? 'slotGradient(at.x, pos, h, w, n).y'
+      : 'gBuf[slotBase(at.x, pos, h) + slotIndex(n)]';
     return `
-      ${axisSnippet(this.causal)}
+      ${this.fused ? fusedBackwardSnippet(this.causal, this.fused) : axisSnippet(this.causal)}
       fn main(index : i32) {
         if (index >= uniforms.size) { return; }
         let r2 = index % uniforms.biasSize.z;
@@ -40,7 +47,7 @@ export class BiasGradPartialProgram extends NAProgram {
           let w = queryWindow(pos);
           let n = r - w.bias;
           if (all(n >= vec3<i32>(0)) && all(n < w.count)) {
-            acc += gBuf[slotBase(at.x, pos, h) + slotIndex(n)];
+            acc += ${dLogit};
           }
         }
         setOutputAtIndex(index, acc);

@@ -30,6 +30,9 @@ function inverseRange(a: 0 | 1 | 2): string {
       }`;
 }
 
+/** `inverseRange0..2`: the run of queries whose window holds a key, per axis. */
+export const inverseRanges = (): string => [0, 1, 2].map((a) => inverseRange(a as 0 | 1 | 2)).join('\n');
+
 export class InverseProgram extends NAProgram {
   constructor(
     outputShape: number[],
@@ -42,9 +45,7 @@ export class InverseProgram extends NAProgram {
   getUserCode(): string {
     return `
       ${axisSnippet(this.causal)}
-      ${inverseRange(0)}
-      ${inverseRange(1)}
-      ${inverseRange(2)}
+      ${inverseRanges()}
       ${tokenLoader('vBuf', this.vec4)}
       ${tokenStorer(this.vec4)}
       fn main(index : i32) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// The eight NA kernels on the `webgpu` backend: each picks a program, its structural variant (causal flags,
-// bias, vec4 loads, tiled or not) and the size uniforms. Shapes and problems come from the shared kernel table.
+// The NA kernels on the `webgpu` backend (split, fused and the fused backward): each picks a program, its
+// structural variant (causal flags, bias, vec4 loads, tiled or not) and the size uniforms. Shapes and problems
+// come from the shared kernel table.
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { util } from '@tensorflow/tfjs-core';
 import type { NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
@@ -10,6 +11,8 @@ import type { NAKernelAttrs } from '../../na_args.js';
 import { naKernelSpecs, problemFor } from '../kernel_specs.js';
 import { BiasGradPartialProgram } from './bias_grad_partial_program.js';
 import { BiasGradReduceProgram } from './bias_grad_reduce_program.js';
+import { FusedBackpropKeyValueProgram, FusedBackpropQueryProgram, LogSumExpProgram } from './fused_backward_programs.js';
+import type { FusedBackwardShape } from './fused_backward_programs.js';
 import { InverseProgram } from './inverse_program.js';
 import { naUniformData, tileShape } from './na_program.js';
 import type { CausalFlags } from './na_program.js';
@@ -115,10 +118,37 @@ function fused(c: Call) {
   return run(c, program, inputs, c.attrs.scale, 0, t);
 }
 
-function biasGradient(c: Call) {
+/** Structure and inputs of the fused backward programs (q, k, v, lse, delta, dOut, then rpb when present). */
+function fusedBackward(c: Call): { shape: FusedBackwardShape; inputs: TensorInfo[] } {
+  const x = c.inputs as Record<string, TensorInfo>;
+  const hasBias = present(x.rpb);
+  const inputs = [x.query!, x.key!, x.value!, x.lse!, x.delta!, x.dOut!, ...(hasBias ? [x.rpb!] : [])];
+  return { shape: { vec4: c.problem.headDim % 4 === 0, hasBias }, inputs };
+}
+
+function logSumExp(c: Call) {
+  const { query, key, rpb } = c.inputs as Record<string, TensorInfo>;
+  const hasBias = present(rpb);
+  const program = new LogSumExpProgram(c.outShape, c.causal, { vec4: c.problem.headDim % 4 === 0, hasBias });
+  return run(c, program, hasBias ? [query!, key!, rpb] : [query!, key!], c.attrs.scale, 0);
+}
+
+function fusedBackpropQuery(c: Call) {
+  const { shape, inputs } = fusedBackward(c);
+  return run(c, new FusedBackpropQueryProgram(c.outShape, c.causal, shape), inputs, c.attrs.scale, 0);
+}
+
+function fusedBackpropKeyValue(c: Call, value: boolean) {
+  const { shape, inputs } = fusedBackward(c);
+  return run(c, new FusedBackpropKeyValueProgram(c.outShape, c.causal, shape, value), inputs, c.attrs.scale, 0);
+}
+
+/** drpb from stored dLogits (split backward) or, with `fused`, from the fused backward's inputs. */
+function biasGradient(c: Call, fused = false) {
   const p = c.problem;
   const partialShape = [p.batch * p.planes.length * p.rows.length, ...c.outShape];
-  const partial = run(c, new BiasGradPartialProgram(partialShape, c.causal), [c.inputs.dLogits!], 1, 0);
+  const source = fused ? fusedBackward(c) : { shape: null, inputs: [c.inputs.dLogits!] };
+  const partial = run(c, new BiasGradPartialProgram(partialShape, c.causal, source.shape), source.inputs, c.attrs.scale, 0);
   try {
     return run(c, new BiasGradReduceProgram(c.outShape), [partial], 1, 0);
   } finally {
@@ -138,7 +168,12 @@ const runners: Record<string, Runner> = {
   [names.NeighborhoodAttentionQKBackpropKey]: (c) => inverseSum(c, i(c, 'dLogits'), i(c, 'query'), c.attrs.scale),
   [names.NeighborhoodAttentionAVBackpropValue]: (c) => inverseSum(c, i(c, 'attn'), i(c, 'dOut'), 1),
   [names.NeighborhoodAttentionFused]: fused,
-  [names.NeighborhoodAttentionQKBackpropRpb]: biasGradient,
+  [names.NeighborhoodAttentionQKBackpropRpb]: (c) => biasGradient(c),
+  [names.NeighborhoodAttentionLogSumExp]: logSumExp,
+  [names.NeighborhoodAttentionFusedBackpropQuery]: fusedBackpropQuery,
+  [names.NeighborhoodAttentionFusedBackpropKey]: (c) => fusedBackpropKeyValue(c, false),
+  [names.NeighborhoodAttentionFusedBackpropValue]: (c) => fusedBackpropKeyValue(c, true),
+  [names.NeighborhoodAttentionFusedBackpropRpb]: (c) => biasGradient(c, true),
 };
 
 /** Runs NA kernel `kernelName` on the webgpu backend. */

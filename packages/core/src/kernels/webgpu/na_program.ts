@@ -236,6 +236,16 @@ export function tokenStorer(vec4: boolean): string {
     }`;
 }
 
+/** `fn load_out(base, c)`: reads back what the program stored (for outputs accumulated in place). */
+export function outputLoader(vec4: boolean): string {
+  if (vec4) return 'fn load_out(base : i32, c : i32) -> vec4<f32> { return result[(base >> 2) + c]; }';
+  return `fn load_out(base : i32, c : i32) -> vec4<f32> {
+      var v = vec4<f32>(0.0);
+      for (var j = 0; j < 4; j++) { if (c * 4 + j < uniforms.headDim) { v[j] = result[base + c * 4 + j]; } }
+      return v;
+    }`;
+}
+
 /** Linear workgroup index, undoing tfjs's fold of a long flat dispatch into 2-D/3-D. */
 export const WORKGROUP_INDEX =
   'i32(workgroupId.z * numWorkgroups.x * numWorkgroups.y + workgroupId.y * numWorkgroups.x + workgroupId.x)';

@@ -19,6 +19,11 @@ const kernelNames = [
   names.NeighborhoodAttentionQKBackpropRpb,
   names.NeighborhoodAttentionAVBackpropAttn,
   names.NeighborhoodAttentionAVBackpropValue,
+  names.NeighborhoodAttentionLogSumExp,
+  names.NeighborhoodAttentionFusedBackpropQuery,
+  names.NeighborhoodAttentionFusedBackpropKey,
+  names.NeighborhoodAttentionFusedBackpropValue,
+  names.NeighborhoodAttentionFusedBackpropRpb,
 ];
 
 export function registerWebGPUKernels(): void {

@@ -3,7 +3,7 @@
 // the softmax maximum and denominator, a second recomputes each logit and adds its weighted value row
 // straight into the thread's own output row, so no logits are stored anywhere and any head dim works.
 // The fallback for head dims the tiled program does not stage (> 128), and for strided calls.
-import { NAProgram, axisSnippet, tokenLoader, tokenStorer, workgroupsFor } from './na_program.js';
+import { NAProgram, axisSnippet, outputLoader, tokenLoader, tokenStorer, workgroupsFor } from './na_program.js';
 import type { CausalFlags } from './na_program.js';
 
 export class SimpleFusedProgram extends NAProgram {
@@ -71,11 +71,6 @@ export class SimpleFusedProgram extends NAProgram {
           }
         }
       }
-      ${this.vec4 ? 'fn load_out(base : i32, c : i32) -> vec4<f32> { return result[(base >> 2) + c]; }'
-      : `fn load_out(base : i32, c : i32) -> vec4<f32> {
-          var v = vec4<f32>(0.0);
-          for (var j = 0; j < 4; j++) { if (c * 4 + j < uniforms.headDim) { v[j] = result[base + c * 4 + j]; } }
-          return v;
-        }`}`;
+      ${outputLoader(this.vec4)}`;
   }
 }
