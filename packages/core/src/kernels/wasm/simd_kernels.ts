@@ -89,8 +89,11 @@ function inverseSum(weights: string, values: string, scaled: boolean): SimdBody 
     );
 }
 
+/** The fused forward's scratch: a key offset, a bias index and a logit per window slot, slots rounded up to 4. */
+const fusedScratchBytes = (p: NAProblem) => 12 * Math.ceil(p.slots / 4) * 4;
+
 const fused: SimdBody = ({ kernels, pointer, withTables }, p, attrs, out) =>
-  withTables(windowTables(p), 4 * p.headDim, (header, scratch) =>
+  withTables(windowTables(p), fusedScratchBytes(p), (header, scratch) =>
     kernels.fusedAttention(pointer('query'), pointer('key'), pointer('value'), pointer('rpb'), out, header, scratch, attrs.scale),
   );
 

@@ -5,6 +5,7 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { wasmFree, wasmMalloc, wasmMemory } from '../../tfjs_internals.js';
 import { moduleBase64 as backwardBase64 } from './na_backward_module.generated.js';
+import { moduleBase64 as fusedBase64 } from './na_fused_module.generated.js';
 import { moduleBase64 } from './na_kernels_module.generated.js';
 
 type Pointer = number;
@@ -31,7 +32,7 @@ export function simdKernelsFor(backend: BackendWasm): SimdKernels | null {
   if (compiled === undefined) {
     try {
       // Each under 4 KB, so synchronous compilation is allowed even on a browser's main thread.
-      compiled = [moduleBase64, backwardBase64].map((b64) => new WebAssembly.Module(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))));
+      compiled = [moduleBase64, fusedBase64, backwardBase64].map((b64) => new WebAssembly.Module(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))));
     } catch {
       compiled = null;
     }
