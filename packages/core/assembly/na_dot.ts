@@ -2,7 +2,7 @@
 // QK (+rpb) and AV's backprop-attn: out[i, slot] = scale * a_i . b_key(i,slot) + rpb, `masked` in clipped slots.
 // 3-D with GQA; same header and window tables as na_fused.ts, `scratch` window.ts's tables.
 import { BIAS, HEADS, HEAD_DIM, KERNEL, KV_HEADS, field } from './problem';
-import { BIASES, KEYS, SLOTS, VALUES, dots4, listWindow, paddedSlots, positions } from './window';
+import { BIASES, KEYS, SLOTS, VALUES, dots4, listWindow, paddedSlots, positions, resetWindow, windowCount } from './window';
 
 export function neighborhoodDot(a: usize, b: usize, rpb: usize, out: usize, header: usize, scratch: usize, scale: f32, masked: f32): void {
   const heads = field(header, HEADS), kvHeads = field(header, KV_HEADS), group = heads / kvHeads;
@@ -14,11 +14,12 @@ export function neighborhoodDot(a: usize, b: usize, rpb: usize, out: usize, head
   const slotAt = scratch + padded * (SLOTS << 2), dots = scratch + padded * (VALUES << 2);
   const splatScale = f32x4.splat(scale);
   const total = positions(header);
+  resetWindow(header, scratch);
   for (let pos = 0; pos < total; pos++) {
-    const count = listWindow(header, scratch, pos, <usize>kvHeads * rowBytes);
+    const base = listWindow(header, scratch, pos, <usize>kvHeads * rowBytes), count = windowCount(header, scratch);
     for (let h = 0; h < heads; h++) {
       const aRow = a + <usize>(pos * heads + h) * rowBytes;
-      const bHead = b + <usize>(h / group) * rowBytes;
+      const bHead = b + base + <usize>(h / group) * rowBytes;
       for (let w = 0; w < count; w += 4) {
         v128.store(dots + (<usize>w << 2), f32x4.mul(dots4(aRow, bHead, keys + (<usize>w << 2), rowBytes), splatScale));
       }

@@ -7,7 +7,7 @@
 // four keys at a time and AV keeps its accumulators in registers.
 import { expNonPositive4 } from './exp';
 import { BIAS, HEADS, HEAD_DIM, KV_HEADS, field } from './problem';
-import { BIASES, KEYS, VALUES, dots4, listWindow, paddedSlots, positions, weightedRows } from './window';
+import { BIASES, KEYS, VALUES, dots4, listWindow, paddedSlots, positions, resetWindow, windowCount, weightedRows } from './window';
 
 /** `header` holds the problem and window tables (problem.ts); `scratch` window.ts's tables; `rpb` 0 when absent. */
 export function fusedAttention(q: usize, k: usize, v: usize, rpb: usize, out: usize, header: usize, scratch: usize, scale: f32): void {
@@ -18,10 +18,11 @@ export function fusedAttention(q: usize, k: usize, v: usize, rpb: usize, out: us
   const keys = scratch + padded * (KEYS << 2), biases = scratch + padded * (BIASES << 2), logits = scratch + padded * (VALUES << 2);
   const splatScale = f32x4.splat(scale);
   const total = positions(header);
+  resetWindow(header, scratch);
   for (let pos = 0; pos < total; pos++) {
-    const count = listWindow(header, scratch, pos, <usize>kvHeads * rowBytes);
+    const base = listWindow(header, scratch, pos, <usize>kvHeads * rowBytes), count = windowCount(header, scratch);
     for (let h = 0; h < heads; h++) {
-      const kvOffset = <usize>(h / group) * rowBytes;
+      const kvOffset = base + <usize>(h / group) * rowBytes;
       const qRow = q + <usize>(pos * heads + h) * rowBytes;
       const rpbHead = rpb + (<usize>(h * biasHead) << 2);
       // Pass 1: scaled logits plus bias, four keys at a time, lanes past the window's end -inf; and their maximum.
@@ -38,10 +39,10 @@ export function fusedAttention(q: usize, k: usize, v: usize, rpb: usize, out: us
         }
         logit = v128.bitselect(logit, f32x4.splat(-Infinity), i32x4.gt_s(i32x4.splat(count - w), i32x4(0, 1, 2, 3)));
         v128.store(logits + at, logit);
-        most = f32x4.max(most, logit);
+        most = f32x4.pmax(most, logit);
       }
-      most = f32x4.max(most, f32x4.shuffle(most, most, 2, 3, 0, 1));
-      most = f32x4.max(most, f32x4.shuffle(most, most, 1, 0, 3, 2));
+      most = f32x4.pmax(most, f32x4.shuffle(most, most, 2, 3, 0, 1));
+      most = f32x4.pmax(most, f32x4.shuffle(most, most, 1, 0, 3, 2));
       // Pass 2: weights and their sum (the -inf lanes give e^-87, nothing beside the maximum's 1).
       let sum = f32x4.splat(0);
       for (let w = 0; w < count; w += 4) {

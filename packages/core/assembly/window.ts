@@ -2,8 +2,8 @@
 // What the forward window kernels share: each query's window listed once for all its heads, QK four keys at a
 // time and AV with eight accumulators in registers, both 32 channels at a time at fixed offsets (then 4 at a
 // time). The scratch holds four tables of `paddedSlots` 32-bit entries each: per listed window slot its key's
-// byte offset (of kv head 0), its bias byte offset (of head 0), its slot's byte offset in a `slots` row, and a
-// f32 logit or weight.
+// byte offset from the window's first key, its bias byte offset (of head 0), its slot's byte offset in a `slots`
+// row, and a f32 logit or weight; then 32 bytes of listing state.
 import { BATCH, BIAS, DILATION, KERNEL, SIZE, entry, field, windowAxis } from './problem';
 
 export const KEYS = 0;
@@ -21,27 +21,47 @@ export function positions(header: usize): i32 {
   return field(header, BATCH) * field(header, SIZE) * field(header, SIZE + 1) * field(header, SIZE + 2);
 }
 
+/** Where the listing state follows the four tables: the count, then the shape it was listed for. */
+function stateOf(header: usize, scratch: usize): usize {
+  return scratch + (paddedSlots(header) << 4);
+}
+
+/** Forgets the last listing; a kernel calls it before its first listWindow. */
+export function resetWindow(header: usize, scratch: usize): void {
+  store<i32>(stateOf(header, scratch), -1, 4);
+}
+
+/** The number of slots listWindow listed. */
+export function windowCount(header: usize, scratch: usize): i32 {
+  return load<i32>(stateOf(header, scratch));
+}
+
 /**
- * Lists the valid slots of query position `pos`'s window into the scratch tables (keys `keyBytes` apart) and
- * returns their count; the list is padded to a multiple of 4 with its first entry.
+ * Lists the valid slots of query position `pos`'s window into the scratch tables (key offsets from the window's
+ * first key, keys `keyBytes` apart), padded to a multiple of 4 with the first entry, and returns the byte offset
+ * of that first key. Tables depend only on the window's shape (per-axis count and bias start), which inside the
+ * grid repeats from one query to the next, so they are rebuilt only when it changes.
  */
-export function listWindow(header: usize, scratch: usize, pos: i32, keyBytes: usize): i32 {
+export function listWindow(header: usize, scratch: usize, pos: i32, keyBytes: usize): usize {
   const X = field(header, SIZE), Y = field(header, SIZE + 1), Z = field(header, SIZE + 2);
+  const t0 = windowAxis(header, 0), t1 = windowAxis(header, 1), t2 = windowAxis(header, 2);
+  const x2 = pos % Z, x1 = (pos / Z) % Y, x0 = (pos / (Y * Z)) % X, b = pos / (X * Y * Z);
+  const c0 = entry(t0, X + x0), pb0 = entry(t0, 2 * X + x0);
+  const c1 = entry(t1, Y + x1), pb1 = entry(t1, 2 * Y + x1);
+  const c2 = entry(t2, Z + x2), pb2 = entry(t2, 2 * Z + x2);
+  const base = <usize>(((b * X + entry(t0, x0)) * Y + entry(t1, x1)) * Z + entry(t2, x2)) * keyBytes;
+  const state = stateOf(header, scratch);
+  if (load<i32>(state, 4) == c0 && load<i32>(state, 8) == c1 && load<i32>(state, 12) == c2 &&
+    load<i32>(state, 16) == pb0 && load<i32>(state, 20) == pb1 && load<i32>(state, 24) == pb2) return base;
   const k1 = field(header, KERNEL + 1), k2 = field(header, KERNEL + 2);
   const bR = field(header, BIAS + 1), bC = field(header, BIAS + 2);
   const d0 = field(header, DILATION), d1 = field(header, DILATION + 1), d2 = field(header, DILATION + 2);
-  const t0 = windowAxis(header, 0), t1 = windowAxis(header, 1), t2 = windowAxis(header, 2);
-  const x2 = pos % Z, x1 = (pos / Z) % Y, x0 = (pos / (Y * Z)) % X, b = pos / (X * Y * Z);
-  const s0 = entry(t0, x0), c0 = entry(t0, X + x0), pb0 = entry(t0, 2 * X + x0);
-  const s1 = entry(t1, x1), c1 = entry(t1, Y + x1), pb1 = entry(t1, 2 * Y + x1);
-  const s2 = entry(t2, x2), c2 = entry(t2, Z + x2), pb2 = entry(t2, 2 * Z + x2);
   const padded = paddedSlots(header);
   const keys = scratch, biases = scratch + (padded << 2), slots = scratch + (padded << 3);
   let count = 0;
   for (let n0 = 0; n0 < c0; n0++) {
-    const plane = (b * X + s0 + n0 * d0) * Y;
     for (let n1 = 0; n1 < c1; n1++) {
-      const row = (plane + s1 + n1 * d1) * Z + s2;
+      const row = (n0 * d0 * Y + n1 * d1) * Z;
       const biasRow = ((pb0 + n0) * bR + pb1 + n1) * bC + pb2;
       const slotRow = (n0 * k1 + n1) * k2;
       for (let n2 = 0; n2 < c2; n2++, count++) {
@@ -58,7 +78,14 @@ export function listWindow(header: usize, scratch: usize, pos: i32, keyBytes: us
     store<u32>(biases + at, load<u32>(biases));
     store<u32>(slots + at, load<u32>(slots));
   }
-  return count;
+  store<i32>(state, count);
+  store<i32>(state, c0, 4);
+  store<i32>(state, c1, 8);
+  store<i32>(state, c2, 12);
+  store<i32>(state, pb0, 16);
+  store<i32>(state, pb1, 20);
+  store<i32>(state, pb2, 24);
+  return base;
 }
 
 /** [sum(a), sum(b), sum(c), sum(d)]: a 4x4 transpose folded into the additions. */
@@ -136,8 +163,8 @@ export function dots4(qRow: usize, kHead: usize, keys: usize, rowBytes: usize): 
  */
 export function weightedRows(weights: usize, keys: usize, count: i32, vHead: usize, rowBytes: usize, out: usize, scale: v128): void {
   let c: usize = 0;
-  for (; c + 128 <= rowBytes; c += 128) {
-    let o0 = f32x4.splat(0), o1 = o0, o2 = o0, o3 = o0, o4 = o0, o5 = o0, o6 = o0, o7 = o0;
+  for (; c + 64 <= rowBytes; c += 64) {
+    let o0 = f32x4.splat(0), o1 = o0, o2 = o0, o3 = o0;
     for (let w = 0; w < count; w++) {
       const weight = v128.load32_splat(weights + (<usize>w << 2));
       const row = vHead + load<u32>(keys + (<usize>w << 2)) + c;
@@ -145,20 +172,12 @@ export function weightedRows(weights: usize, keys: usize, count: i32, vHead: usi
       o1 = f32x4.add(o1, f32x4.mul(weight, v128.load(row, 16)));
       o2 = f32x4.add(o2, f32x4.mul(weight, v128.load(row, 32)));
       o3 = f32x4.add(o3, f32x4.mul(weight, v128.load(row, 48)));
-      o4 = f32x4.add(o4, f32x4.mul(weight, v128.load(row, 64)));
-      o5 = f32x4.add(o5, f32x4.mul(weight, v128.load(row, 80)));
-      o6 = f32x4.add(o6, f32x4.mul(weight, v128.load(row, 96)));
-      o7 = f32x4.add(o7, f32x4.mul(weight, v128.load(row, 112)));
     }
     const at = out + c;
     v128.store(at, f32x4.mul(o0, scale));
     v128.store(at, f32x4.mul(o1, scale), 16);
     v128.store(at, f32x4.mul(o2, scale), 32);
     v128.store(at, f32x4.mul(o3, scale), 48);
-    v128.store(at, f32x4.mul(o4, scale), 64);
-    v128.store(at, f32x4.mul(o5, scale), 80);
-    v128.store(at, f32x4.mul(o6, scale), 96);
-    v128.store(at, f32x4.mul(o7, scale), 112);
   }
   for (; c < rowBytes; c += 16) {
     let o = f32x4.splat(0);

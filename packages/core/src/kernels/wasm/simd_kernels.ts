@@ -68,8 +68,9 @@ function simd(body: SimdBody): WasmKernelOverride {
   };
 }
 
-/** The forward window kernels' scratch (assembly/window.ts): four 32-bit tables of the slots rounded up to 4. */
-const windowScratchBytes = (p: NAProblem) => 16 * Math.ceil(p.slots / 4) * 4;
+/** The forward window kernels' scratch (assembly/window.ts): four 32-bit tables of the slots rounded up to 4, and
+ *  32 bytes of listing state. */
+const windowScratchBytes = (p: NAProblem) => 16 * Math.ceil(p.slots / 4) * 4 + 32;
 
 function dot(a: string, b: string, logits: boolean): SimdBody {
   return ({ kernels, pointer, withTables }, p, attrs, out) =>
