@@ -2,7 +2,7 @@
 // QK (+rpb) and AV's backprop-attn: out[i, slot] = scale * a_i . b_key(i,slot) + rpb, `masked` in clipped slots.
 // 3-D with GQA; same header and window tables as na_fused.ts, `scratch` window.ts's tables.
 import { BIAS, HEADS, HEAD_DIM, KERNEL, KV_HEADS, field } from './problem';
-import { BIASES, KEYS, SLOTS, VALUES, dots4, listWindow, paddedSlots, positions, resetWindow, windowCount } from './window';
+import { BIASES, KEYS, SLOTS, VALUES, listWindow, paddedSlots, positions, resetWindow, windowCount, windowDots } from './window';
 
 export function neighborhoodDot(a: usize, b: usize, rpb: usize, out: usize, header: usize, scratch: usize, scale: f32, masked: f32): void {
   const heads = field(header, HEADS), kvHeads = field(header, KV_HEADS), group = heads / kvHeads;
@@ -20,9 +20,7 @@ export function neighborhoodDot(a: usize, b: usize, rpb: usize, out: usize, head
     for (let h = 0; h < heads; h++) {
       const aRow = a + <usize>(pos * heads + h) * rowBytes;
       const bHead = b + base + <usize>(h / group) * rowBytes;
-      for (let w = 0; w < count; w += 4) {
-        v128.store(dots + (<usize>w << 2), f32x4.mul(dots4(aRow, bHead, keys + (<usize>w << 2), rowBytes), splatScale));
-      }
+      windowDots(aRow, bHead, keys, count, rowBytes, splatScale, dots);
       // Clipped slots get `masked`, the listed ones their dot (+ bias).
       const outRow = out + (<usize>((pos * heads + h) * slots) << 2);
       for (let s = 0; s < slots; s++) store<f32>(outRow + (<usize>s << 2), masked);

@@ -7,7 +7,7 @@
 // four keys at a time and AV keeps its accumulators in registers.
 import { expNonPositive4 } from './exp';
 import { BIAS, HEADS, HEAD_DIM, KV_HEADS, field } from './problem';
-import { BIASES, KEYS, VALUES, dots4, listWindow, paddedSlots, positions, resetWindow, windowCount, weightedRows } from './window';
+import { BIASES, KEYS, VALUES, listWindow, paddedSlots, positions, resetWindow, windowCount, weightedRows, windowDots } from './window';
 
 /** `header` holds the problem and window tables (problem.ts); `scratch` window.ts's tables; `rpb` 0 when absent. */
 export function fusedAttention(q: usize, k: usize, v: usize, rpb: usize, out: usize, header: usize, scratch: usize, scale: f32): void {
@@ -26,10 +26,11 @@ export function fusedAttention(q: usize, k: usize, v: usize, rpb: usize, out: us
       const qRow = q + <usize>(pos * heads + h) * rowBytes;
       const rpbHead = rpb + (<usize>(h * biasHead) << 2);
       // Pass 1: scaled logits plus bias, four keys at a time, lanes past the window's end -inf; and their maximum.
+      windowDots(qRow, k + kvOffset, keys, count, rowBytes, splatScale, logits);
       let most = f32x4.splat(-Infinity);
       for (let w = 0; w < count; w += 4) {
         const at = <usize>w << 2;
-        let logit = f32x4.mul(dots4(qRow, k + kvOffset, keys + at, rowBytes), splatScale);
+        let logit = v128.load(logits + at);
         if (rpb != 0) {
           let bias = v128.load32_zero(rpbHead + load<u32>(biases + at));
           bias = v128.load32_lane(rpbHead + load<u32>(biases + at, 4), bias, 1);

@@ -96,65 +96,69 @@ function sums4(a: v128, b: v128, c: v128, d: v128): v128 {
 }
 
 /**
- * The dot products of the query row with the four keys listed at `keys` (offsets from `kHead`). Unrolled by hand
- * over 32 channels: asc does not unroll, and fixed load offsets save V8 an address add per load.
+ * `scale` times the dot products of the query row with the `count` listed keys (offsets from `kHead`), rounded up
+ * to a multiple of 4, into `out`. Four keys at a time, unrolled by hand over 32 channels: asc does not unroll, and
+ * fixed load offsets save V8 an address add per load.
  */
-export function dots4(qRow: usize, kHead: usize, keys: usize, rowBytes: usize): v128 {
-  const key0 = kHead + load<u32>(keys), key1 = kHead + load<u32>(keys, 4);
-  const key2 = kHead + load<u32>(keys, 8), key3 = kHead + load<u32>(keys, 12);
-  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
-  let at: usize = 0;
-  for (; at + 128 <= rowBytes; at += 128) {
-    const qc = qRow + at, k0 = key0 + at, k1 = key1 + at, k2 = key2 + at, k3 = key3 + at;
-    let qv = v128.load(qc);
-    a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(k0)));
-    a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(k1)));
-    a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(k2)));
-    a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(k3)));
-    qv = v128.load(qc, 16);
-    a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(k0, 16)));
-    a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(k1, 16)));
-    a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(k2, 16)));
-    a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(k3, 16)));
-    qv = v128.load(qc, 32);
-    a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(k0, 32)));
-    a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(k1, 32)));
-    a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(k2, 32)));
-    a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(k3, 32)));
-    qv = v128.load(qc, 48);
-    a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(k0, 48)));
-    a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(k1, 48)));
-    a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(k2, 48)));
-    a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(k3, 48)));
-    qv = v128.load(qc, 64);
-    a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(k0, 64)));
-    a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(k1, 64)));
-    a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(k2, 64)));
-    a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(k3, 64)));
-    qv = v128.load(qc, 80);
-    a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(k0, 80)));
-    a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(k1, 80)));
-    a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(k2, 80)));
-    a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(k3, 80)));
-    qv = v128.load(qc, 96);
-    a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(k0, 96)));
-    a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(k1, 96)));
-    a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(k2, 96)));
-    a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(k3, 96)));
-    qv = v128.load(qc, 112);
-    a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(k0, 112)));
-    a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(k1, 112)));
-    a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(k2, 112)));
-    a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(k3, 112)));
+export function windowDots(qRow: usize, kHead: usize, keys: usize, count: i32, rowBytes: usize, scale: v128, out: usize): void {
+  for (let w = 0; w < count; w += 4) {
+    const list = keys + (<usize>w << 2);
+    const key0 = kHead + load<u32>(list), key1 = kHead + load<u32>(list, 4);
+    const key2 = kHead + load<u32>(list, 8), key3 = kHead + load<u32>(list, 12);
+    let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+    let at: usize = 0;
+    for (; at + 128 <= rowBytes; at += 128) {
+      const qc = qRow + at, k0 = key0 + at, k1 = key1 + at, k2 = key2 + at, k3 = key3 + at;
+      let qv = v128.load(qc);
+      a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(k0)));
+      a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(k1)));
+      a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(k2)));
+      a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(k3)));
+      qv = v128.load(qc, 16);
+      a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(k0, 16)));
+      a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(k1, 16)));
+      a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(k2, 16)));
+      a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(k3, 16)));
+      qv = v128.load(qc, 32);
+      a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(k0, 32)));
+      a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(k1, 32)));
+      a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(k2, 32)));
+      a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(k3, 32)));
+      qv = v128.load(qc, 48);
+      a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(k0, 48)));
+      a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(k1, 48)));
+      a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(k2, 48)));
+      a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(k3, 48)));
+      qv = v128.load(qc, 64);
+      a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(k0, 64)));
+      a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(k1, 64)));
+      a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(k2, 64)));
+      a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(k3, 64)));
+      qv = v128.load(qc, 80);
+      a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(k0, 80)));
+      a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(k1, 80)));
+      a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(k2, 80)));
+      a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(k3, 80)));
+      qv = v128.load(qc, 96);
+      a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(k0, 96)));
+      a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(k1, 96)));
+      a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(k2, 96)));
+      a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(k3, 96)));
+      qv = v128.load(qc, 112);
+      a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(k0, 112)));
+      a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(k1, 112)));
+      a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(k2, 112)));
+      a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(k3, 112)));
+    }
+    for (; at < rowBytes; at += 16) {
+      const qv = v128.load(qRow + at);
+      a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(key0 + at)));
+      a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(key1 + at)));
+      a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(key2 + at)));
+      a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(key3 + at)));
+    }
+    v128.store(out + (<usize>w << 2), f32x4.mul(sums4(a0, a1, a2, a3), scale));
   }
-  for (; at < rowBytes; at += 16) {
-    const qv = v128.load(qRow + at);
-    a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(key0 + at)));
-    a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(key1 + at)));
-    a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(key2 + at)));
-    a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(key3 + at)));
-  }
-  return sums4(a0, a1, a2, a3);
 }
 
 /**
