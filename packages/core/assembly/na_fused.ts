@@ -2,9 +2,10 @@
 // Fused neighbourhood attention (QK + rpb, softmax, AV) with 128-bit SIMD over 3-D problems with GQA, run
 // directly on the tfjs wasm backend's heap: this module imports that memory, so tensors are never copied.
 // Pointers are byte offsets into the shared memory; the head dimension must be a multiple of 4.
-// Each query's window is listed once for all its heads (window.ts); the softmax takes two passes over the
-// window's logits (as NATTEN's fused kernels do per tile) instead of rescaling the output per key, so QK runs
-// four keys at a time and AV keeps its accumulators in registers.
+// Each query's window is listed once for all its heads (window.ts) and handled as one tile, as in Faster
+// Neighborhood Attention (Hassani et al., 2024): all its logits first, then their maximum, exp and sum, then the
+// weighted sum of V, instead of rescaling the output per key (online softmax), so QK runs four keys at a time
+// and AV keeps its accumulators in registers.
 import { expNonPositive4 } from './exp';
 import { BIAS, HEADS, HEAD_DIM, KV_HEADS, field } from './problem';
 import { BIASES, KEYS, VALUES, listWindow, paddedSlots, positions, resetWindow, windowCount, weightedRows, windowDots } from './window';

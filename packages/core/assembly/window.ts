@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // What the forward window kernels share: each query's window listed once for all its heads, QK four keys at a
-// time and AV with eight accumulators in registers, both 32 channels at a time at fixed offsets (then 4 at a
-// time). The scratch holds four tables of `paddedSlots` 32-bit entries each: per listed window slot its key's
+// time over 32 channels, and AV over 16 channels with its four accumulators in registers, both at fixed load
+// offsets (then 4 channels at a time). The window is a short list of keys read by every head and reread by the
+// next query, so keys and values come from cache; these kernels are bound by their multiply-adds. The scratch holds four tables of `paddedSlots` 32-bit entries each: per listed window slot its key's
 // byte offset from the window's first key, its bias byte offset (of head 0), its slot's byte offset in a `slots`
 // row, and a f32 logit or weight; then 32 bytes of listing state.
 import { BATCH, BIAS, DILATION, KERNEL, SIZE, entry, field, windowAxis } from './problem';
