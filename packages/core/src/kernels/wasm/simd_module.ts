@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The SIMD NA kernels (assembly/*.ts: the forward module and the fused-backward module) instantiated against the
+// The SIMD NA kernels (assembly/*.ts: split, fused-forward and fused-backward modules) instantiated against the
 // tfjs wasm backend's own memory, so they read and write tensors where tfjs keeps them; plus scratch allocation
 // on that heap for their index tables.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
