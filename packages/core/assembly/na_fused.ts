@@ -1,74 +1,61 @@
 // SPDX-License-Identifier: MIT
-// Fused neighbourhood attention (QK + rpb, online softmax, AV) with 128-bit SIMD over 3-D problems with GQA, run
+// Fused neighbourhood attention (QK + rpb, softmax, AV) with 128-bit SIMD over 3-D problems with GQA, run
 // directly on the tfjs wasm backend's heap: this module imports that memory, so tensors are never copied.
 // Pointers are byte offsets into the shared memory; the head dimension must be a multiple of 4.
-import { expNonPositive } from './exp';
-import { BATCH, BIAS, DILATION, HEADS, HEAD_DIM, KV_HEADS, SIZE, entry, field, lanes, windowAxis } from './problem';
+// Each query's window is listed once for all its heads (window.ts) and handled as one tile, as in Faster
+// Neighborhood Attention (Hassani et al., 2024): all its logits first, then their maximum, exp and sum, then the
+// weighted sum of V, instead of rescaling the output per key (online softmax), so QK runs four keys at a time
+// and AV keeps its accumulators in registers.
+import { expNonPositive4 } from './exp';
+import { BIAS, HEADS, HEAD_DIM, KV_HEADS, field } from './problem';
+import { BIASES, KEYS, VALUES, listWindow, paddedSlots, positions, resetWindow, windowCount, weightedRows, windowDots } from './window';
 
-/** `header` holds the problem and window tables (problem.ts); `scratch` headDim f32; `rpb` 0 when absent. */
+/** `header` holds the problem and window tables (problem.ts); `scratch` window.ts's tables; `rpb` 0 when absent. */
 export function fusedAttention(q: usize, k: usize, v: usize, rpb: usize, out: usize, header: usize, scratch: usize, scale: f32): void {
-  const X = field(header, SIZE), Y = field(header, SIZE + 1), Z = field(header, SIZE + 2);
-  const d0 = field(header, DILATION), d1 = field(header, DILATION + 1), d2 = field(header, DILATION + 2);
-  const bP = field(header, BIAS), bR = field(header, BIAS + 1), bC = field(header, BIAS + 2);
   const heads = field(header, HEADS), kvHeads = field(header, KV_HEADS), group = heads / kvHeads;
+  const biasHead = field(header, BIAS) * field(header, BIAS + 1) * field(header, BIAS + 2);
   const rowBytes = <usize>field(header, HEAD_DIM) << 2;
-  const t0 = windowAxis(header, 0), t1 = windowAxis(header, 1), t2 = windowAxis(header, 2);
-  for (let b = 0; b < field(header, BATCH); b++) {
-    for (let x0 = 0; x0 < X; x0++) {
-      const s0 = entry(t0, x0), c0 = entry(t0, X + x0), pb0 = entry(t0, 2 * X + x0);
-      for (let x1 = 0; x1 < Y; x1++) {
-        const s1 = entry(t1, x1), c1 = entry(t1, Y + x1), pb1 = entry(t1, 2 * Y + x1);
-        for (let x2 = 0; x2 < Z; x2++) {
-          const s2 = entry(t2, x2), c2 = entry(t2, Z + x2), pb2 = entry(t2, 2 * Z + x2);
-          const pos = ((b * X + x0) * Y + x1) * Z + x2;
-          for (let h = 0; h < heads; h++) {
-            const hk = h / group;
-            const qRow = q + <usize>(pos * heads + h) * rowBytes;
-            memory.fill(scratch, 0, rowBytes);
-            let runningMax: f32 = -Infinity;
-            let denominator: f32 = 0;
-            for (let n0 = 0; n0 < c0; n0++) {
-              const plane = (b * X + s0 + n0 * d0) * Y;
-              for (let n1 = 0; n1 < c1; n1++) {
-                const row = (plane + s1 + n1 * d1) * Z;
-                const biasRow = ((h * bP + pb0 + n0) * bR + pb1 + n1) * bC + pb2;
-                for (let n2 = 0; n2 < c2; n2++) {
-                  const offset = <usize>((row + s2 + n2 * d2) * kvHeads + hk) * rowBytes;
-                  const kRow = k + offset;
-                  let dot = f32x4.splat(0);
-                  for (let c: usize = 0; c < rowBytes; c += 16) {
-                    dot = f32x4.add(dot, f32x4.mul(v128.load(qRow + c), v128.load(kRow + c)));
-                  }
-                  let logit = scale * lanes(dot);
-                  if (rpb != 0) logit += load<f32>(rpb + (<usize>(biasRow + n2) << 2));
-                  if (logit > runningMax) {
-                    // A new maximum rescales what has been accumulated (online softmax).
-                    const correction = expNonPositive(runningMax - logit);
-                    denominator *= correction;
-                    const splat = f32x4.splat(correction);
-                    for (let c: usize = 0; c < rowBytes; c += 16) {
-                      v128.store(scratch + c, f32x4.mul(v128.load(scratch + c), splat));
-                    }
-                    runningMax = logit;
-                  }
-                  const weight = expNonPositive(logit - runningMax);
-                  denominator += weight;
-                  const splat = f32x4.splat(weight);
-                  const vRow = v + offset;
-                  for (let c: usize = 0; c < rowBytes; c += 16) {
-                    v128.store(scratch + c, f32x4.add(v128.load(scratch + c), f32x4.mul(splat, v128.load(vRow + c))));
-                  }
-                }
-              }
-            }
-            const inverse = f32x4.splat(<f32>1 / denominator);
-            const outRow = out + <usize>(pos * heads + h) * rowBytes;
-            for (let c: usize = 0; c < rowBytes; c += 16) {
-              v128.store(outRow + c, f32x4.mul(v128.load(scratch + c), inverse));
-            }
-          }
+  const padded = paddedSlots(header);
+  const keys = scratch + padded * (KEYS << 2), biases = scratch + padded * (BIASES << 2), logits = scratch + padded * (VALUES << 2);
+  const splatScale = f32x4.splat(scale);
+  const total = positions(header);
+  resetWindow(header, scratch);
+  for (let pos = 0; pos < total; pos++) {
+    const base = listWindow(header, scratch, pos, <usize>kvHeads * rowBytes), count = windowCount(header, scratch);
+    for (let h = 0; h < heads; h++) {
+      const kvOffset = base + <usize>(h / group) * rowBytes;
+      const qRow = q + <usize>(pos * heads + h) * rowBytes;
+      const rpbHead = rpb + (<usize>(h * biasHead) << 2);
+      // Pass 1: scaled logits plus bias, four keys at a time, lanes past the window's end -inf; and their maximum.
+      windowDots(qRow, k + kvOffset, keys, count, rowBytes, splatScale, logits);
+      let most = f32x4.splat(-Infinity);
+      for (let w = 0; w < count; w += 4) {
+        const at = <usize>w << 2;
+        let logit = v128.load(logits + at);
+        if (rpb != 0) {
+          let bias = v128.load32_zero(rpbHead + load<u32>(biases + at));
+          bias = v128.load32_lane(rpbHead + load<u32>(biases + at, 4), bias, 1);
+          bias = v128.load32_lane(rpbHead + load<u32>(biases + at, 8), bias, 2);
+          bias = v128.load32_lane(rpbHead + load<u32>(biases + at, 12), bias, 3);
+          logit = f32x4.add(logit, bias);
         }
+        logit = v128.bitselect(logit, f32x4.splat(-Infinity), i32x4.gt_s(i32x4.splat(count - w), i32x4(0, 1, 2, 3)));
+        v128.store(logits + at, logit);
+        most = f32x4.pmax(most, logit);
       }
+      most = f32x4.pmax(most, f32x4.shuffle(most, most, 2, 3, 0, 1));
+      most = f32x4.pmax(most, f32x4.shuffle(most, most, 1, 0, 3, 2));
+      // Pass 2: weights and their sum (the -inf lanes give e^-87, nothing beside the maximum's 1).
+      let sum = f32x4.splat(0);
+      for (let w = 0; w < count; w += 4) {
+        const weight = expNonPositive4(f32x4.sub(v128.load(logits + (<usize>w << 2)), most));
+        v128.store(logits + (<usize>w << 2), weight);
+        sum = f32x4.add(sum, weight);
+      }
+      sum = f32x4.add(sum, f32x4.shuffle(sum, sum, 2, 3, 0, 1));
+      sum = f32x4.add(sum, f32x4.shuffle(sum, sum, 1, 0, 3, 2));
+      // Pass 3: AV, normalised on the way out.
+      weightedRows(logits, keys, count, v + kvOffset, rowBytes, out + <usize>(pos * heads + h) * rowBytes, f32x4.div(f32x4.splat(1), sum));
     }
   }
 }

@@ -19,6 +19,9 @@ const sweep: SweepCase[] = [
   { shape: [1, 10, 10, 1, 12], attrs: { kernelSize: [4, 3], dilation: [1, 3], isCausal: [true, false], scale: 0.3 }, rpb: false },
   { shape: [2, 8, 9, 2, 5], attrs: { kernelSize: [3, 3], dilation: [1, 1], isCausal: [true, true], scale: 1 }, rpb: false },
   { shape: [1, 1, 23, 2, 16], attrs: { kernelSize: [1, 7], dilation: [1, 3], isCausal: [false, false], scale: 0.25 }, rpb: true },
+  // Head dims past 32 (the SIMD kernels' 32-channel unrolled dot products, then their 4-channel remainder).
+  { shape: [1, 9, 8, 2, 36], attrs: { kernelSize: [7, 5], dilation: [1, 1], isCausal: [false, true], scale: 0.2 }, rpb: true },
+  { shape: [1, 8, 9, 1, 64], attrs: { kernelSize: [3, 3], dilation: [2, 2], isCausal: [false, false], scale: 0.125 }, rpb: true },
 ];
 
 const kernelInputs = (c: SweepCase, seed: number) => {

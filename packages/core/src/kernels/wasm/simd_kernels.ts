@@ -68,16 +68,20 @@ function simd(body: SimdBody): WasmKernelOverride {
   };
 }
 
+/** The forward window kernels' scratch (assembly/window.ts): four 32-bit tables of the slots rounded up to 4, and
+ *  32 bytes of listing state. */
+const windowScratchBytes = (p: NAProblem) => 16 * Math.ceil(p.slots / 4) * 4 + 32;
+
 function dot(a: string, b: string, logits: boolean): SimdBody {
   return ({ kernels, pointer, withTables }, p, attrs, out) =>
-    withTables(windowTables(p), 0, (header) =>
-      kernels.neighborhoodDot(pointer(a), pointer(b), logits ? pointer('rpb') : 0, out, header, logits ? attrs.scale : 1, logits ? -Infinity : 0),
+    withTables(windowTables(p), windowScratchBytes(p), (header, scratch) =>
+      kernels.neighborhoodDot(pointer(a), pointer(b), logits ? pointer('rpb') : 0, out, header, scratch, logits ? attrs.scale : 1, logits ? -Infinity : 0),
     );
 }
 
 function weightedSum(weights: string, values: string, scaled: boolean): SimdBody {
   return ({ kernels, pointer, withTables }, p, attrs, out) =>
-    withTables(windowTables(p), 4 * p.headDim, (header, scratch) =>
+    withTables(windowTables(p), windowScratchBytes(p), (header, scratch) =>
       kernels.neighborhoodWeightedSum(pointer(weights), pointer(values), out, header, scratch, scaled ? attrs.scale : 1),
     );
 }
@@ -90,7 +94,7 @@ function inverseSum(weights: string, values: string, scaled: boolean): SimdBody 
 }
 
 const fused: SimdBody = ({ kernels, pointer, withTables }, p, attrs, out) =>
-  withTables(windowTables(p), 4 * p.headDim, (header, scratch) =>
+  withTables(windowTables(p), windowScratchBytes(p), (header, scratch) =>
     kernels.fusedAttention(pointer('query'), pointer('key'), pointer('value'), pointer('rpb'), out, header, scratch, attrs.scale),
   );
 
