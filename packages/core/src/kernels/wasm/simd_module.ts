@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-// The SIMD NA kernels (assembly/*.ts: the forward module and the fused-backward module) instantiated against the
+// The SIMD kernels (assembly/*.ts: the NA forward and fused-backward modules, the element-wise one) bound to the
 // tfjs wasm backend's own memory, so they read and write tensors where tfjs keeps them; plus scratch allocation
 // on that heap for their index tables.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { wasmFree, wasmMalloc, wasmMemory } from '../../tfjs_internals.js';
+import { moduleBase64 as elementwiseBase64 } from './elementwise_module.generated.js';
 import { moduleBase64 as backwardBase64 } from './na_backward_module.generated.js';
 import { moduleBase64 } from './na_kernels_module.generated.js';
 
@@ -18,6 +19,9 @@ export interface SimdKernels {
   logSumExp: Kernel;
   backpropQuery: Kernel;
   backpropKeyValue: Kernel;
+  /** assembly/elementwise: exact GELU and last-axis LayerNorm. */
+  gelu: Kernel;
+  layerNorm: Kernel;
 }
 
 let compiled: WebAssembly.Module[] | null | undefined;
@@ -31,7 +35,7 @@ export function simdKernelsFor(backend: BackendWasm): SimdKernels | null {
   if (compiled === undefined) {
     try {
       // Each under 4 KB, so synchronous compilation is allowed even on a browser's main thread.
-      compiled = [moduleBase64, backwardBase64].map((b64) => new WebAssembly.Module(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))));
+      compiled = [moduleBase64, backwardBase64, elementwiseBase64].map((b64) => new WebAssembly.Module(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))));
     } catch {
       compiled = null;
     }
