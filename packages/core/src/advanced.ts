@@ -4,12 +4,15 @@
 // input types, and weight initialisers seeded from the random source.
 export * from './index.js';
 export { compositeAV, compositeAttention, compositeQK } from './composite/composite_ops.js';
+export { compositeGelu } from './ops/gelu.js';
+export { compositeLayerNorm } from './ops/layer_norm.js';
+export { runsFusedKernel } from './fused_kernels.js';
 export { makeProblem } from './geometry.js';
 export type { NAProblem } from './geometry.js';
 export { linearInit, seededGlorotUniform, seededHeNormal, seededTruncatedNormal } from './seeded_initializers.js';
 export type {
   NAAVBackpropAttnInputs, NAAVBackpropValueInputs, NAAVInputs, NAFusedBackpropInputs, NAFusedInputs, NALogSumExpInputs, NAQKBackpropKeyInputs,
-  NAQKBackpropQueryInputs, NAQKBackpropRpbInputs, NAQKInputs,
+  NAQKBackpropQueryInputs, NAQKBackpropRpbInputs, NAQKInputs, GeluErfInputs, LayerNormAttrs, LayerNormInputs,
 } from './kernel_names.js';
 export { declareNAKernelSupport, hasFusedBackward, naKernelsSupport } from './implementation.js';
 export type { NAKernelSupport } from './implementation.js';

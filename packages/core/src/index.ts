@@ -5,15 +5,19 @@
 import '@tensorflow/tfjs';
 import { registerNAGradients } from './gradients/register.js';
 import { registerCpuKernels } from './kernels/cpu/register.js';
+import { registerWasmElementwiseKernels } from './kernels/wasm/elementwise.js';
 import { registerWasmKernels } from './kernels/wasm/register.js';
 
 registerCpuKernels();
 registerWasmKernels();
+registerWasmElementwiseKernels();
 registerNAGradients();
 
 export { na1dQK, na2dQK, na3dQK } from './ops/na_qk.js';
 export { na1dAV, na2dAV, na3dAV } from './ops/na_av.js';
 export { na1d, na2d, na3d } from './ops/na_attention.js';
+export { gelu } from './ops/gelu.js';
+export { layerNorm } from './ops/layer_norm.js';
 export { activeNABackward, activeNAImplementation, setNABackward, setNAImplementation } from './implementation.js';
 export type { NABackward, NAImplementation } from './implementation.js';
 export { setBestBackend } from './backend_select.js';
@@ -27,7 +31,7 @@ export {
   NeighborhoodAttentionAV, NeighborhoodAttentionAVBackpropAttn, NeighborhoodAttentionAVBackpropValue, NeighborhoodAttentionFused,
   NeighborhoodAttentionFusedBackpropKey, NeighborhoodAttentionFusedBackpropQuery, NeighborhoodAttentionFusedBackpropRpb,
   NeighborhoodAttentionFusedBackpropValue, NeighborhoodAttentionLogSumExp, NeighborhoodAttentionQK, NeighborhoodAttentionQKBackpropKey,
-  NeighborhoodAttentionQKBackpropQuery, NeighborhoodAttentionQKBackpropRpb,
+  NeighborhoodAttentionQKBackpropQuery, NeighborhoodAttentionQKBackpropRpb, GeluErf, LayerNormLastAxis,
 } from './kernel_names.js';
 export { NeighborhoodAttention1D, NeighborhoodAttention2D, NeighborhoodAttention3D, type NeighborhoodAttention1DArgs, type NeighborhoodAttention2DArgs, type NeighborhoodAttention3DArgs, type NeighborhoodAttentionArgs } from './layers/neighborhood_attention.js';
 export { activeRandomSource, randomSeed, setRandomSource, withRandomSource, type RandomSource } from './random_source.js';

@@ -77,3 +77,20 @@ export interface NAFusedBackpropInputs extends NAFusedInputs {
 }
 
 export type { NAKernelAttrs };
+
+/** Exact (erf) GELU, `x Φ(x)`: input `x`, output of its shape. */
+export const GeluErf = 'GeluErf';
+/** `(x - μ) / √(σ² + epsilon) * gamma + beta` over the last axis: inputs `x`, `gamma` and `beta` `[C]`. */
+export const LayerNormLastAxis = 'LayerNormLastAxis';
+
+export interface GeluErfInputs extends NamedTensorInfoMap {
+  x: TensorInfo;
+}
+export interface LayerNormInputs extends NamedTensorInfoMap {
+  x: TensorInfo;
+  gamma: TensorInfo;
+  beta: TensorInfo;
+}
+export interface LayerNormAttrs {
+  epsilon: number;
+}

@@ -141,23 +141,35 @@ abstract class NeighborhoodAttentionBase extends layers.Layer {
     const { rank, channels } = this;
     const { numHeads, numKVHeads, kernelSize, dilation, isCausal, stride, qkScale } = this.args;
     const headDim = channels / numHeads;
-    // Bias folded into the matMul (one pass over the output instead of two on cpu/wasm).
-    const qkv = fused.matMul({ a: reshape(x, [-1, channels]) as Tensor2D, b: weights.qkvKernel.read() as Tensor2D, bias: weights.qkvBias?.read() });
-    // Channels are [q | k | v], each `heads` contiguous blocks of headDim (upstream reshape(B, ..., 3, heads, hd)).
-    // Moving the q/k/v axis to the front makes each part contiguous: tfjs-wasm's Unpack on the inner axis took
-    // 95% of a NAT forward, and slicing the kernel's columns a quarter.
     const tokens = x.shape.slice(0, rank + 1);
     const opts: NAOptions = { kernelSize, dilation, isCausal, scale: qkScale ?? headDim ** -0.5 };
     if (stride.some((s) => s !== 1)) opts.stride = stride;
     if (weights.rpb !== null) opts.rpb = weights.rpb.read();
-    if (numKVHeads !== numHeads) {
-      const kvChannels = numKVHeads * headDim;
-      const [q, k, v] = split(qkv, [channels, kvChannels, kvChannels], -1) as [Tensor, Tensor, Tensor];
-      const heads = (t: Tensor, n: number) => reshape(t, [...tokens, n, headDim]);
+    const kvChannels = numKVHeads * headDim;
+    const widths = [channels, kvChannels, kvChannels];
+    const heads = (t: Tensor, n: number) => reshape(t, [...tokens, n, headDim]);
+    const flat = reshape(x, [-1, channels]) as Tensor2D;
+    const rows = flat.shape[0];
+    // Channels are [q | k | v], each `heads` contiguous blocks of headDim (upstream reshape(B, ..., 3, heads, hd)).
+    // Either q, k and v are projected apart by the kernel's column blocks, which copies 3C^2 weights a call and
+    // copies no activations, or the product is split, which copies it. The first wins on wasm once the rows
+    // outnumber the channels (early levels: nat_mini's first level projects 3136 rows of 64 channels per image).
+    if (rows >= 2 * channels) {
+      const kernels = split(weights.qkvKernel.read(), widths, 1);
+      const biases = weights.qkvBias === null ? [undefined, undefined, undefined] : split(weights.qkvBias.read(), widths, 0);
+      // Bias folded into the matMul (one pass over the output instead of two on cpu/wasm).
+      const [q, k, v] = kernels.map((b, i) => fused.matMul({ a: flat, b: b as Tensor2D, bias: biases[i] })) as [Tensor, Tensor, Tensor];
       return { q: heads(q, numHeads), k: heads(k, numKVHeads), v: heads(v, numKVHeads), opts };
     }
+    const qkv = fused.matMul({ a: flat, b: weights.qkvKernel.read() as Tensor2D, bias: weights.qkvBias?.read() });
+    if (numKVHeads !== numHeads) {
+      const [q, k, v] = split(qkv, widths, -1) as [Tensor, Tensor, Tensor];
+      return { q: heads(q, numHeads), k: heads(k, numKVHeads), v: heads(v, numKVHeads), opts };
+    }
+    // Moving the q/k/v axis to the front makes each part contiguous: tfjs-wasm's Unpack on the inner axis took
+    // 95% of a NAT forward.
     const parts = transpose(reshape(qkv, [-1, 3, channels]), [1, 0, 2]);
-    const part = (i: number) => reshape(slice(parts, [i, 0, 0], [1, -1, -1]), [...tokens, numHeads, headDim]);
+    const part = (i: number) => heads(slice(parts, [i, 0, 0], [1, -1, -1]), numHeads);
     return { q: part(0), k: part(1), v: part(2), opts };
   }
 

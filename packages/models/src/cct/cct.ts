@@ -9,6 +9,7 @@ import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { linearInit, seededHeNormal } from '@natzoo/core/advanced';
 import { DropPath } from '../layers/drop_path.js';
 import { SeededDropout } from '../layers/dropout.js';
+import { TokenwiseDense } from '../layers/tokenwise_dense.js';
 import { LayerNorm } from '../layers/layer_norm.js';
 import { MultiHeadSelfAttention } from '../layers/self_attention.js';
 import { ClassToken, ClassTokenReadout, PositionalEmbedding, SequencePooling } from './cct_layers.js';
@@ -26,8 +27,12 @@ function layerNorm(name: string): layers.Layer {
   return new LayerNorm({ name, epsilon: LN_EPS });
 }
 
+/**
+ * nn.Linear (bias zero-initialised). A TokenwiseDense rather than tfjs-layers' Dense, which transposes its kernel
+ * on every call for `[B, N, C]` tokens, adds the bias apart from the matMul and runs GELU as five ops.
+ */
 function dense(name: string, units: number, activation?: 'gelu'): layers.Layer {
-  return layers.dense({ name, units, activation, kernelInitializer: linearInit(), biasInitializer: 'zeros' });
+  return new TokenwiseDense({ name, units, activation, kernelInitializer: linearInit() });
 }
 
 /** `[B, h, w, C]` -> `[B, h*w, C]`, row-major as upstream's `flatten(2, 3).transpose(-2, -1)`. */
@@ -39,9 +44,9 @@ function flatten(x: SymbolicTensor): SymbolicTensor {
 // === Tokenizers ===
 
 /**
- * `tokenizer.conv_layers.{i}` = [conv (`.0`, no bias), ReLU (`.1`), max-pool (`.2`)]. PyTorch pads both sides
- * equally, which TF's 'same' does not for stride 2, so every padding is an explicit ZeroPadding2D before a
- * 'valid' conv/pool. Zero padding is exact for the pool because it follows a ReLU (inputs >= 0), where
+ * `tokenizer.conv_layers.{i}` = [conv (`.0`, no bias), ReLU (`.1`, the conv's activation: one kernel fewer),
+ * max-pool (`.2`)]. PyTorch pads both sides equally, which TF's 'same' does not for stride 2, so every padding
+ * is an explicit ZeroPadding2D before a 'valid' conv/pool. Zero padding is exact for the pool because it follows a ReLU (inputs >= 0), where
  * PyTorch pads with -inf.
  */
 function convTokenizer(x: SymbolicTensor, c: ResolvedCCTConfig): SymbolicTensor {
@@ -56,11 +61,11 @@ function convTokenizer(x: SymbolicTensor, c: ResolvedCCTConfig): SymbolicTensor 
         strides: c.stride,
         padding: 'valid',
         useBias: false,
+        activation: 'relu',
         kernelInitializer: seededHeNormal(),
       }),
       x,
     );
-    x = apply(layers.reLU({ name: `${prefix}.1` }), x);
     if (c.poolPadding > 0) x = apply(layers.zeroPadding2d({ name: `${prefix}.2.pad`, padding: c.poolPadding }), x);
     x = apply(layers.maxPooling2d({ name: `${prefix}.2`, poolSize: c.poolKernelSize, strides: c.poolStride, padding: 'valid' }), x);
   }

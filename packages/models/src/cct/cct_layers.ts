@@ -3,8 +3,8 @@
 // the positional embedding add (learnable or fixed sine), ViT-Lite's class token, sequence pooling and the
 // class-token read-out. A weight named `embedding` is the bare nn.Parameter named by its layer
 // (`classifier.positional_emb`, `classifier.class_emb`).
-import { add, concat, matMul, reshape, serialization, slice, softmax, squeeze, tensor, tidy, tile } from '@tensorflow/tfjs-core';
-import type { Tensor } from '@tensorflow/tfjs-core';
+import { add, concat, fused, matMul, reshape, serialization, slice, softmax, tensor, tidy, tile } from '@tensorflow/tfjs-core';
+import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import { initializers, layers } from '@tensorflow/tfjs-layers';
 import { linearInit, seededTruncatedNormal } from '@natzoo/core/advanced';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
@@ -130,10 +130,11 @@ export class SequencePooling extends layers.Layer {
       const where = `SequencePooling '${this.name}'`;
       const x = singleInput(inputs);
       const [batch, tokens, channels] = x.shape as [number, number, number];
-      const logits = add(matMul(reshape(x, [-1, channels]), weightOf(where, this.kernel).read()), weightOf(where, this.bias).read());
+      // The bias rides in the matMul, and reshapes stand in for squeeze: fewer kernels on a tiny tensor.
+      const logits = fused.matMul({ a: reshape(x, [-1, channels]) as Tensor2D, b: weightOf(where, this.kernel).read() as Tensor2D, bias: weightOf(where, this.bias).read() });
       const weights = softmax(reshape(logits, [batch, tokens]));
       // [B, 1, N] @ [B, N, C] -> [B, C].
-      return squeeze(matMul(reshape(weights, [batch, 1, tokens]), x), [1]);
+      return reshape(matMul(reshape(weights, [batch, 1, tokens]), x), [batch, channels]);
     });
   }
 

@@ -6,8 +6,8 @@ import { serialization } from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { initializers, layers } from '@tensorflow/tfjs-layers';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
+import { layerNorm } from '@natzoo/core';
 import { fail } from '../errors.js';
-import { layerNorm } from '../ops/layer_norm.js';
 import { singleInput } from './layer_args.js';
 import type { LayerArgs } from './layer_args.js';
 

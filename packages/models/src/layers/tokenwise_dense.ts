@@ -6,10 +6,10 @@
 import { fused, reshape, serialization, tidy } from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import { initializers, layers } from '@tensorflow/tfjs-layers';
+import { gelu } from '@natzoo/core';
 import { linearInit } from '@natzoo/core/advanced';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
 import { fail } from '../errors.js';
-import { gelu } from '../ops/gelu.js';
 import { singleInput } from './layer_args.js';
 import type { LayerArgs } from './layer_args.js';
 

@@ -4,7 +4,7 @@
 // sinusoidal position grid. Written against rosinality's stylegan2-pytorch / StyleNAT `models/basic_layers.py`
 // and `op/upfirdn2d.py` (the native CPU path), whose numbers they reproduce.
 import * as tf from '@tensorflow/tfjs';
-import { layerNorm as layerNormOp } from '../ops/layer_norm.js';
+import { layerNorm as layerNormOp } from '@natzoo/core';
 
 const SQRT2 = Math.SQRT2;
 
@@ -35,7 +35,7 @@ export function pixelNorm(x: tf.Tensor): tf.Tensor {
   return tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), 1e-8)));
 }
 
-export { gelu } from '../ops/gelu.js';
+export { gelu } from '@natzoo/core';
 
 /** `nn.Linear` on the last axis; `weight` is `[in, out]`. */
 export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Tensor {

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-// The SIMD NA kernels (assembly/*.ts: split, fused-forward and fused-backward modules) instantiated against the
-// tfjs wasm backend's own memory, so they read and write tensors where tfjs keeps them; plus scratch allocation
-// on that heap for their index tables.
+// The SIMD kernels (assembly/*.ts: the NA split, fused-forward and fused-backward modules, the element-wise one)
+// instantiated against the tfjs wasm backend's own memory, so they read and write tensors where tfjs keeps them;
+// plus scratch allocation on that heap for their index tables.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { wasmFree, wasmMalloc, wasmMemory } from '../../tfjs_internals.js';
+import { moduleBase64 as elementwiseBase64 } from './elementwise_module.generated.js';
 import { moduleBase64 as backwardBase64 } from './na_backward_module.generated.js';
 import { moduleBase64 as fusedBase64 } from './na_fused_module.generated.js';
 import { moduleBase64 } from './na_kernels_module.generated.js';
@@ -19,6 +20,9 @@ export interface SimdKernels {
   logSumExp: Kernel;
   backpropQuery: Kernel;
   backpropKeyValue: Kernel;
+  /** assembly/elementwise: exact GELU and last-axis LayerNorm. */
+  gelu: Kernel;
+  layerNorm: Kernel;
 }
 
 let compiled: WebAssembly.Module[] | null | undefined;
@@ -32,7 +36,7 @@ export function simdKernelsFor(backend: BackendWasm): SimdKernels | null {
   if (compiled === undefined) {
     try {
       // Each under 4 KB, so synchronous compilation is allowed even on a browser's main thread.
-      compiled = [moduleBase64, fusedBase64, backwardBase64].map((b64) => new WebAssembly.Module(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))));
+      compiled = [moduleBase64, fusedBase64, backwardBase64, elementwiseBase64].map((b64) => new WebAssembly.Module(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))));
     } catch {
       compiled = null;
     }
