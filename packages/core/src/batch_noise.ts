@@ -16,6 +16,13 @@ function mix32(x: number): number {
   return (x ^ (x >>> 15)) >>> 0;
 }
 
+/** One word per (op seed, sample index); both halves of an index up to 2^53 take part. */
+function sampleKey(seedWord: number, index: number): number {
+  const low = mix32(((index >>> 0) + 0x9e3779b9) >>> 0);
+  const high = Math.imul(Math.floor(index / 4294967296), 0x85ebca6b);
+  return mix32((seedWord ^ low ^ high) >>> 0);
+}
+
 /** The per-sample layout of a batch-major `shape` holding `samples.count` samples. */
 function valuesPerSample(shape: readonly number[], samples: SampleRange): number {
   const size = shape.reduce((a, b) => a * b, 1);
@@ -31,8 +38,7 @@ function sampleUniforms(seed: number, samples: SampleRange, perSample: number, l
   const seedWord = mix32(Math.floor(seed * 4294967296) >>> 0);
   const span = (high - low) / 16777216;
   for (let s = 0; s < samples.count; s++) {
-    const index = samples.first + s;
-    const key = mix32((seedWord ^ mix32(((index >>> 0) + 0x9e3779b9) >>> 0) ^ Math.imul(Math.floor(index / 4294967296), 0x85ebca6b)) >>> 0);
+    const key = sampleKey(seedWord, samples.first + s);
     const base = s * perSample;
     for (let j = 0; j < perSample; j++) {
       // 24 random bits: exactly representable in float32, so the value is below `high`.
