@@ -138,7 +138,14 @@ export class GradientWorkers {
       this.threads[k - 1]!.postMessage(request, [request.inputs.buffer as ArrayBuffer, request.targets.buffer as ArrayBuffer]);
       first += count;
     }
-    const own = sizes.length === 1 ? computeGradients(this.model, params, inputs, targets, rng, options) : this.ownShard(params, inputs, targets, rng, options, sizes[0]!);
+    let own: { loss: number; grads: Map<string, tf.Tensor> };
+    try {
+      own = sizes.length === 1 ? computeGradients(this.model, params, inputs, targets, rng, options) : this.ownShard(params, inputs, targets, rng, options, sizes[0]!);
+    } catch (error) {
+      // The workers' replies are not wanted any more, failures included.
+      void Promise.allSettled(replies);
+      throw error;
+    }
     const shards = await Promise.all(replies).catch((error: Error) => {
       tf.dispose([...own.grads.values()]);
       throw error;
