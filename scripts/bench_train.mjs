@@ -11,7 +11,9 @@
 // --micro-batch=N runs batches larger than N as slices of N with summed gradients (one optimizer step).
 // --workers=1,2 runs each step over that many threads (GradientWorkers: the batch split, gradients averaged);
 // --rounds=R measures every case R times, the cases interleaved, and reports the median round and the speed-up
-// over one worker as the median of the per-round ratios. The load average is printed before and after.
+// over one worker as the median of the per-round ratios. The load average is printed before and after; "cpu ms"
+// is the CPU time of all the process's threads per step, and "cpu vs 1 worker" the per-round ratio of it: the
+// extra work the threads cost, which bounds the speed-up on idle cores (N workers: at most N / that ratio).
 // Env: BENCH_MAX_CASE_S (stop measuring a case after this many seconds; default 60, quick 20).
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -52,28 +54,36 @@ async function measureCase({ model: name, backend, batch, recompute, microBatch,
   const x = tf.randomNormal([batch, h, w, 3], 0, 1, 'float32', 1);
   const y = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % classes), 'int32'), classes).toFloat();
   const pool = workers > 1 ? await GradientWorkers.start(model, { workers, model: name, overrides: {}, seed: 0, recompute, microBatch: options.microBatch }) : null;
+  // Wall time, and the CPU time of the whole process (every thread): the work a step costs, whatever else the
+  // machine runs (on a shared machine the wall-clock speed-up of more threads is capped by the process's share).
+  const cpuNow = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
   const step = async (i) => {
     const t0 = performance.now();
+    const c0 = cpuNow();
     const rng = rngFor(0, 'bench', i);
     const { grads } = pool === null ? computeGradients(model, params, x, y, rng, options) : await pool.computeGradients(params, x, y, rng, options);
     opt.apply(grads, 1e-4);
     for (const g of grads.values()) g.dispose();
     params[0].variable.dataSync();
-    return performance.now() - t0;
+    return { wall: performance.now() - t0, cpu: cpuNow() - c0 };
   };
   const base = { model: name, backend, batch, recompute, workers, microBatch: options.microBatch ?? null, input: `${h}x${w}`, params: params.reduce((n, p) => n + p.variable.size, 0) };
-  const warm = await step(0);
+  const warm = (await step(0)).wall;
   const times = [];
   const caseStart = performance.now();
   while (warm <= MAX_CASE_MS && times.length < (QUICK ? 1 : 3) && performance.now() - caseStart + warm < MAX_CASE_MS) times.push(await step(times.length + 1));
   await pool?.close();
-  if (times.length === 0) times.push(warm);
-  times.sort((a, b) => a - b);
-  const medianMs = times[Math.floor(times.length / 2)];
+  if (times.length === 0) times.push({ wall: warm, cpu: NaN });
+  const middle = (/** @type {number[]} */ xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const medianMs = middle(times.map((t) => t.wall));
+  const cpuMs = middle(times.map((t) => t.cpu));
   // wasm's heap only grows, so its size is the step's high-water mark; the process's peak RSS covers cpu.
   const heap = backend === 'wasm' ? tf.backend().wasm.HEAPU8.buffer.byteLength : null;
   return {
-    ...base, warmMs: warm, medianMs, runs: times.length, imgPerSec: (1000 * batch) / medianMs,
+    ...base, warmMs: warm, medianMs, cpuMs: Number.isFinite(cpuMs) ? cpuMs : null, runs: times.length, imgPerSec: (1000 * batch) / medianMs,
     wasmHeapMB: heap === null ? null : Math.round(heap / 2 ** 20), peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     ...(times.length === 1 && warm > MAX_CASE_MS ? { note: 'one step (over the time cap)' } : {}),
   };
@@ -150,6 +160,8 @@ const rows = cases.map((c, i) => {
   if (c.workers > 1 && one >= 0) {
     const ratios = byRound[i].map((r, k) => r.imgPerSec / byRound[one][k]?.imgPerSec).filter(Number.isFinite);
     if (ratios.length > 0) row.vsOneWorker = median(ratios);
+    const work = byRound[i].map((r, k) => r.cpuMs / byRound[one][k]?.cpuMs).filter(Number.isFinite);
+    if (work.length > 0) row.cpuVsOneWorker = median(work);
   }
   return row;
 });
@@ -168,11 +180,14 @@ printTable('training step (forward + backward + AdamW), images per second', [
   { title: 'workers', cell: (r) => String(r.workers) },
   { title: 'img/s', cell: (r) => (r.imgPerSec == null ? '' : r.imgPerSec.toFixed(2)) },
   { title: 'step ms', cell: (r) => (r.medianMs == null ? '' : r.medianMs.toFixed(0)) },
+  { title: 'cpu ms', cell: (r) => (r.cpuMs == null ? '' : r.cpuMs.toFixed(0)) },
+  { title: 'cpu/wall', cell: (r) => (r.cpuMs == null || r.medianMs == null ? '' : (r.cpuMs / r.medianMs).toFixed(2)) },
   { title: 'runs', cell: (r) => (r.runs == null ? '' : String(r.runs)) },
   { title: 'wasm heap MB', cell: (r) => (r.wasmHeapMB == null ? '' : String(r.wasmHeapMB)) },
   { title: 'peak RSS MB', cell: (r) => (r.peakRssMB == null ? '' : String(r.peakRssMB)) },
   { title: 'vs cpu', cell: ratioTo },
   { title: 'vs 1 worker', cell: (r) => (r.vsOneWorker == null ? '' : `${r.vsOneWorker.toFixed(2)}x`) },
+  { title: 'cpu vs 1 worker', cell: (r) => (r.cpuVsOneWorker == null ? '' : `${r.cpuVsOneWorker.toFixed(2)}x`) },
   { title: 'note', cell: (r) => r.note ?? '', left: true },
 ], rows, [
   `tfjs ${tf.version_core}; wasm is single-threaded in Node; median step after one warm-up step; one process per case`,
