@@ -31,7 +31,7 @@ describe('natzoo train --init --num-classes', () => {
     const shipped = resolve(repoRoot, 'checkpoints/cct_2_3x2_32.cifar10');
     const out = join(dir, 'run');
     const result = await train({
-      init: shipped, numClasses: 12, data: `cifar10:${data}`, valCount: 8, out, resume: false, workers: 0, checkpointEvery: 0,
+      init: shipped, numClasses: 12, data: `cifar10:${data}`, valCount: 8, out, resume: false, decodeWorkers: 0, checkpointEvery: 0,
       exportPt: true, recipe: { epochs: 1, cooldownEpochs: 0, warmupEpochs: 0, batchSize: 8, lr: 1e-4 }, log: (l) => lines.push(l),
     });
     expect(result.position).toEqual({ epoch: 1, stepInEpoch: 0, globalStep: 1 });

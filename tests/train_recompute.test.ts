@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createModel } from '@natzoo/models';
 import { registerTrainingKernels } from '@natzoo/core/training-kernels';
 import { computeGradients, planRecompute, rngFor, trainableParams, type RecomputePlan } from '@natzoo/train';
+import { syntheticBatch as batch } from './support/synthetic_batch.js';
 import { RANDOM_LAYER_MODELS, TINY_MODELS } from './support/tiny_models.js';
 
 
@@ -16,12 +17,6 @@ beforeAll(async () => {
   await tf.setBackend('wasm');
   registerTrainingKernels();
 });
-
-function batch(size: number, n: number, classes: number): { x: tf.Tensor4D; y: tf.Tensor2D } {
-  const x = tf.randomNormal([n, size, size, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
-  const y = tf.oneHot(tf.tensor1d(Array.from({ length: n }, (_, i) => (3 * i + 1) % classes), 'int32'), classes).toFloat() as tf.Tensor2D;
-  return { x, y };
-}
 
 /** Largest |a - b| over every gradient, relative to the largest |a| of the same gradient. */
 function worstRelative(a: Map<string, tf.Tensor>, b: Map<string, tf.Tensor>): number {
@@ -98,13 +93,17 @@ describe('activation recomputation', () => {
 });
 
 describe('micro-batches', () => {
-  it('give the whole batch\'s loss and gradients (no random masks, so only rounding differs)', () => {
+  it('give the whole batch\'s loss and gradients, drop path masks included (drawn per sample)', () => {
     const [name, overrides, size] = TINY_MODELS[1]!;
-    const model = createModel(name, { ...overrides, dropPathRate: 0, numClasses: 5 } as never);
+    const model = createModel(name, { ...overrides, dropPathRate: 0.5, numClasses: 5 } as never);
     const params = trainableParams(model.weights);
     const { x, y } = batch(size, 5, 5);
     const whole = computeGradients(model, params, x, y, rngFor(0, 'step', 0));
     const sliced = computeGradients(model, params, x, y, rngFor(0, 'step', 0), { microBatch: 2, recompute: planRecompute(model) as RecomputePlan });
+    // The masks are on: another step's stream gives another loss.
+    const other = computeGradients(model, params, x, y, rngFor(0, 'step', 1));
+    expect(Math.abs(other.loss - whole.loss)).toBeGreaterThan(1e-4);
+    tf.dispose([...other.grads.values()]);
     expect(Math.abs(sliced.loss - whole.loss)).toBeLessThanOrEqual(1e-5 * whole.loss);
     expect(worstRelative(whole.grads, sliced.grads)).toBeLessThanOrEqual(1e-4);
     expect(() => computeGradients(model, params, x, y, rngFor(0, 'step', 0), { microBatch: 0 })).toThrow(/microBatch must be a positive integer; got 0/);

@@ -34,4 +34,5 @@ export {
   NeighborhoodAttentionQKBackpropQuery, NeighborhoodAttentionQKBackpropRpb, GeluErf, LayerNormLastAxis,
 } from './kernel_names.js';
 export { NeighborhoodAttention1D, NeighborhoodAttention2D, NeighborhoodAttention3D, type NeighborhoodAttention1DArgs, type NeighborhoodAttention2DArgs, type NeighborhoodAttention3DArgs, type NeighborhoodAttentionArgs } from './layers/neighborhood_attention.js';
-export { activeRandomSource, randomSeed, setRandomSource, withRandomSource, type RandomSource } from './random_source.js';
+export { activeRandomSource, randomSeed, setRandomSource, withRandomSource, type RandomSource, type SampleRange } from './random_source.js';
+export { batchDropout, batchRandomUniform } from './batch_noise.js';

@@ -5,9 +5,18 @@
 // a trainer sets one from its run seed and gets the same masks on every replay. Without a source randomSeed()
 // is undefined, so tfjs keeps its default (Math.random) and initializer configs keep `seed: null`, as before.
 
+/** The samples a step's tensors hold: rows `first .. first + count - 1` of the whole (global) batch. */
+export interface SampleRange {
+  readonly first: number;
+  readonly count: number;
+}
+
 /** A stream of uniform numbers in [0, 1). Any seeded generator with a `float()` method fits. */
 export interface RandomSource {
   float(): number;
+  /** Set by a trainer that splits batches (micro-batches, worker shards): random ops then draw each sample's
+   *  values from its index in the whole batch (batch_noise.ts), so a split batch gets the masks of the whole. */
+  readonly samples?: SampleRange;
 }
 
 const MATH_RANDOM: RandomSource = { float: () => Math.random() };

@@ -47,6 +47,7 @@ export { train, type TrainResult } from './train/trainer.js';
 export type { TrainOptions, TrainStepProgress } from './train/run_setup.js';
 export { readRecipeFile, recipeFromObject, TIMM_DEFAULTS, type Recipe } from './train/recipe.js';
 export { computeGradients, type StepOptions } from './train/train_step.js';
+export { checkWorkers, GradientWorkers, shardSizes, type GradientWorkersOptions } from './train/gradient_workers.js';
 export { planRecompute, type RecomputePlan } from './train/recompute.js';
 export { evaluateModel, type EvalMetrics } from './train/evaluate_model.js';
 export { loadTrainCheckpoint, saveTrainCheckpoint } from './train/train_checkpoint.js';

@@ -29,7 +29,8 @@ function trainBuilder(y: Argv) {
     .option('seed', { type: 'number', describe: 'run seed: initial weights, data order, augmentation, dropout' })
     .option('val-count', { type: 'number', describe: 'hold out the last N training images as a fixed validation split' })
     .option('val-labels', { type: 'string', describe: 'label file of a flat ILSVRC-style val/ folder (default <data>/val_labels.txt)' })
-    .option('workers', { type: 'number', default: Math.max(1, Math.min(4, availableParallelism() - 1)), describe: 'image decoding threads (image files only; 0: main thread)' })
+    .option('workers', { type: 'number', default: 1, describe: 'threads each training step runs on: the batch is split and the gradients averaged (the one-thread result to float rounding; cpu and wasm backends)' })
+    .option('decode-workers', { type: 'number', default: Math.max(1, Math.min(4, availableParallelism() - 1)), describe: 'image decoding threads (image files only; 0: main thread)' })
     .option('prefetch', { type: 'number', default: 2, describe: 'batches prepared ahead' })
     .option('checkpoint-every', { type: 'number', default: 0, describe: 'also checkpoint every N steps inside an epoch (0: at epoch ends only)' })
     .option('export-pt', { type: 'boolean', default: false, describe: 'also write <out>/model.safetensors, a PyTorch state_dict with upstream names' })
@@ -71,7 +72,7 @@ async function runTrain(argv: TrainArgs): Promise<void> {
   const bar = progressBar('epoch {epoch} [{bar}] {value}/{total} | loss {loss} | lr {lr} | {ips} img/s | ETA {eta_formatted}', { keep: true });
   const result = await train({
     model: argv.model, arch: setPairs(argv.arch ?? [], '--arch'), data: argv.data, valCount: argv['val-count'], valLabels: argv['val-labels'], recipe, out: argv.out,
-    resume: argv.resume, init: argv.init, numClasses: argv['num-classes'], workers: argv.workers, prefetch: argv.prefetch,
+    resume: argv.resume, init: argv.init, numClasses: argv['num-classes'], decodeWorkers: argv['decode-workers'], workers: argv.workers, prefetch: argv.prefetch,
     checkpointEvery: argv['checkpoint-every'], exportPt: argv['export-pt'],
     onStep: argv.progress ? (p) => bar.update(p.step, p.stepsPerEpoch, { epoch: `${p.epoch}/${p.totalEpochs}`, loss: p.loss.toFixed(4), lr: p.lr.toExponential(2), ips: p.imagesPerSecond.toFixed(1) }) : undefined,
     recompute: argv.recompute, microBatch: argv['micro-batch'],

@@ -2,7 +2,7 @@
 // tfjs-layers versions of NATTEN's NeighborhoodAttention1D/2D/3D modules: qkv Linear, NA, proj Linear (v0.17.5's
 // modules with rpb, plus 0.21's stride and grouped kv heads).
 // Weight names mirror the PyTorch parameters (qkv.weight -> qkv/kernel, ...) so checkpoint conversion can map them.
-import { dropout, fused, pad, reshape, serialization, slice, softmax, tidy, transpose } from '@tensorflow/tfjs-core';
+import { fused, pad, reshape, serialization, slice, softmax, tidy, transpose } from '@tensorflow/tfjs-core';
 import { split } from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import { InputSpec, initializers, layers } from '@tensorflow/tfjs-layers';
@@ -12,6 +12,7 @@ import { NAArgumentError } from '../na_args.js';
 import { na1d, na2d, na3d } from '../ops/na_attention.js';
 import { na1dAV, na2dAV, na3dAV } from '../ops/na_av.js';
 import { na1dQK, na2dQK, na3dQK } from '../ops/na_qk.js';
+import { batchDropout } from '../batch_noise.js';
 import { randomSeed } from '../random_source.js';
 import { seededGlorotUniform, seededTruncatedNormal } from '../seeded_initializers.js';
 import { argsConfig, checkHeads, layerLabel, resolveArgs } from './neighborhood_attention_config.js';
@@ -62,7 +63,7 @@ function attentionOf(rank: SpatialRank, q: Tensor, k: Tensor, opts: NAOptions): 
 function splitNA(rank: SpatialRank, q: Tensor, k: Tensor, v: Tensor, opts: NAOptions, attnDrop: number): Tensor {
   const window = { kernelSize: opts.kernelSize, dilation: opts.dilation, isCausal: opts.isCausal, stride: opts.stride };
   // Dropout leaves the masked slots' zeros at 0.
-  const attn = dropout(attentionOf(rank, q, k, opts), attnDrop, undefined, randomSeed());
+  const attn = batchDropout(attentionOf(rank, q, k, opts), attnDrop, randomSeed());
   return opsOf(rank).av(attn, v, window);
 }
 
@@ -194,7 +195,7 @@ abstract class NeighborhoodAttentionBase extends layers.Layer {
       const attended =
         training && attnDrop > 0 ? splitNA(rank, q, k, v, opts, attnDrop) : opsOf(rank).fused(q, k, v, opts);
       let out: Tensor = fused.matMul({ a: reshape(attended, [-1, channels]) as Tensor2D, b: weights.projKernel.read() as Tensor2D, bias: weights.projBias.read() });
-      if (training && projDrop > 0) out = dropout(out, projDrop, undefined, randomSeed());
+      if (training && projDrop > 0) out = batchDropout(out, projDrop, randomSeed());
       out = reshape(out, x.shape);
       // Every op after NA is per token, so cropping after proj equals NATTEN 0.15's crop before it.
       return x === input ? out : slice(out, new Array<number>(rank + 2).fill(0), input.shape);

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 // Multi-head self attention over a token sequence (timm's ViT `Attention`, which Compact-Transformers copies):
 // qkv Linear -> softmax(q k^T * scale) v per head -> proj Linear. `[B, N, C]` in and out.
-import { add, dropout, matMul, mul, reshape, serialization, slice, softmax, tidy, transpose } from '@tensorflow/tfjs-core';
+import { add, matMul, mul, reshape, serialization, slice, softmax, tidy, transpose } from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { InputSpec, initializers, layers } from '@tensorflow/tfjs-layers';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
-import { randomSeed } from '@natzoo/core';
+import { batchDropout, randomSeed } from '@natzoo/core';
 import { linearInit } from '@natzoo/core/advanced';
 import { fail } from '../errors.js';
 import { singleInput } from './layer_args.js';
@@ -101,10 +101,10 @@ export class MultiHeadSelfAttention extends layers.Layer {
       const [q, k, v] = [project(0), project(1), project(2)];
 
       let attn = softmax(mul(matMul(q, k, false, true), this.scale ?? headDim ** -0.5));
-      if (training && this.attnDrop > 0) attn = dropout(attn, this.attnDrop, undefined, randomSeed());
+      if (training && this.attnDrop > 0) attn = batchDropout(attn, this.attnDrop, randomSeed());
       const merged = transpose(reshape(matMul(attn, v), [batch, numHeads, tokens, headDim]), [0, 2, 1, 3]);
       let out = add(matMul(reshape(merged, [-1, channels]), w.projKernel.read()), w.projBias.read());
-      if (training && this.projDrop > 0) out = dropout(out, this.projDrop, undefined, randomSeed());
+      if (training && this.projDrop > 0) out = batchDropout(out, this.projDrop, randomSeed());
       return reshape(out, [batch, tokens, channels]);
     });
   }

@@ -2,11 +2,11 @@
 // ViT-rpb's attention (SHI-Labs/Neighborhood-Attention-Transformer classification/isotropic.py, MHSARPB): full
 // self attention over a fixed H x W map plus a learned relative positional bias `rpb [heads, 2H-1, 2W-1]`
 // indexed by `(key - query) + size - 1` per axis, added after the scale, as in neighborhood attention.
-import { add, dropout, gather, keep, matMul, mul, reshape, serialization, softmax, tensor1d, tidy, transpose } from '@tensorflow/tfjs-core';
+import { add, gather, keep, matMul, mul, reshape, serialization, softmax, tensor1d, tidy, transpose } from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { InputSpec, initializers, layers } from '@tensorflow/tfjs-layers';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
-import { randomSeed } from '@natzoo/core';
+import { batchDropout, randomSeed } from '@natzoo/core';
 import { linearInit } from '@natzoo/core/advanced';
 import { fail } from '../errors.js';
 import { singleInput } from '../layers/layer_args.js';
@@ -105,10 +105,10 @@ export class GridSelfAttentionRPB extends layers.Layer {
       const bias = reshape(gather(reshape(weights.rpb.read(), [heads, -1]), this.index, 1), [1, heads, n, n]);
       const logits = add(reshape(matMul(mul(q, headDim ** -0.5), k, false, true), [batch, heads, n, n]), bias);
       let attn = softmax(logits);
-      if (training && this.attnDrop > 0) attn = dropout(attn, this.attnDrop, undefined, randomSeed());
+      if (training && this.attnDrop > 0) attn = batchDropout(attn, this.attnDrop, randomSeed());
       const merged = transpose(reshape(matMul(reshape(attn, [batch * heads, n, n]), v), [batch, heads, n, headDim]), [0, 2, 1, 3]);
       let out = add(matMul(reshape(merged, [-1, c]), weights.projKernel.read()), weights.projBias.read());
-      if (training && this.projDrop > 0) out = dropout(out, this.projDrop, undefined, randomSeed());
+      if (training && this.projDrop > 0) out = batchDropout(out, this.projDrop, randomSeed());
       return reshape(out, [batch, h, w, c]);
     });
   }

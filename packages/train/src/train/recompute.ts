@@ -113,8 +113,11 @@ function withDraws<T>(fn: () => T, replay?: readonly number[]): { result: T; dra
   const outer = activeRandomSource();
   const draws: number[] = [];
   let next = 0;
+  // The samples stay named, so per-sample noise (@natzoo/core's batch noise) is replayed as well.
+  const samples = outer.samples === undefined ? {} : { samples: outer.samples };
   const source: RandomSource = replay === undefined
     ? {
+        ...samples,
         float: () => {
           const v = outer.float();
           draws.push(v);
@@ -122,6 +125,7 @@ function withDraws<T>(fn: () => T, replay?: readonly number[]): { result: T; dra
         },
       }
     : {
+        ...samples,
         float: () => {
           if (next >= replay.length) throw new Error('recompute: the recomputed segment drew more random numbers than its first run');
           return replay[next++]!;

@@ -45,7 +45,11 @@ export interface TrainOptions {
   init?: string;
   numClasses?: number;
   /** Decode worker threads for image files (0: decode on the main thread). */
-  workers: number;
+  decodeWorkers: number;
+  /** Threads each training step runs on (default 1: this thread only). With N, the batch is split into N
+   *  shards whose gradients are averaged (gradient_workers.ts): the one-thread result up to float rounding, on
+   *  the cpu and wasm backends. */
+  workers?: number;
   prefetch?: number;
   /** Also checkpoint every this many steps inside an epoch (0: only at epoch ends). */
   checkpointEvery: number;

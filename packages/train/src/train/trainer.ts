@@ -25,6 +25,7 @@ import { saveTrainCheckpoint, type CheckpointMeta, type TrainPosition } from './
 import { planRecompute } from './recompute.js';
 import { checkMicroBatch, computeGradients, type StepOptions } from './train_step.js';
 import { exportTrained } from './export_trained.js';
+import { checkWorkers, GradientWorkers } from './gradient_workers.js';
 
 export interface TrainResult {
   out: string;
@@ -60,6 +61,7 @@ function executionOptions(model: tf.LayersModel, options: TrainOptions, log: (li
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const log = options.log ?? ((line: string) => console.error(line));
+  const workers = checkWorkers(options.workers ?? 1);
   await mkdir(options.out, { recursive: true });
   const setup = await prepareRun(options, log);
   const { model, recipe, preprocess } = setup;
@@ -87,10 +89,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   } else {
     await runLog.truncate(() => false);
   }
-  await runLog.append({ type: 'start', globalStep: position.globalStep, model: setup.modelName, data: setup.dataSpec, resumed: setup.resumeFrom !== null, recipe, backend: tf.getBackend(), recompute: stepOptions.recompute !== undefined, microBatch: stepOptions.microBatch ?? null });
+  await runLog.append({ type: 'start', globalStep: position.globalStep, model: setup.modelName, data: setup.dataSpec, resumed: setup.resumeFrom !== null, recipe, backend: tf.getBackend(), recompute: stepOptions.recompute !== undefined, microBatch: stepOptions.microBatch ?? null, workers });
 
   const [height, width] = setup.trainTransform.size;
-  const preparer: SamplePreparer = options.workers > 0 && setup.train.source(0).kind === 'file' ? new DecodePool(options.workers) : inlinePreparer;
+  const preparer: SamplePreparer = options.decodeWorkers > 0 && setup.train.source(0).kind === 'file' ? new DecodePool(options.decodeWorkers) : inlinePreparer;
   const trainLoader = new BatchLoader(setup.train, setup.trainTransform, preparer, { batchSize: recipe.batchSize, shuffle: true, dropLast: true, seed, prefetch: options.prefetch });
   const valLoader = setup.val === null ? null : new BatchLoader(setup.val, setup.evalTransform, preparer, { batchSize: options.evalBatchSize ?? recipe.batchSize, shuffle: false, dropLast: false, seed, prefetch: options.prefetch });
   const stepsPerEpoch = trainLoader.stepsPerEpoch;
@@ -117,6 +119,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     log(`initial weights ${options.init} before training: val top-1 ${(100 * before.top1).toFixed(2)}% top-5 ${(100 * before.top5).toFixed(2)}% loss ${before.loss.toFixed(4)}`);
   }
   let lastEval: EvalMetrics | null = null;
+  const gradientWorkers = workers === 1 ? null : await GradientWorkers.start(model, {
+    workers, model: setup.modelName, overrides: setup.overrides, seed, recompute: stepOptions.recompute !== undefined, ...(stepOptions.microBatch === undefined ? {} : { microBatch: stepOptions.microBatch }),
+  });
   try {
     for (let epoch = position.epoch; epoch < totalEpochs; epoch++) {
       const startStep = epoch === position.epoch ? position.stepInEpoch : 0;
@@ -142,7 +147,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           });
           const x = tf.tensor4d(batch.inputs, [n, height, width, 3]);
           const y = tf.tensor2d(mixed.targets, [n, numClasses]);
-          const step = computeGradients(model, params, x, y, rngFor(seed, 'step', globalStep), stepOptions);
+          const stepRng = rngFor(seed, 'step', globalStep);
+          const step = gradientWorkers === null ? computeGradients(model, params, x, y, stepRng, stepOptions) : await gradientWorkers.computeGradients(params, x, y, stepRng, stepOptions);
           x.dispose();
           y.dispose();
           loss = step.loss;
@@ -187,6 +193,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
     await exportTrained(options, setup, ema, log);
   } finally {
+    await gradientWorkers?.close();
     await preparer.close();
     optimizer.dispose();
     ema?.dispose();
