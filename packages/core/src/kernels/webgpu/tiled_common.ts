@@ -8,7 +8,7 @@
 // coroutine, and with one row per barrier pair the barriers alone took half the fused kernel's time.
 import type { NAProblem } from '../../geometry.js';
 import { TILE_THREADS, WORKGROUP_INDEX, tileCount } from './na_program.js';
-import type { TileShape } from './na_program.js';
+import type { CausalFlags, NAProgramSetup, TileShape } from './na_program.js';
 
 /** Largest head dim the tiled programs stage (each thread holds up to two DB4-vec4 rows in registers). */
 export const TILED_MAX_HEAD_DIM = 128;
@@ -52,6 +52,27 @@ export const tiledKey = (t: TiledSetup): string => `${t.vec4}_${t.db4}_${t.stage
 
 /** One workgroup per tile, plane, head and batch entry. */
 export const tiledWorkgroups = (t: TiledSetup): number => tileCount(t.problem, t.tile);
+
+/** Setup of a tiled program that reads token buffers `tokens` (then rpb, with `hasBias`) and writes tokens or logits. */
+export function tiledTokenSetup(
+  kind: string,
+  outputShape: number[],
+  causal: CausalFlags,
+  hasBias: boolean,
+  setup: TiledSetup,
+  tokens: string[],
+  tokenOutput: boolean,
+): NAProgramSetup {
+  const token = setup.vec4 ? 4 : 1;
+  return {
+    outputShape,
+    variableNames: hasBias ? [...tokens, 'biasBuf'] : tokens,
+    variableComponents: [...tokens.map(() => token), ...(hasBias ? [1] : [])],
+    outputComponent: tokenOutput ? token : 1,
+    shaderKey: `na${kind}_${causal.join('_')}_${hasBias}_${tiledKey(setup)}`,
+    workgroups: tiledWorkgroups(setup),
+  };
+}
 
 export interface TiledParts {
   setup: TiledSetup;

@@ -4,7 +4,7 @@
 // rows are staged once in workgroup memory. No logits are stored anywhere.
 import { NAProgram, axisSnippet, tokenLoader, tokenStorer } from './na_program.js';
 import type { CausalFlags } from './na_program.js';
-import { loadPrivateRow, tiledKey, tiledMain, tiledWorkgroups, unroll } from './tiled_common.js';
+import { loadPrivateRow, tiledMain, tiledTokenSetup, unroll } from './tiled_common.js';
 import type { TiledSetup } from './tiled_common.js';
 
 export class TiledFusedProgram extends NAProgram {
@@ -14,15 +14,7 @@ export class TiledFusedProgram extends NAProgram {
     private readonly hasBias: boolean,
     private readonly setup: TiledSetup,
   ) {
-    const token = setup.vec4 ? 4 : 1;
-    super({
-      outputShape,
-      variableNames: hasBias ? ['qBuf', 'kBuf', 'vBuf', 'biasBuf'] : ['qBuf', 'kBuf', 'vBuf'],
-      variableComponents: hasBias ? [token, token, token, 1] : [token, token, token],
-      outputComponent: token,
-      shaderKey: `naTiledFused_${causal.join('_')}_${hasBias}_${tiledKey(setup)}`,
-      workgroups: tiledWorkgroups(setup),
-    });
+    super(tiledTokenSetup('TiledFused', outputShape, causal, hasBias, setup, ['qBuf', 'kBuf', 'vBuf'], true));
   }
 
   getUserCode(): string {

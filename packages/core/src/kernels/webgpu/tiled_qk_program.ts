@@ -4,7 +4,7 @@
 // logits[q, slot] = scale * (a_q . b_key(q,slot)) + rpb; masked (causal) slots get `maskValue`.
 import { NAProgram, axisSnippet, tokenLoader } from './na_program.js';
 import type { CausalFlags } from './na_program.js';
-import { loadPrivateRow, tiledKey, tiledMain, tiledWorkgroups, unroll } from './tiled_common.js';
+import { loadPrivateRow, tiledMain, tiledTokenSetup, unroll } from './tiled_common.js';
 import type { TiledSetup } from './tiled_common.js';
 
 export class TiledQKProgram extends NAProgram {
@@ -14,14 +14,7 @@ export class TiledQKProgram extends NAProgram {
     private readonly hasBias: boolean,
     private readonly setup: TiledSetup,
   ) {
-    const token = setup.vec4 ? 4 : 1;
-    super({
-      outputShape,
-      variableNames: hasBias ? ['aBuf', 'bBuf', 'biasBuf'] : ['aBuf', 'bBuf'],
-      variableComponents: hasBias ? [token, token, 1] : [token, token],
-      shaderKey: `naTiledQK_${causal.join('_')}_${hasBias}_${tiledKey(setup)}`,
-      workgroups: tiledWorkgroups(setup),
-    });
+    super(tiledTokenSetup('TiledQK', outputShape, causal, hasBias, setup, ['aBuf', 'bBuf'], false));
   }
 
   getUserCode(): string {
