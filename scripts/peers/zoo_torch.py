@@ -21,7 +21,7 @@ import warnings
 import numpy as np
 import torch
 
-from zoo_modules import MODELS
+from zoo_registry import MODELS
 
 
 # ---------------------------------------------------------------- I/O
