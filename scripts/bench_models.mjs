@@ -12,7 +12,9 @@
 //   pnpm bench:models                       everything, about 20 minutes on 2 busy cores
 //   pnpm bench:models --quick               1 warm-up, 2-3 rounds, StyleNAT 1 timed image: about 10 minutes
 //   node scripts/bench_models.mjs [--models=nat_mini,cct_7_3x1_32] [--batches=1,8] [--backends=wasm,cpu,webgpu]
-//        [--quick] [--no-peers] [--no-profile] [--no-stylenat] [--workers=1,2] [--out=file.json]
+//        [--quick] [--no-peers] [--no-torch] [--no-profile] [--no-stylenat] [--workers=1,2] [--out=file.json]
+// --no-torch: PyTorch still exports the ONNX graph and checks parity, but is not timed (Debian's build is the
+// slowest runtime here: a third of a quick run).
 // --backends: the first one is raced against the peers; the others are timed on their own (default wasm).
 // Env: BENCH_QUICK=1, BENCH_MAX_RUN_S (skip a non-raced tfjs case whose run is predicted slower; default 30),
 //      BENCH_PYTHON (default /usr/bin/python3, the interpreter with Debian's python3-torch).
@@ -34,7 +36,7 @@ const WORKER_MODELS = ['nat_mini', 'cct_7_3x1_32'];
 
 // ---- options ----
 const argv = process.argv.slice(2);
-const KNOWN = ['quick', 'backends', 'models', 'batches', 'no-peers', 'no-profile', 'no-stylenat', 'workers', 'out'];
+const KNOWN = ['quick', 'backends', 'models', 'batches', 'no-peers', 'no-torch', 'no-profile', 'no-stylenat', 'workers', 'out'];
 for (const a of argv) {
   if (!KNOWN.includes(a.replace(/^--/, '').split('=')[0])) {
     console.error(`bench_models: unknown argument ${a}; expected ${KNOWN.map((k) => `--${k}`).join(', ')}`);
@@ -112,7 +114,7 @@ const save = (/** @type {boolean} */ complete) => writeJsonAtomic(OUT, {
 
 // ---- models ----
 const ctx = {
-  backends: runnable, batches: BATCHES, quick: QUICK, profile: !argv.includes('--no-profile'), peers,
+  backends: runnable, batches: BATCHES, quick: QUICK, profile: !argv.includes('--no-profile'), torchTiming: !argv.includes('--no-torch'), peers,
   maxRunMs: Number(process.env.BENCH_MAX_RUN_S ?? 30) * 1000, slowdown: new Map(), progress,
 };
 for (const name of MODELS) {

@@ -24,18 +24,33 @@ export function roundsFor(roundMs, quick) {
 }
 
 /**
- * Warms every contender up (`warmups` runs each, the last one timed), then times interleaved rounds.
+ * Runs a contender until it stops getting faster: V8 compiles wasm with a baseline tier first and optimises hot
+ * functions in the background, so the first passes of a wasm engine (onnxruntime-web's more than tfjs's) can be
+ * several times slower than its steady state. At least `min` runs; stops once a run is within 15% of the one
+ * before, after 8 runs, or when warming has taken 10 s (quick) / 20 s. Resolves to the last run's ms.
+ * @param {Contender} c @param {number} batch @param {number} min @param {boolean} quick
+ */
+async function warmUp(c, batch, min, quick) {
+  const budgetMs = quick ? 10_000 : 20_000;
+  let spent = 0;
+  let prev = Infinity;
+  for (let i = 0; ; i++) {
+    const t = await c.run(batch);
+    spent += t;
+    if ((i + 1 >= min && t > 0.85 * prev) || i + 1 >= 8 || spent > budgetMs) return t;
+    prev = t;
+  }
+}
+
+/**
+ * Warms every contender up (at least `warmups` runs each, see warmUp), then times interleaved rounds.
  * @param {Contender[]} contenders @param {number} batch
  * @param {{ warmups: number, quick: boolean, progress: (msg: string) => void, context: string }} options
  * @returns {Promise<{ label: string, timesMs: number[], medianMs: number, repsPerSample: number }[]>}
  */
 export async function interleavedRounds(contenders, batch, { warmups, quick, progress, context }) {
   const warmMs = [];
-  for (const c of contenders) {
-    let last = 0;
-    for (let i = 0; i < warmups; i++) last = await c.run(batch);
-    warmMs.push(last);
-  }
+  for (const c of contenders) warmMs.push(await warmUp(c, batch, warmups, quick));
   const reps = warmMs.map((w) => Math.max(1, Math.min(50, Math.ceil(MIN_SAMPLE_MS / Math.max(w, 0.05)))));
   const rounds = roundsFor(warmMs.reduce((s, w, i) => s + w * reps[i], 0), quick);
   const times = contenders.map(() => /** @type {number[]} */ ([]));

@@ -65,6 +65,7 @@ async function measureTf(/** @type {tf.LayersModel} */ model, /** @type {tf.Tens
  * @property {number[]} batches
  * @property {boolean} quick
  * @property {boolean} profile run the per-kernel profile (batch 1, first backend)
+ * @property {boolean} torchTiming time PyTorch too (it exports the ONNX graph and checks parity either way)
  * @property {{ torch: string | null, ort: string | null, ortWeb: string | null }} peers null = available
  * @property {number} maxRunMs skip a non-interleaved tfjs case predicted slower than this
  * @property {Map<string, number>} slowdown backend -> its ms per image over the first backend's (learnt as it goes)
@@ -132,7 +133,9 @@ export async function benchModel(name, ctx) {
       progress(`${name} batch ${batch}: ${[ours0, ...servers.map((s) => s.label)].join(' vs ')}`);
       const peakBytes = await peakBytesOf(model, x);
       const contenders = [{ label: ours0, run: () => tfOnce(model, x) }, ...servers];
-      const timed = await interleavedRounds(contenders, batch, { warmups: quick ? 1 : 2, quick, progress, context: name });
+      // Later batches run the kernels the first one warmed (V8 has optimised them), so one warm-up run can do.
+      const warmups = quick || batch !== batches[0] ? 1 : 2;
+      const timed = await interleavedRounds(contenders, batch, { warmups, quick, progress, context: name });
       x.dispose();
       for (const t of timed) {
         row(t.label, batch, {
@@ -173,7 +176,7 @@ export async function benchModel(name, ctx) {
     model.dispose();
 
     // PyTorch (random weights: the same shapes and work) and onnxruntime-node's default thread count, each on its own.
-    if (peers.torch == null) {
+    if (peers.torch == null && ctx.torchTiming) {
       const t = await runTorch({ model: name, batches: batches.join(','), quick, threads: 1 }, progress);
       for (const batch of batches) {
         const r = t instanceof Error ? null : t.runs.find((/** @type {any} */ x) => x.batch === batch);
