@@ -9,8 +9,9 @@
 // StyleNAT FFHQ-256 generator row (img/s and the GFLOP/s of its matmuls) and the worker-scaling rows.
 // Prints tables to stdout, progress to stderr, and writes bench-results/models.json (atomically, after each model).
 //
-//   pnpm bench:models                       everything, about 20 minutes on 2 busy cores
-//   pnpm bench:models --quick               1 warm-up, 2-3 rounds, StyleNAT 1 timed image: about 10 minutes
+//   pnpm bench:models                       everything, about twice as long as --quick
+//   pnpm bench:models --quick               1 warm-up, 2-3 rounds, StyleNAT 1 timed image: about 20 minutes on 2
+//                                           cores at load average ~4.5 (14 with --no-torch), longer on shared cores
 //   node scripts/bench_models.mjs [--models=nat_mini,cct_7_3x1_32] [--batches=1,8] [--backends=wasm,cpu,webgpu]
 //        [--quick] [--no-peers] [--no-torch] [--no-profile] [--no-stylenat] [--workers=1,2] [--out=file.json]
 // --no-torch: PyTorch still exports the ONNX graph and checks parity, but is not timed (Debian's build is the
