@@ -11,10 +11,10 @@
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { createStyleNATGenerator, latentsFromSeeds } from '@natzoo/models';
+import { createStyleNATGenerator } from '@natzoo/models';
 import { probeBackends } from './bench/backends.mjs';
-import { median } from './bench/measure.mjs';
 import { machineInfo, ms, printTable, writeJsonAtomic } from './bench/report.mjs';
+import { measureGenerator } from './bench/stylenat.mjs';
 import { setUpWebGPU } from './bench/webgpu_setup.mjs';
 
 const argv = process.argv.slice(2);
@@ -50,29 +50,6 @@ async function startWebGPU() {
   }
 }
 
-/** Times generator.forward on `batch` latents: warm-up, then up to TIMED_RUNS runs (fewer when slow). */
-async function measure(generator, batch) {
-  const z = latentsFromSeeds(Array.from({ length: batch }, (_, i) => i), generator.config.styleDim);
-  progress(`${tf.getBackend()} batch ${batch}: warm-up run`);
-  const once = async () => {
-    const t0 = performance.now();
-    const { image, latents } = generator.forward(z);
-    await image.data();
-    tf.dispose([image, latents]);
-    return performance.now() - t0;
-  };
-  const firstMs = await once();
-  const times = [];
-  const runs = firstMs > MAX_RUN_MS ? 0 : TIMED_RUNS;
-  for (let i = 0; i < runs; i++) {
-    times.push(await once());
-    if (times[times.length - 1] * (runs - i - 1) > 2 * MAX_RUN_MS) break;
-  }
-  z.dispose();
-  const medianMs = times.length > 0 ? median(times) : firstMs;
-  return { firstMs, medianMs, runs: times.length, timesMs: times, imagesPerSec: (1000 * batch) / medianMs };
-}
-
 const rows = [];
 const backendsReport = [];
 const probe = await probeBackends(BACKENDS.filter((b) => b !== 'webgpu'));
@@ -92,7 +69,7 @@ for (const name of BACKENDS) {
   progress(`${name}: StyleNAT ${SIZE}px generator, ${(generator.countParams() / 1e6).toFixed(2)}M parameters (${status.reason})`);
   for (const batch of BATCHES) {
     try {
-      const m = await measure(generator, batch);
+      const m = await measureGenerator(generator, batch, { timedRuns: TIMED_RUNS, maxRunMs: MAX_RUN_MS, progress });
       rows.push({ backend: name, size: SIZE, batch, ...m });
       progress(`${name} batch ${batch}: ${ms(m.medianMs)} ms per batch, ${m.imagesPerSec.toFixed(3)} images/s`);
     } catch (error) {

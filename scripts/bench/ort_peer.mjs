@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: MIT
-// onnxruntime-node peer for scripts/bench_models.mjs, run in its own process so its peak RSS is its own:
-// times an ONNX model (NCHW `image` -> `logits`) at each batch size and prints one JSON object on stdout.
+// onnxruntime peer for scripts/bench_models.mjs, run in its own process so its peak RSS is its own: times an
+// ONNX model (NCHW `image` -> `logits`) at each batch size and prints one JSON object on stdout.
 //
-//   node scripts/bench/ort_peer.mjs --onnx=model.onnx --size=224 --threads=1 --batches=1,8
+//   node scripts/bench/ort_peer.mjs --onnx=model.onnx --size=224 --threads=1 --batches=1,8 [--runtime=node|web]
 //     [--input=x.npy (NHWC float32, batch 1: its logits go to --logits-out)] [--logits-out=y.bin]
 //     [--quick] [--target-ms=3000] [--serve]
-// --threads=0 lets onnxruntime choose (one intra-op thread per physical core). With --serve it then reads batch
+// --runtime=node (default): onnxruntime-node's CPU EP; --threads=0 lets it choose (one intra-op thread per physical
+// core). --runtime=web: onnxruntime-web's wasm backend (SIMD, its .wasm files loaded from node_modules), which
+// runs --threads=1 only (`ort.env.wasm.numThreads = 1`: one wasm core, as tfjs-wasm). With --serve it then reads batch
 // sizes from stdin, one per line, runs one timed forward pass for each and answers `{"ms": ...}` per line, so
 // the parent can interleave these runs with its own (ratios that hold up when the machine's load drifts).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import * as ort from 'onnxruntime-node';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => {
   const [k, ...v] = a.replace(/^--/, '').split('=');
@@ -27,6 +28,17 @@ const threads = Number(args.threads);
 const batches = String(args.batches ?? '').split(',').filter(Boolean).map(Number);
 const quick = args.quick === 'true';
 const targetMs = Number(args['target-ms'] ?? 3000);
+const runtime = args.runtime ?? 'node';
+if (runtime !== 'node' && runtime !== 'web') {
+  console.error(`ort_peer: --runtime must be node or web; got ${runtime}`);
+  process.exit(2);
+}
+if (runtime === 'web' && threads !== 1) {
+  console.error(`ort_peer: --runtime=web runs one thread; got --threads=${threads}`);
+  process.exit(2);
+}
+const ort = runtime === 'web' ? await import('onnxruntime-web') : await import('onnxruntime-node');
+if (runtime === 'web') ort.env.wasm.numThreads = 1;
 
 /** Reads a little-endian float32 .npy (C order) written by @natzoo/train's writeNpy. */
 function readNpyF32(/** @type {string} */ file) {
@@ -59,14 +71,10 @@ const median = (/** @type {number[]} */ xs) => {
 };
 
 const baseRss = process.memoryUsage().rss;
-const session = await ort.InferenceSession.create(args.onnx, {
-  intraOpNumThreads: threads,
-  interOpNumThreads: 1,
-  executionMode: 'sequential',
-  graphOptimizationLevel: 'all',
-  executionProviders: ['cpu'],
-});
-const result = /** @type {any} */ ({ threads, runs: [] });
+const session = await ort.InferenceSession.create(args.onnx, runtime === 'web'
+  ? { graphOptimizationLevel: 'all', executionProviders: ['wasm'] }
+  : { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', executionProviders: ['cpu'] });
+const result = /** @type {any} */ ({ runtime, threads, runs: [] });
 
 if (args.input) {
   const { data, shape } = readNpyF32(args.input);
@@ -113,7 +121,7 @@ for (const batch of batches) {
     timesMs,
     peakRssBytes: process.resourceUsage().maxRSS * 1024 - baseRss,
   });
-  console.error(`[ort_peer] threads ${threads} batch ${batch}: ${median(timesMs).toFixed(0)} ms (median of ${runs})`);
+  console.error(`[ort_peer] ${runtime} threads ${threads} batch ${batch}: ${median(timesMs).toFixed(0)} ms (median of ${runs})`);
 }
 await session.release();
 console.log(JSON.stringify(result));

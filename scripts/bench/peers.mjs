@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// The CPU peers of scripts/bench_models.mjs, each in its own process: PyTorch (scripts/peers/zoo_torch.py under
-// Debian's /usr/bin/python3) and onnxruntime-node (scripts/bench/ort_peer.mjs) on the ONNX graph that the
-// PyTorch script exports. A missing peer is reported with the reason, never an error.
+// The peers of scripts/bench_models.mjs, each in its own process: PyTorch (scripts/peers/zoo_torch.py under
+// Debian's /usr/bin/python3), and onnxruntime-node and onnxruntime-web (scripts/bench/ort_peer.mjs) on the ONNX
+// graph that the PyTorch script exports. A missing peer is reported with the reason, never an error.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +23,7 @@ function run(cmd, args, progress) {
     child.stdout.on('data', (d) => { stdout += d; });
     child.stderr.on('data', (d) => {
       stderr += d;
-      for (const line of String(d).split('\n')) if (/^\[(zoo_torch|ort_peer)\]/.test(line)) progress(line);
+      for (const line of String(d).split('\n')) if (/^\[[\w-]+\]/.test(line)) progress(line);
     });
     child.on('error', (err) => resolve({ code: -1, stdout, stderr: String(err.message) }));
     child.on('close', (code) => resolve({ code, stdout, stderr }));
@@ -38,18 +38,24 @@ function parseResult(/** @type {string} */ what, /** @type {{code: number | null
   return new Error(`${what} exited with ${r.code}: ${tail.slice(0, 200)}`);
 }
 
-/** Whether each peer can run here: {torch: reason | null, ort: reason | null} (null = available). */
+/** Why a package cannot be imported here, or null. */
+async function unimportable(/** @type {string} */ pkg) {
+  try {
+    await import(/* @vite-ignore */ pkg);
+    return null;
+  } catch (err) {
+    return `${pkg} not importable (${String(/** @type {any} */ (err)?.message ?? err).split('\n')[0]})`;
+  }
+}
+
+/** Whether each peer can run here: {torch, ort, ortWeb: reason | null} (null = available). */
 export async function probePeers() {
   const r = await run(PYTHON, ['-c', 'import torch, numpy; print(torch.__version__)'], () => {});
   const torch = r.code === 0 ? null : `${PYTHON} cannot import torch (${r.stderr.trim().split('\n').pop() ?? r.code}); apt-get install python3-torch`;
-  let ort = null;
-  try {
-    await import('onnxruntime-node');
-  } catch (err) {
-    ort = `onnxruntime-node not importable (${String(/** @type {any} */ (err)?.message ?? err).split('\n')[0]})`;
-  }
-  if (ort == null && torch != null) ort = 'no ONNX graph without torch (it is exported by scripts/peers/zoo_torch.py)';
-  return { torch, ort, torchVersion: torch == null ? r.stdout.trim() : null };
+  const noGraph = torch == null ? null : 'no ONNX graph without torch (it is exported by scripts/peers/zoo_torch.py)';
+  const ort = noGraph ?? (await unimportable('onnxruntime-node'));
+  const ortWeb = noGraph ?? (await unimportable('onnxruntime-web'));
+  return { torch, ort, ortWeb, torchVersion: torch == null ? r.stdout.trim() : null };
 }
 
 /**
@@ -67,17 +73,22 @@ export async function runTorch(options, progress) {
 }
 
 /**
- * ort_peer.mjs in a fresh Node process.
- * @param {Record<string, string | number | boolean | undefined>} options @param {(line: string) => void} progress
+ * A Node script in a fresh process with `--key=value` options; its result is the JSON object on its last stdout line.
+ * @param {string} script @param {Record<string, string | number | boolean | undefined>} options
+ * @param {(line: string) => void} progress
  */
-export async function runOrt(options, progress) {
-  const args = [ORT_SCRIPT];
+export async function runNode(script, options, progress) {
+  const args = [script];
   for (const [k, v] of Object.entries(options)) {
     if (v === undefined || v === false) continue;
     args.push(v === true ? `--${k}` : `--${k}=${v}`);
   }
-  return parseResult('ort_peer.mjs', await run(process.execPath, args, progress));
+  return parseResult(script.split('/').pop() ?? script, await run(process.execPath, args, progress));
 }
+
+/** ort_peer.mjs in a fresh Node process. */
+export const runOrt = (/** @type {Record<string, string | number | boolean | undefined>} */ options, /** @type {(line: string) => void} */ progress) =>
+  runNode(ORT_SCRIPT, options, progress);
 
 /**
  * ort_peer.mjs --serve: a session kept open in its own process, answering one timed run per request.

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""Compact PyTorch modules for NAT, DiNAT, ConvMLP and CCT, written from the architecture facts (layer shapes,
+"""Compact PyTorch modules for NAT, DiNAT, ConvMLP, CCT and CVT, written from the architecture facts (layer shapes,
 orders, quirks) for the benchmark peer in zoo_torch.py. Neighborhood attention uses plain torch ops (index tables
 and gather) so that torch.onnx.export can turn it into an ONNX graph. Parameter names follow the upstream
 state_dict keys, so weights exported from the tfjs models load with load_state_dict.
@@ -329,13 +329,22 @@ class CCT(nn.Module):
         return self.classifier(self.tokenizer(x))
 
 
-# ---------------------------------------------------------------- registry of the benchmarked variants
+class CVTTokenizer(nn.Module):
+    """CVT's tokenizer: one patch-sized, patch-strided convolution with bias; no ReLU, no pooling."""
 
-DINAT_MINI_DILATIONS = [[1, 8, 1], [1, 4, 1, 4], [1, 2, 1, 2, 1, 2], [1] * 5]
-MODELS = {
-    "nat_mini": (224, lambda: NAT([3, 4, 6, 5], [2, 4, 8, 16], 64, 3)),
-    "dinat_mini": (224, lambda: NAT([3, 4, 6, 5], [2, 4, 8, 16], 64, 3, dilations=DINAT_MINI_DILATIONS)),
-    "convmlp_s": (224, lambda: ConvMLP([2, 4, 2], [128, 256, 512], [2, 2, 2], 64, 2)),
-    "cct_7_3x1_32": (32, lambda: CCT(32, 1, 3, 256, 7, 4, 2, 10)),
-    "cct_14_7x2_224": (224, lambda: CCT(224, 2, 7, 384, 14, 6, 3, 1000)),
-}
+    def __init__(self, patch, dim):
+        super().__init__()
+        self.conv_layers = nn.ModuleList([nn.Sequential(nn.Conv2d(3, dim, patch, patch, 0, bias=True))])
+
+    def forward(self, x):
+        return self.conv_layers[0](x).flatten(2).transpose(1, 2)
+
+
+class CVT(nn.Module):
+    def __init__(self, image, patch, dim, depth, heads, mlp_ratio, classes):
+        super().__init__()
+        self.tokenizer = CVTTokenizer(patch, dim)
+        self.classifier = CCTClassifier((image // patch) ** 2, dim, depth, heads, mlp_ratio, classes)
+
+    def forward(self, x):
+        return self.classifier(self.tokenizer(x))

@@ -21,7 +21,7 @@ import warnings
 import numpy as np
 import torch
 
-from zoo_modules import MODELS
+from zoo_registry import MODELS
 
 
 # ---------------------------------------------------------------- I/O
@@ -59,7 +59,7 @@ def log(message):
 
 
 def time_forward(model, batch, size, quick, target_s):
-    """Warm-up (not timed), then enough runs to fill target_s: at least 3, fewer when one run is slow."""
+    """Warm-up (not timed), then enough runs to fill target_s: at least 3, fewer when one run is slow (quick: 1-2)."""
     x = torch.randn(batch, 3, size, size)
 
     def once():
@@ -72,7 +72,8 @@ def time_forward(model, batch, size, quick, target_s):
         if not quick and warm < 2:
             warm = once()
         min_runs = 3 if warm < 3 else 2 if warm < 15 else 1
-        runs = 2 if quick else max(min_runs, min(30, math.ceil(target_s / max(warm, 1e-6))))
+        quick_runs = 1 if warm > 5 else 2   # this Debian build is slow (cct_14 at batch 8: over a minute a run)
+        runs = quick_runs if quick else max(min_runs, min(30, math.ceil(target_s / max(warm, 1e-6))))
         return [once() for _ in range(runs)]
 
 
@@ -84,7 +85,7 @@ def main():
     parser.add_argument("--logits-out")
     parser.add_argument("--onnx", help="export the model to this ONNX file")
     parser.add_argument("--batches", default="", help="comma-separated batch sizes to time (none: no timing)")
-    parser.add_argument("--quick", action="store_true", help="1 warm-up + 2 timed runs")
+    parser.add_argument("--quick", action="store_true", help="1 warm-up + 2 timed runs (1 when the warm-up took over 5 s)")
     parser.add_argument("--target-s", type=float, default=3.0, help="aim for about this much timed work per batch")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
