@@ -60,7 +60,7 @@ const builder = (y: Argv) =>
     .option('out', { type: 'string', demandOption: true, describe: 'output directory (written atomically)' })
     .option('num-classes', { type: 'number', describe: 'head size, when it differs from the tag\'s' })
     .option('config', { type: 'string', describe: 'JSON of architecture arguments with upstream names (embed_dim, depths, kernel_size, embedding_dim, ...), over those read from the weights; only what the weights cannot show is needed (dilations, num_heads); may also set input_size/img_size, mean, std, crop_pct, interpolation, labels' })
-    .option('input-size', { type: 'number', describe: 'side of the square input in pixels the model is built for (NAT/DiNAT/ConvMLP take any size upstream; default: the variant\'s)' })
+    .option('input-size', { type: 'number', describe: 'side of the square input the model is built and checked for, and preprocess.json\'s default; NAT/DiNAT/ConvMLP then run at other sizes too (classify --input-size); default: the variant\'s' })
     .option('ema', { type: 'boolean', default: false, describe: 'take the EMA weights of a training checkpoint (state_dict_ema, model_ema, ...) instead of state_dict' })
     .option('key', { type: 'string', describe: 'dotted path of the entry holding the weights, when it is not found automatically' })
     .option('resize-rpb', { type: 'boolean', default: false, describe: 'NAT family: resize rpb tables of another kernel size bicubically (as upstream made 11x11 weights from 7x7 ones)' })

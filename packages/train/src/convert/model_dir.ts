@@ -4,6 +4,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { ArgumentError } from '@natzoo/core';
 import { parsePreprocess, PreprocessError } from '@natzoo/models';
 import type { ModelPreprocess } from '@natzoo/models';
 import { recoverDirAtomic, writeDirAtomic } from '../io/atomic_dir.js';
@@ -125,7 +126,8 @@ export async function withModelDirErrors<T>(dir: string, step: () => Promise<T>)
   try {
     return await step();
   } catch (error) {
-    if (error instanceof ModelDirError || !(error instanceof Error)) throw error;
+    // An ArgumentError is about the caller's options (an input size), not the directory.
+    if (error instanceof ModelDirError || error instanceof ArgumentError || !(error instanceof Error)) throw error;
     throw new ModelDirError(dir, 'model.json', `tfjs cannot build the model: ${error.message}`);
   }
 }
