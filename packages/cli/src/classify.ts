@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InputSizeError, loadClassifier, rankClasses } from '@natzoo/models';
 import type { InputSize } from '@natzoo/models';
 import { decodeImageFile, readModelDir, withModelDirErrors } from '@natzoo/train';
+import type { DecodeImageOptions } from '@natzoo/train/advanced';
 
 export interface Classification {
   image: string;
@@ -23,6 +24,8 @@ export interface ClassifyImagesOptions {
   top?: number;
   /** The model input size (default: the model's preprocess.json). */
   inputSize?: InputSize | undefined;
+  /** Limits of the image decoder (pixels, aspect ratio). */
+  image?: DecodeImageOptions;
 }
 
 /** `--input-size`: a side (`256`) or `HEIGHTxWIDTH` (`224x320`). */
@@ -33,14 +36,14 @@ export function parseInputSize(text: string): InputSize {
 }
 
 /** Classifies each image with the model in `modelDir`; `top` labels per image, most probable first. */
-export async function classifyImages(modelDir: string, images: readonly string[], { top = 5, inputSize }: ClassifyImagesOptions = {}, onImage?: (done: number, total: number) => void): Promise<ClassifyResult> {
+export async function classifyImages(modelDir: string, images: readonly string[], { top = 5, inputSize, image: limits = {} }: ClassifyImagesOptions = {}, onImage?: (done: number, total: number) => void): Promise<ClassifyResult> {
   if (!(Number.isSafeInteger(top) && top > 0)) throw new Error(`--top ${top}: expected a positive integer`);
   const { handler, preprocess } = await readModelDir(modelDir);
   const classifier = await withModelDirErrors(modelDir, () => loadClassifier(handler, inputSize === undefined ? { preprocess } : { preprocess, inputSize }));
   try {
     const results: Classification[] = [];
     for (const image of images) {
-      const input = await classifier.preprocessImage(await decodeImageFile(image));
+      const input = await classifier.preprocessImage(await decodeImageFile(image, limits));
       const logits = tf.tidy(() => classifier.predict(input));
       input.dispose();
       const values = Array.from(await logits.data());

@@ -2,6 +2,7 @@
 // `natzoo classify <images..>`: top-k labels per image with a converted model (default: the shipped CCT-2).
 import type { Argv, CommandModule } from 'yargs';
 import { useBackend } from '../backend.js';
+import { budgetOption, parseBudgets } from '../budget_option.js';
 import { classifyImages, formatClassification, parseInputSize } from '../classify.js';
 import { expandImageArguments } from '../image_arguments.js';
 import { DEFAULT_MODEL, resolveModelDir } from '../model_ref.js';
@@ -15,6 +16,7 @@ const builder = (y: Argv) =>
     .option('model', { type: 'string', default: DEFAULT_MODEL, defaultDescription: 'the shipped cct_2_3x2_32.cifar10', describe: 'converted model directory, a registered name such as nat_mini.in1k, or a hub id such as shi-labs/dinat-mini-in1k-224 (hub address: HF_ENDPOINT)' })
     .option('revision', { type: 'string', describe: 'branch, tag or commit of a hub id (default main)' })
     .option('input-size', { type: 'string', describe: "model input size, a side (256) or HEIGHTxWIDTH (224x320); NAT/DiNAT/ConvMLP take any size from a minimum up, CCT only its own (default: the model's preprocess.json)" })
+    .option('budget', budgetOption)
     .option('top', { type: 'number', default: 5, describe: 'how many labels to show per image' })
     .option('json', { ...jsonOption, describe: 'print JSON: model, backend and per image the top labels and the logits' })
     .option('backend', backendOption)
@@ -36,7 +38,8 @@ export const classifyCommand: CommandModule<object, ClassifyArgs> = {
     await useBackend(argv.backend);
     const bar = progressBar('classify [{bar}] {value}/{total} images');
     const inputSize = argv['input-size'] === undefined ? undefined : parseInputSize(argv['input-size']);
-    const result = await classifyImages(dir, images, { top: argv.top, inputSize }, (done, total) => images.length > 1 && bar.update(done, total));
+    const { image } = parseBudgets(argv.budget);
+    const result = await classifyImages(dir, images, { top: argv.top, inputSize, image }, (done, total) => images.length > 1 && bar.update(done, total));
     bar.stop();
     printResult(argv.json, result, formatClassification(result));
   },
