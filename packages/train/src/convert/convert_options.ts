@@ -46,4 +46,6 @@ export interface CheckpointProvenance {
   checkpoint: string;
   sha256: string;
   url?: string;
+  /** The server's ETag of a downloaded file, when it differs from the sha256 (see weights_version.ts). */
+  etag?: string;
 }
