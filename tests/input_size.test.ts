@@ -28,12 +28,12 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** A fixture's model built at its own size with its upstream weights. */
-async function fixtureModel(name: string): Promise<tf.LayersModel> {
+/** A fixture's model built at its own size with its upstream weights (padInput: small maps zero-padded). */
+async function fixtureModel(name: string, padInput = false): Promise<tf.LayersModel> {
   const dir = sharedPath('fixtures', 'models', name);
   const fixture = JSON.parse(readFileSync(join(dir, 'fixture.json'), 'utf8')) as { upstream_class: string; constructor_kwargs: Record<string, unknown>; input_shape: number[] };
   const base = baseModelFor(fixture.upstream_class) as ModelName;
-  const model = createModel(base, { ...fixture.constructor_kwargs, imgSize: fixture.input_shape[2] } as never);
+  const model = createModel(base, { ...fixture.constructor_kwargs, imgSize: fixture.input_shape[2], padInput } as never);
   const report = await applyStateDict(base, model, await loadStateDict(join(dir, 'state_dict.pth')));
   expect([report.missing, report.unused, report.shapeMismatch]).toEqual([[], [], []]);
   return model;
@@ -81,6 +81,25 @@ describe.skipIf(!torchEnv.available)('other input sizes against the torch peer',
     } finally {
       classifier.dispose();
     }
+  });
+});
+
+describe.skipIf(!torchEnv.available)('maps smaller than a window, padded as transformers pads them (models from the hub)', () => {
+  it('nat_k3_96 with padInput at 48x48 and 40x56 (below its 65 px minimum) gives the padding peer\'s logits', async () => {
+    const sizes: [number, number][] = [[48, 48], [40, 56]];
+    const out = mkdtempSync(join(work, 'padded-'));
+    await run(PYTHON, [resolve(repoRoot, 'scripts/peers/logits_at_size.py'), sharedPath('fixtures', 'models', 'nat_k3_96'), out, JSON.stringify(sizes), 'pad']);
+    const model = await fixtureModel('nat_k3_96', true);
+    for (const [h, w] of sizes) {
+      const input = await readFloat32(join(out, `input_${h}x${w}.npy`));
+      const expected = await readFloat32(join(out, `logits_${h}x${w}.npy`));
+      const logits = predictAtAnySize(model, tf.tensor4d(input.data, [1, h, w, 3])) as tf.Tensor;
+      const error = scaledError((await logits.data()) as Float32Array, expected.data);
+      logits.dispose();
+      console.log(`nat_k3_96 padded at ${h}x${w}: max |diff| ${error.relative.toExponential(2)} of max |logit|`);
+      expect(error.relative).toBeLessThan(1e-4);
+    }
+    model.dispose();
   });
 });
 
