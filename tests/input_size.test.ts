@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
-// Models at input sizes other than the one they were built for. NAT and DiNAT fixtures (upstream weights) run at
-// larger and non-square sizes and must give the logits of the torch peer (scripts/peers/zoo_modules.py, checked
-// first against the fixture's upstream logits at its own size); sizes a model refuses give an InputSizeError that
-// says what it takes, in the library and as `natzoo classify --input-size`.
+// Models at input sizes other than the one they were built for. NAT, DiNAT and ConvMLP fixtures (upstream
+// weights) run at larger, smaller and non-square sizes and must give the logits of the torch peer
+// (scripts/peers/zoo_modules.py, checked first against the fixture's upstream logits at its own size); sizes a
+// model refuses give an InputSizeError that says what it takes, in the library and as `natzoo classify --input-size`.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,7 +13,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyStateDict, classifierFromModel, createModel, evalGeometry, forwardFeatures, InputSizeError } from '@natzoo/models';
 import type { ModelName, ModelPreprocess } from '@natzoo/models';
-import { predictAtAnySize } from '@natzoo/models/advanced';
+import { loadConvMLPStateDict, predictAtAnySize } from '@natzoo/models/advanced';
 import { loadStateDict, saveModelDir } from '@natzoo/train';
 import { baseModelFor, readFloat32, scaledError } from './support/model_fixtures.js';
 import { PYTHON, torchEnv } from './support/python_torch.js';
@@ -31,6 +31,13 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 /** A fixture's model built at its own size with its upstream weights (padInput: small maps zero-padded). */
 async function fixtureModel(name: string, padInput = false): Promise<tf.LayersModel> {
   const dir = sharedPath('fixtures', 'models', name);
+  if (existsSync(join(dir, 'config.json'))) {
+    // ConvMLP fixtures: constructor kwargs in config.json, a checkpoint with BatchNorm statistics.
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { constructor_kwargs: Record<string, unknown> };
+    const model = createModel('convmlp_s', config.constructor_kwargs);
+    await loadConvMLPStateDict(model, await loadStateDict(join(dir, 'checkpoint.pth')));
+    return model;
+  }
   const fixture = JSON.parse(readFileSync(join(dir, 'fixture.json'), 'utf8')) as { upstream_class: string; constructor_kwargs: Record<string, unknown>; input_shape: number[] };
   const base = baseModelFor(fixture.upstream_class) as ModelName;
   const model = createModel(base, { ...fixture.constructor_kwargs, imgSize: fixture.input_shape[2], padInput } as never);
@@ -38,6 +45,12 @@ async function fixtureModel(name: string, padInput = false): Promise<tf.LayersMo
   expect([report.missing, report.unused, report.shapeMismatch]).toEqual([[], [], []]);
   return model;
 }
+
+/** The upstream logits of a fixture's own input. */
+const upstreamLogits = (name: string) => {
+  const dir = sharedPath('fixtures', 'models', name);
+  return readFloat32(join(dir, existsSync(join(dir, 'logits.npy')) ? 'logits.npy' : 'output.npy'));
+};
 
 const preprocessFor = (name: string, side: number, classes: number): ModelPreprocess => ({
   model: name,
@@ -52,6 +65,8 @@ const preprocessFor = (name: string, side: number, classes: number): ModelPrepro
 const CASES: [string, [number, number][]][] = [
   ['nat_k3_96', [[128, 160], [80, 112]]],
   ['dinat_mini_pattern_224', [[256, 320]]],
+  // Sides that are no multiple of ConvMLP's stride of 32: its convs take any size, as upstream's do.
+  ['convmlp_tiny_224', [[200, 232], [97, 131]]],
 ];
 
 describe.skipIf(!torchEnv.available)('other input sizes against the torch peer', () => {
@@ -59,7 +74,7 @@ describe.skipIf(!torchEnv.available)('other input sizes against the torch peer',
     const out = mkdtempSync(join(work, `${name}-`));
     await run(PYTHON, [resolve(repoRoot, 'scripts/peers/logits_at_size.py'), sharedPath('fixtures', 'models', name), out, JSON.stringify(sizes)]);
     // The peer is the reference only because it gives upstream's logits at the fixture's own size.
-    const upstream = await readFloat32(sharedPath('fixtures', 'models', name, 'logits.npy'));
+    const upstream = await upstreamLogits(name);
     expect(scaledError((await readFloat32(join(out, 'logits_fixture.npy'))).data, upstream.data).relative).toBeLessThan(1e-4);
 
     const model = await fixtureModel(name);

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""Logits of a NAT/DiNAT model fixture at other input sizes, from the torch peer in zoo_modules.py.
+"""Logits of a NAT/DiNAT or ConvMLP model fixture at other input sizes, from the torch peer in zoo_modules.py.
 
 usage: logits_at_size.py FIXTURE_DIR OUT_DIR '[[h, w], ...]' [pad]
 With `pad`, every attention input smaller than kernel*dilation is zero-padded at the bottom/right first and the
@@ -16,7 +16,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch.nn.functional as F  # noqa: E402
-from zoo_modules import NAT, NeighborhoodAttention2D  # noqa: E402
+from zoo_modules import NAT, ConvMLP, NeighborhoodAttention2D  # noqa: E402
 
 
 def pad_small_maps():
@@ -34,16 +34,29 @@ def pad_small_maps():
     NeighborhoodAttention2D.forward = forward
 
 
+def peer(fixture):
+    """The fixture's torch peer with its upstream weights, its own input and the upstream logits file's name."""
+    if os.path.exists(os.path.join(fixture, "fixture.json")):
+        kw = json.load(open(os.path.join(fixture, "fixture.json")))["constructor_kwargs"]
+        model = NAT(kw["depths"], kw["num_heads"], kw["embed_dim"], kw["mlp_ratio"], kw["kernel_size"],
+                    kw.get("dilations"), kw["num_classes"])
+        weights = "state_dict.pth"
+    else:
+        kw = json.load(open(os.path.join(fixture, "config.json")))["constructor_kwargs"]
+        model = ConvMLP(kw["blocks"], kw["dims"], kw["mlp_ratios"], kw["channels"], kw["n_conv_blocks"],
+                        kw["num_classes"])
+        weights = "checkpoint.pth"
+    state = torch.load(os.path.join(fixture, weights), map_location="cpu", weights_only=True)
+    # BatchNorm's step counters are not parameters of the peer.
+    model.load_state_dict({k: v for k, v in state.items() if not k.endswith("num_batches_tracked")}, strict=True)
+    return model.eval()
+
+
 def main():
     fixture, out_dir, sizes = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
     if sys.argv[4:] == ["pad"]:
         pad_small_maps()
-    kw = json.load(open(os.path.join(fixture, "fixture.json")))["constructor_kwargs"]
-    model = NAT(kw["depths"], kw["num_heads"], kw["embed_dim"], kw["mlp_ratio"], kw["kernel_size"],
-                kw.get("dilations"), kw["num_classes"])
-    state = torch.load(os.path.join(fixture, "state_dict.pth"), map_location="cpu", weights_only=True)
-    model.load_state_dict(state, strict=True)
-    model.eval()
+    model = peer(fixture)
     with torch.no_grad():
         own = torch.from_numpy(np.load(os.path.join(fixture, "input.npy")))
         np.save(os.path.join(out_dir, "logits_fixture.npy"), model(own).numpy())
