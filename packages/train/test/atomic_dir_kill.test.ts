@@ -3,8 +3,9 @@
 // `convert --overwrite` (replacement) do it with a real model directory: afterwards the destination holds the old
 // or the new model, complete, and after the next run (recoverDirAtomic, which every write and read starts with)
 // it holds one of them and no staging, link or old folder is left. Replacing a directory written this way (a link
-// to a version) never leaves it missing; replacing a plain directory (written before versions, or by hand) leaves
-// it missing between its two renames until the next run. Runs the built package in a child process.
+// to a version) never leaves it missing; replacing a plain directory (written before versions, or by hand), or
+// writing without links (`links: false`, as on Windows) leaves it missing between two renames until the next run.
+// Runs the built package in a child process.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,11 +32,11 @@ const CHILD = `
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 const { writeDirAtomic } = await import(process.env.ATOMIC_DIR);
-const [dir, killAt, overwrite] = process.argv.slice(1);
+const [dir, killAt, overwrite, links] = process.argv.slice(1);
 const files = new Map();
 for (const name of ${JSON.stringify(FILES)}) files.set(name, readFileSync(join(process.env.SHIPPED, name)));
 if (process.env.REVERSE !== 'no') files.set('weights.bin', Uint8Array.from(files.get('weights.bin')).reverse());
-await writeDirAtomic(dir, files, overwrite === 'yes', (step) => { if (step === killAt) process.kill(process.pid, 'SIGKILL'); });
+await writeDirAtomic(dir, files, overwrite === 'yes', (step) => { if (step === killAt) process.kill(process.pid, 'SIGKILL'); }, links !== 'no');
 `;
 
 const weightsOf = (dir: string): Buffer => readFileSync(join(dir, 'weights.bin'));
@@ -52,10 +53,11 @@ function holds(dir: string): string {
   throw new Error(`${dir} holds neither model`);
 }
 
-type Start = 'none' | 'versioned' | 'plain';
+/** The destination before the run: none, a link to a version, a plain directory; `no-links`: plain, written without links (Windows). */
+type Start = 'none' | 'versioned' | 'plain' | 'no-links';
 
-const child = (dest: string, killAt: string, overwrite: boolean, reverse: boolean) =>
-  spawnSync(process.execPath, ['--input-type=module', '-e', CHILD, dest, killAt, overwrite ? 'yes' : 'no'], {
+const child = (dest: string, killAt: string, overwrite: boolean, reverse: boolean, links = true) =>
+  spawnSync(process.execPath, ['--input-type=module', '-e', CHILD, dest, killAt, overwrite ? 'yes' : 'no', links ? 'yes' : 'no'], {
     env: { ...process.env, ATOMIC_DIR, SHIPPED, REVERSE: reverse ? 'yes' : 'no' }, encoding: 'utf8',
   });
 
@@ -75,9 +77,10 @@ async function killedAt(step: string, start: Start): Promise<{ dest: string; out
   const parent = join(root, `${start}-${step.replace(/[^a-z.]/g, '_')}`);
   const dest = join(parent, 'model');
   if (start === 'versioned') cpSync(versioned(), parent, { recursive: true, verbatimSymlinks: true });
-  mkdirSync(start === 'plain' ? dest : parent, { recursive: true });
-  if (start === 'plain') for (const name of FILES) cpSync(join(SHIPPED, name), join(dest, name));
-  const run = child(dest, step, start !== 'none', true);
+  const plain = start === 'plain' || start === 'no-links';
+  mkdirSync(plain ? dest : parent, { recursive: true });
+  if (plain) for (const name of FILES) cpSync(join(SHIPPED, name), join(dest, name));
+  const run = child(dest, step, start !== 'none', true, start !== 'no-links');
   expect(run.signal, run.stderr).toBe('SIGKILL');
   return { dest, outcome: holds(dest), left: readdirSync(parent).filter((n) => n !== 'model') };
 }
@@ -91,11 +94,14 @@ if (!built) console.warn('skipping: needs the built package (run pnpm build firs
 describe('atomic directory writes under kill -9 (issue 17)', () => {
   it.runIf(built)('convert --out and --overwrite: old or new model at every step, nothing stale after the next run', async () => {
     const table: string[] = [];
-    const label = { none: '--out', versioned: '--overwrite', plain: '--overwrite (plain dir)' };
-    for (const start of ['none', 'versioned', 'plain'] as const) {
+    const label = { none: '--out', versioned: '--overwrite', plain: '--overwrite (plain dir)', 'no-links': '--overwrite (no links)' };
+    for (const start of ['none', 'versioned', 'plain', 'no-links'] as const) {
       for (const step of STEPS) {
-        // Only a plain directory is moved aside; a new one has nothing to remove.
-        if ((start !== 'plain' && step === 'old-moved') || (start === 'none' && step === 'old-removed')) continue;
+        // Only a plain directory is moved aside; a new one has nothing to remove; without links there is no link step
+        // (and its file steps are the same as with links).
+        const plain = start === 'plain' || start === 'no-links';
+        if ((!plain && step === 'old-moved') || (start === 'none' && step === 'old-removed')) continue;
+        if (start === 'no-links' && (step === 'link-created' || (BEFORE_SWAP.has(step) && step !== 'version-ready'))) continue;
         const { dest, outcome, left } = await killedAt(step, start);
         const before = BEFORE_SWAP.has(step);
         // Before the swap the old (or no) model; after it the new one; a plain directory is absent between its renames.

@@ -121,8 +121,8 @@ async function stage(path: string, files: ReadonlyMap<string, Uint8Array | strin
 }
 
 /** A link at `link` to `target` (a sibling's name), or false where the file system or platform has none for folders. */
-async function makeLink(target: string, link: string): Promise<boolean> {
-  if (process.platform === 'win32') return false;
+async function makeLink(target: string, link: string, links: boolean): Promise<boolean> {
+  if (!links) return false;
   try {
     await symlink(target, link, 'dir');
     return true;
@@ -157,13 +157,14 @@ async function moveIn(dir: string, ready: string, unique: string, onStep: Step):
 /**
  * Writes `files` (name -> bytes) as the directory `dir` (a link to a complete version folder beside it, see
  * above), replacing an existing one only with `overwrite`. `onStep` is called at each step (tests stop the process
- * there to check that nothing is lost).
+ * there to check that nothing is lost). `links: false` writes a plain directory (two renames), as on Windows.
  */
 export async function writeDirAtomic(
   dir: string,
   files: ReadonlyMap<string, Uint8Array | string>,
   overwrite = false,
   onStep?: (step: AtomicDirStep) => void | Promise<void>,
+  links = process.platform !== 'win32',
 ): Promise<void> {
   await recoverDirAtomic(dir);
   if ((await present(dir)) && !overwrite) throw new ArgumentError('out', dir, 'already exists; pass overwrite: true (--overwrite) to replace it');
@@ -176,7 +177,7 @@ export async function writeDirAtomic(
     await stage(staging, files, onStep);
     await rename(staging, version);
     await onStep?.('version-ready');
-    ready = (await makeLink(basename(version), link)) ? link : version;
+    ready = (await makeLink(basename(version), link, links)) ? link : version;
     if (ready === link) await onStep?.('link-created');
   } catch (error) {
     await discard();
