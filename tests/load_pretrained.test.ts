@@ -27,16 +27,39 @@ import { repoRoot, sharedPath } from './support/shared_dir.js';
 const run = promisify(execFile);
 const cli = resolve(repoRoot, 'packages/cli/dist/main.js');
 
-/** Max |ours - fixture| over max |fixture| for the fixture's input (NCHW on disk, NHWC for the model). */
-async function relativeError(classifier: Classifier, fixture: string): Promise<number> {
+/**
+ * Ours against the fixture's logits for its input (NCHW on disk, NHWC for the model): the mean difference (a
+ * constant shift when the head's bias moved), and max |ours - shift - fixture| over max |fixture|.
+ */
+async function shiftedError(classifier: Classifier, fixture: string): Promise<{ shift: number; error: number }> {
   const dir = sharedPath('fixtures', 'models', fixture);
   const input = await readNpy(join(dir, 'input.npy'));
   const expected = (await readNpy(join(dir, 'logits.npy'))).data as Float32Array;
   const logits = tf.tidy(() => classifier.predict(tf.tensor4d(input.data as Float32Array, input.shape as [number, number, number, number]).transpose([0, 2, 3, 1]) as tf.Tensor4D));
   const ours = (await logits.data()) as Float32Array;
   logits.dispose();
+  const shift = ours.reduce((sum, v, i) => sum + v - expected[i]!, 0) / ours.length;
   const scale = expected.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-  return ours.reduce((m, v, i) => Math.max(m, Math.abs(v - expected[i]!)), 0) / scale;
+  return { shift, error: ours.reduce((m, v, i) => Math.max(m, Math.abs(v - shift - expected[i]!)), 0) / scale };
+}
+
+/** Max |ours - fixture| over max |fixture|, with no shift allowed. */
+async function relativeError(classifier: Classifier, fixture: string): Promise<number> {
+  const { shift, error } = await shiftedError(classifier, fixture);
+  expect(Math.abs(shift)).toBeLessThan(1e-4);
+  return error;
+}
+
+/** A copy of a safetensors file with `delta` added to every float32 value of tensor `name`. */
+function withBiasRaised(file: Uint8Array, name: string, delta: number): Uint8Array {
+  const copy = Uint8Array.from(file);
+  const view = new DataView(copy.buffer);
+  const headerLength = Number(view.getBigUint64(0, true));
+  const header = JSON.parse(new TextDecoder().decode(copy.subarray(8, 8 + headerLength))) as Record<string, { dtype: string; data_offsets: [number, number] }>;
+  const entry = header[name]!;
+  expect(entry.dtype).toBe('F32');
+  for (let at = 8 + headerLength + entry.data_offsets[0]; at < 8 + headerLength + entry.data_offsets[1]; at += 4) view.setFloat32(at, view.getFloat32(at, true) + delta, true);
+  return copy;
 }
 
 describe('loadPretrained by hub id and by tag, from a loopback hub', () => {
@@ -44,6 +67,7 @@ describe('loadPretrained by hub id and by tag, from a loopback hub', () => {
   const cacheDir = join(work, 'cache');
   let hub: Awaited<ReturnType<typeof serveHub>>;
   let checkpointBytes = 0;
+  const fixtureHub = {} as { nat: Awaited<ReturnType<typeof fixtureRepo>> };
   const cct = readFileSync(sharedPath('fixtures', 'checkpoints', 'cct_2_3x2_32_cifar10', 'model_best.pth.tar'));
 
   beforeAll(async () => {
@@ -52,6 +76,7 @@ describe('loadPretrained by hub id and by tag, from a loopback hub', () => {
     checkpointBytes = (dinat.files['pytorch_model.bin'] as Uint8Array).length;
     const nat = await fixtureRepo('shi-labs/nat-fixture', 'nat_k7_224_layerscale', 'nat', 'model.safetensors');
     nat.revisions = ['main', 'refs/pr/1'];
+    fixtureHub.nat = nat;
     const natConfig = hfConfig('nat', fixtureKwargs('nat_k7_224_layerscale'), Array.from({ length: 1000 }, (_, i) => hubLabel(i)));
     hub = await serveHub(
       [
@@ -99,7 +124,7 @@ describe('loadPretrained by hub id and by tag, from a loopback hub', () => {
     expect(progress.at(-1)!.loaded).toBe(checkpointBytes);
   });
 
-  it('loads it again from the cache without a single request, with the same logits', async () => {
+  it('loads it again from the cache without downloading (HEADs for the weights\' version only), with the same logits', async () => {
     const before = hub.requests.length;
     const stages: PretrainedStage[] = [];
     const classifier = await loadPretrained('shi-labs/dinat-fixture', options({ onStage: (s) => stages.push(s) }));
@@ -110,7 +135,38 @@ describe('loadPretrained by hub id and by tag, from a loopback hub', () => {
       classifier.dispose();
     }
     expect(stages).toEqual(['from-cache']);
-    expect(hub.requests.length).toBe(before);
+    // model.safetensors is missing (404); pytorch_model.bin's redirect tells its sha256, which the cache holds.
+    expect(hub.requests.slice(before)).toEqual(['HEAD /shi-labs/dinat-fixture/resolve/main/model.safetensors', 'HEAD /shi-labs/dinat-fixture/resolve/main/pytorch_model.bin']);
+  });
+
+  it('converts again when the weights changed at the same revision, not serving the stale conversion', async () => {
+    const nat = fixtureHub.nat;
+    const original = nat.files['model.safetensors'] as Uint8Array;
+    const load = async (): Promise<{ stages: PretrainedStage[]; error: number; shift: number }> => {
+      const stages: PretrainedStage[] = [];
+      const classifier = await loadPretrained('shi-labs/nat-fixture', options({ onStage: (s) => stages.push(s) }));
+      try {
+        return { stages, ...(await shiftedError(classifier, 'nat_k7_224_layerscale')) };
+      } finally {
+        classifier.dispose();
+      }
+    };
+    try {
+      const first = await load();
+      expect(first.stages).toContain('downloading');
+      expect(first.shift).toBeCloseTo(0, 4);
+      // The same file name and revision, other bytes: every class bias one higher, so every logit is.
+      nat.files['model.safetensors'] = withBiasRaised(original, 'classifier.bias', 1);
+      const changed = await load();
+      expect(changed.stages).toContain('downloading');
+      expect(changed.shift).toBeCloseTo(1, 4);
+      expect(changed.error).toBeLessThan(1e-4);
+      const again = await load();
+      expect(again.stages).toEqual(['from-cache']);
+      expect(again.shift).toBeCloseTo(1, 4);
+    } finally {
+      nat.files['model.safetensors'] = original;
+    }
   });
 
   it('prefers model.safetensors, honours the revision (refs/pr/1 encoded) and layer scale', async () => {
@@ -186,11 +242,13 @@ describe('loadPretrained by hub id and by tag, from a loopback hub', () => {
     const first = JSON.parse((await classify()).stdout) as { model: string; results: { top: { label: string }[] }[] };
     expect(first.model).toBe('shi-labs/nat-fixture');
     expect(first.results[0]!.top[0]!.label).toMatch(/^hub class \d+$/);
-    expect(readdirSync(join(cliCache, 'converted'))).toHaveLength(1);
+    // One model: its link and the version it points to (a dot folder).
+    expect(readdirSync(join(cliCache, 'converted')).filter((n) => !n.startsWith('.'))).toHaveLength(1);
     const before = hub.requests.length;
     const second = JSON.parse((await classify()).stdout) as typeof first;
     expect(second.results).toEqual(first.results);
-    expect(hub.requests.length).toBe(before);
+    // Nothing downloaded: only the HEAD that finds the weights' version unchanged.
+    expect(hub.requests.slice(before)).toEqual(['HEAD /shi-labs/nat-fixture/resolve/main/model.safetensors']);
     const refused = await run(process.execPath, [cli, 'classify', resolve(repoRoot, 'checkpoints/samples/0_cat.png'), '--model', 'gated/model'], {
       env: { ...process.env, HF_ENDPOINT: hub.url, NATZOO_CACHE: cliCache },
     }).catch((e: { stderr: string; code: number }) => e);

@@ -96,8 +96,8 @@ describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
       }),
     );
     images.push(resolve(repoRoot, 'checkpoints/samples/4_frog.png'));
-    reference = await classifyImages(MODEL_DIR, images, 10);
-    sampleReference = await classifyImages(MODEL_DIR, SAMPLES.map((f) => resolve(repoRoot, 'checkpoints/samples', f)), 10);
+    reference = await classifyImages(MODEL_DIR, images, { top: 10 });
+    sampleReference = await classifyImages(MODEL_DIR, SAMPLES.map((f) => resolve(repoRoot, 'checkpoints/samples', f)), { top: 10 });
     server = await buildAndServeWebApp();
     context = await chromium.launchPersistentContext(join(work, 'profile'), { executablePath: chromiumPath, headless: true, args: ARGS });
   }, 90_000);
@@ -261,7 +261,7 @@ describe.skipIf(!haveChromium)('web app in headless Chromium', () => {
       await page.getByTestId('model-files').setInputFiles(['model.json', 'weights.bin', 'preprocess.json'].map((f) => join(dir, f)));
       await page.waitForFunction(() => document.querySelector('[data-testid=model-name]')?.textContent === 'tiny_nat', null, { timeout: 30_000 });
       const rows = await classifyInPage(page, image);
-      const cli = (await classifyImages(dir, [image], 10)).results[0]!;
+      const cli = (await classifyImages(dir, [image], { top: 10 })).results[0]!;
       expect(rows[0]!.label).toBe(cli.top[0]!.label);
       for (const row of rows) expect(Math.abs(row.prob - cli.top.find((t) => t.index === row.index)!.prob)).toBeLessThan(TOLERANCE);
 

@@ -2,8 +2,10 @@
 // A Hugging Face hub look-alike on loopback, for the pretrained-by-name tests (tests/load_pretrained.test.ts,
 // tests/web_pretrained.test.ts) and scripts/bench_pretrained.mjs: `/{repo}/resolve/{revision}/{file}`, weights
 // files answered with a 302 to `/lfs/...` (as the hub redirects LFS files to another host), 404 for files a repo
-// lacks, 401 for `gated/*` and 403 for `private/*` repos, and CORS headers except for `nocors/*` repos. Every
-// request is logged so a cache hit can be told from a download.
+// lacks, 401 for `gated/*` and 403 for `private/*` repos, and CORS headers except for `nocors/*` repos. As the hub
+// does, the redirect of a weights file carries its sha256 as `X-Linked-Etag` and every file answer an ETag, so a
+// cache can tell a changed file from its HEAD. Every request is logged so a cache hit can be told from a download.
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 
 /**
@@ -30,10 +32,12 @@ export async function serveHub(repos, extra = {}) {
     const path = decodeURIComponent(raw);
     requests.push(`${request.method} ${raw}`);
     /** @type {Record<string, string | number>} */
-    const headers = path.includes('/nocors/') ? {} : { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'content-length' };
+    const headers = path.includes('/nocors/') ? {} : { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'content-length, etag, x-linked-etag' };
+    const sha256 = (/** @type {Uint8Array} */ bytes) => `"${createHash('sha256').update(bytes).digest('hex')}"`;
     const send = (/** @type {number} */ status, /** @type {Uint8Array | string} */ body, type = 'application/octet-stream') => {
       const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-      response.writeHead(status, { ...headers, 'content-type': type, 'content-length': bytes.length });
+      const etag = status === 200 ? { etag: sha256(bytes) } : {};
+      response.writeHead(status, { ...headers, ...etag, 'content-type': type, 'content-length': bytes.length });
       response.end(request.method === 'HEAD' ? undefined : bytes);
     };
     if (extra[path] !== undefined) return send(200, extra[path]);
@@ -49,7 +53,8 @@ export async function serveHub(repos, extra = {}) {
     if (resolve && !(repo.revisions ?? ['main']).includes(decodeURIComponent(resolve[2] ?? ''))) return send(404, 'Revision not found');
     if (content === undefined) return send(404, 'Entry not found');
     if (resolve && WEIGHTS.test(file)) {
-      response.writeHead(302, { ...headers, location: `/lfs/${repo.id}/${file}` }).end();
+      const linked = content instanceof Uint8Array ? { 'x-linked-etag': sha256(content) } : {};
+      response.writeHead(302, { ...headers, ...linked, location: `/lfs/${repo.id}/${file}` }).end();
       return;
     }
     if (content instanceof Uint8Array) return send(200, content);

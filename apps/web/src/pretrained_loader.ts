@@ -2,10 +2,10 @@
 // Pretrained models by name in the page: from IndexedDB when converted before (the preprocess description rides
 // in the model's user-defined metadata), else downloaded and converted in a Web Worker (pretrained_worker.ts),
 // then cached. The cache key is @natzoo/train's: the source (hub endpoint and repo, or tag and release URL) and
-// the revision.
+// the revision; a cached model is used while the weights' version (one HEAD, weightsVersion) is what it came from.
 import * as tf from '@tensorflow/tfjs';
 import { classifierFromModel, parsePreprocess } from '@natzoo/models';
-import { pretrainedCacheKey, quantizeWeights } from '@natzoo/train/convert';
+import { isCurrent, pretrainedCacheKey, quantizeWeights, weightsVersion } from '@natzoo/train/convert';
 import type { ByteProgress, PretrainedStage, Quantization } from '@natzoo/train/convert';
 import { CACHE_PREFIX, hash53, listCachedModels } from './model_loader.js';
 import type { LoadedModel } from './model_loader.js';
@@ -64,8 +64,11 @@ export async function loadPretrainedModel(ref: string, opts: PretrainedPageOptio
     try {
       const model = await tf.loadLayersModel(cacheKey);
       const preprocess = parsePreprocess(cacheKey, (model.getUserDefinedMetadata() as { preprocess: object }).preprocess);
-      opts.onStage?.('from-cache');
-      return { classifier: classifierFromModel(model, preprocess, ref), source: 'indexeddb', loadMs: performance.now() - started };
+      if (isCurrent(preprocess.source, await weightsVersion(ref, where))) {
+        opts.onStage?.('from-cache');
+        return { classifier: classifierFromModel(model, preprocess, ref), source: 'indexeddb', loadMs: performance.now() - started };
+      }
+      model.dispose();
     } catch (error) {
       console.warn(`natzoo: cached model ${cacheKey} is unreadable, converting it again`, error);
     }

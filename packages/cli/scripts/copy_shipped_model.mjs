@@ -13,5 +13,5 @@ if (!existsSync(source)) {
   if (!existsSync(target)) throw new Error(`copy_shipped_model: neither ${source} nor ${target} exists`);
 } else {
   rmSync(target, { recursive: true, force: true });
-  cpSync(source, target, { recursive: true });
+  cpSync(source, target, { recursive: true, dereference: true }); // a converted directory is a link to its version
 }

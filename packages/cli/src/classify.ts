@@ -2,8 +2,10 @@
 // `natzoo classify`: sharp decodes each image to RGB pixels; @natzoo/models' classifier does the rest (timm's
 // eval transform, the forward pass, softmax and top-k), exactly as it does in a page.
 import * as tf from '@tensorflow/tfjs';
-import { loadClassifier, rankClasses } from '@natzoo/models';
+import { InputSizeError, loadClassifier, rankClasses } from '@natzoo/models';
+import type { InputSize } from '@natzoo/models';
 import { decodeImageFile, readModelDir, withModelDirErrors } from '@natzoo/train';
+import type { DecodeImageOptions } from '@natzoo/train/advanced';
 
 export interface Classification {
   image: string;
@@ -17,15 +19,31 @@ export interface ClassifyResult {
   results: Classification[];
 }
 
+export interface ClassifyImagesOptions {
+  /** Labels per image (default 5). */
+  top?: number;
+  /** The model input size (default: the model's preprocess.json). */
+  inputSize?: InputSize | undefined;
+  /** Limits of the image decoder (pixels, aspect ratio). */
+  image?: DecodeImageOptions;
+}
+
+/** `--input-size`: a side (`256`) or `HEIGHTxWIDTH` (`224x320`). */
+export function parseInputSize(text: string): InputSize {
+  const match = /^(\d+)(?:[x,](\d+))?$/i.exec(text.trim());
+  if (match === null) throw new InputSizeError([Number.NaN, Number.NaN], null, null, `expected a side such as 256 or HEIGHTxWIDTH such as 224x320; got '${text}'`);
+  return match[2] === undefined ? Number(match[1]) : [Number(match[1]), Number(match[2])];
+}
+
 /** Classifies each image with the model in `modelDir`; `top` labels per image, most probable first. */
-export async function classifyImages(modelDir: string, images: readonly string[], top = 5, onImage?: (done: number, total: number) => void): Promise<ClassifyResult> {
+export async function classifyImages(modelDir: string, images: readonly string[], { top = 5, inputSize, image: limits = {} }: ClassifyImagesOptions = {}, onImage?: (done: number, total: number) => void): Promise<ClassifyResult> {
   if (!(Number.isSafeInteger(top) && top > 0)) throw new Error(`--top ${top}: expected a positive integer`);
   const { handler, preprocess } = await readModelDir(modelDir);
-  const classifier = await withModelDirErrors(modelDir, () => loadClassifier(handler, { preprocess }));
+  const classifier = await withModelDirErrors(modelDir, () => loadClassifier(handler, inputSize === undefined ? { preprocess } : { preprocess, inputSize }));
   try {
     const results: Classification[] = [];
     for (const image of images) {
-      const input = await classifier.preprocessImage(await decodeImageFile(image));
+      const input = await classifier.preprocessImage(await decodeImageFile(image, limits));
       const logits = tf.tidy(() => classifier.predict(input));
       input.dispose();
       const values = Array.from(await logits.data());

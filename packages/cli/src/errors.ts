@@ -2,6 +2,8 @@
 // Library errors name arguments (`batchSize`, `config.mean`); the command line words them with the flag the
 // user typed (`--batch-size`, `--config mean`).
 import { ArgumentError } from '@natzoo/core';
+import { BudgetError } from '@natzoo/train';
+import { describeBudgetError } from './budget_option.js';
 
 /** The flag that carries a library argument: `batchSize` -> `--batch-size`, `config.mean` -> `--config mean`. */
 export function flagFor(argument: string): string {
@@ -12,6 +14,7 @@ export function flagFor(argument: string): string {
 
 /** The message of `error`, with a leading argument name rewritten as the flag that carries it. */
 export function describeError(error: Error): string {
+  if (error instanceof BudgetError) return describeBudgetError(error);
   if (error instanceof ArgumentError && error.message.startsWith(error.argument)) {
     return flagFor(error.argument) + error.message.slice(error.argument.length);
   }

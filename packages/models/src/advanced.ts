@@ -26,6 +26,7 @@ export type { Classifier, ClassifyOptions, LoadClassifierOptions, Prediction } f
 export type { ClassifierSource } from './inference/classifier_source.js';
 export type { ClassifierImage } from './inference/image_pixels.js';
 export { createFeatureExtractor, featureLayerNames, forwardFeatures, isNoWeightDecay, noWeightDecay, resetClassifier } from './model_api.js';
+export { checkInputSize, declaredInputSize, InputSizeError, predictAtAnySize } from './input_size.js';
 
 export { DropPath } from './layers/drop_path.js';
 export { LayerNorm } from './layers/layer_norm.js';

@@ -14,11 +14,12 @@ export { WeightPortError } from './convert/port_weights.js';
 export type { WeightPortReport } from './convert/port_weights.js';
 export { exportStateDict } from './convert/export_weights.js';
 export { createFeatureExtractor, featureLayerNames, forwardFeatures, isNoWeightDecay, noWeightDecay, resetClassifier } from './model_api.js';
+export { checkInputSize, InputSizeError } from './input_size.js';
 
 // Classification: a converted model plus its preprocess.json, timm's eval transform, class names.
 export { classifierFromModel, loadClassifier } from './inference/classifier.js';
 export { isHubId } from './inference/hub_id.js';
-export type { Classifier, ClassifyOptions, LoadClassifierOptions, Prediction } from './inference/classifier.js';
+export type { Classifier, ClassifyOptions, ImageSizeOptions, InputSize, LoadClassifierOptions, Prediction } from './inference/classifier.js';
 export type { ClassifierSource } from './inference/classifier_source.js';
 export type { ClassifierImage } from './inference/image_pixels.js';
 export { rankClasses } from './inference/rank_classes.js';

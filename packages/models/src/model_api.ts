@@ -7,6 +7,7 @@ import { seededTruncatedNormal } from '@natzoo/core/advanced';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { fail } from './errors.js';
+import { predictAtAnySize } from './input_size.js';
 
 const BLOCK = /^(levels|layers|stages)\.(\d+)\.blocks\.(\d+)$/;
 const ISOTROPIC_BLOCK = /^layers\.(\d+)$/;
@@ -49,9 +50,12 @@ export function createFeatureExtractor(model: LayersModel): LayersModel {
   return extractor;
 }
 
-/** Per-level feature maps of `images` (NHWC), coarsest last. */
+/**
+ * Per-level feature maps of `images` (NHWC), coarsest last, at any input size the model accepts (detection and
+ * segmentation sizes, non-square ones; see checkInputSize), not only the one it was built for.
+ */
 export function forwardFeatures(model: LayersModel, images: Tensor): Tensor[] {
-  const out = createFeatureExtractor(model).predict(images);
+  const out = predictAtAnySize(createFeatureExtractor(model), images);
   return Array.isArray(out) ? out : [out];
 }
 

@@ -38,6 +38,7 @@ export { HubError, type HubProblem } from './hub/hub_error.js';
 export { downloadBytes, type ByteProgress, type DownloadOptions } from './hub/download_bytes.js';
 export { DEFAULT_HUB_ENDPOINT, defaultHubEndpoint, hubFileUrl, resolvePretrained, type PretrainedPlan, type PretrainedRefOptions } from './hub/pretrained_ref.js';
 export { convertPretrained, loadPretrained, pretrainedCacheKey, type LoadPretrainedOptions, type PretrainedCache, type PretrainedOptions, type PretrainedStage } from './hub/load_pretrained.js';
+export { isCurrent, weightsVersion } from './hub/weights_version.js';
 export { dirCache, pretrainedDir, pretrainedModelDir, type PretrainedDirOptions } from './hub/node_cache.js';
 export { ModelDirError } from './convert/model_topology.js';
 export type { ModelPreprocess } from './convert/model_dir.js';

@@ -33,3 +33,4 @@ export { hubModelSpec, hubPreprocess, type HubModelSpec } from './hub/hub_config
 export { downloadBytes, type ByteProgress, type Download, type DownloadOptions } from './hub/download_bytes.js';
 export { DEFAULT_HUB_ENDPOINT, HUB_WEIGHT_FILES, defaultHubEndpoint, hubFileUrl, resolvePretrained, type PretrainedPlan, type PretrainedRefOptions } from './hub/pretrained_ref.js';
 export { convertPretrained, loadPretrained, pretrainedCacheKey, type LoadPretrainedOptions, type PretrainedCache, type PretrainedOptions, type PretrainedStage } from './hub/load_pretrained.js';
+export { isCurrent, weightsVersion } from './hub/weights_version.js';

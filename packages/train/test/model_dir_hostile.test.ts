@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadModelDir, ModelDirError } from '../src/index.js';
 
@@ -66,6 +66,22 @@ describe('hostile model directories (issue 17 findings)', () => {
     const folder = variant(setPath('sub'));
     cpSync(SHIPPED, join(folder, 'sub'), { recursive: true });
     await expectModelDirError(folder, 'model.json', /'sub' is not a regular file/);
+  });
+
+  it('a directory that is a link to a sibling version loads (what saveModelDir writes); links inside it still may not leave it', async () => {
+    const version = variant(() => undefined);
+    const linked = join(root, 'linked');
+    symlinkSync(basename(version), linked);
+    const { model } = await loadModelDir(linked);
+    model.dispose();
+    // A weight file linked to the sibling next to the version (outside it, although beside the link).
+    const outside = variant((dir) => {
+      rmSync(join(dir, 'weights.bin'));
+      symlinkSync(join(version, 'weights.bin'), join(dir, 'weights.bin'));
+    });
+    const link = join(root, 'linked-outside');
+    symlinkSync(basename(outside), link);
+    await expectModelDirError(link, 'model.json', /'weights\.bin' leads outside the directory/);
   });
 
   it('shard sizes are checked against the manifest before reading', async () => {

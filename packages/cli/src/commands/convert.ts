@@ -5,6 +5,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { ConfigInferenceError, convertCheckpoint, fetchCheckpoint, isUrl, QUANTIZATIONS, readLabelFile } from '@natzoo/train';
 import type { ConfigInference, ConvertReport, Quantization } from '@natzoo/train';
 import { useBackend } from '../backend.js';
+import { budgetOption, parseBudgets } from '../budget_option.js';
 import { readConfig } from '../config_file.js';
 import { downloadBar } from '../download_bar.js';
 import { describeError } from '../errors.js';
@@ -60,16 +61,18 @@ const builder = (y: Argv) =>
     .option('out', { type: 'string', demandOption: true, describe: 'output directory (written atomically)' })
     .option('num-classes', { type: 'number', describe: 'head size, when it differs from the tag\'s' })
     .option('config', { type: 'string', describe: 'JSON of architecture arguments with upstream names (embed_dim, depths, kernel_size, embedding_dim, ...), over those read from the weights; only what the weights cannot show is needed (dilations, num_heads); may also set input_size/img_size, mean, std, crop_pct, interpolation, labels' })
-    .option('input-size', { type: 'number', describe: 'side of the square input in pixels the model is built for (NAT/DiNAT/ConvMLP take any size upstream; default: the variant\'s)' })
+    .option('input-size', { type: 'number', describe: 'side of the square input the model is built and checked for, and preprocess.json\'s default; NAT/DiNAT/ConvMLP then run at other sizes too (classify --input-size); default: the variant\'s' })
     .option('ema', { type: 'boolean', default: false, describe: 'take the EMA weights of a training checkpoint (state_dict_ema, model_ema, ...) instead of state_dict' })
     .option('key', { type: 'string', describe: 'dotted path of the entry holding the weights, when it is not found automatically' })
     .option('resize-rpb', { type: 'boolean', default: false, describe: 'NAT family: resize rpb tables of another kernel size bicubically (as upstream made 11x11 weights from 7x7 ones)' })
     .option('labels', { type: 'string', describe: 'class names, one per line in label order (e.g. CIFAR-10 batches.meta.txt)' })
     .option('quantize', { type: 'string', choices: QUANTIZATIONS, describe: 'store the weights as float16 (half the bytes) or uint8 (a quarter; per-tensor affine); tfjs dequantizes on load' })
     .option('overwrite', { type: 'boolean', default: false, describe: 'replace an existing --out' })
+    .option('budget', budgetOption)
     .option('json', jsonOption)
     .example('$0 convert model_best.pth.tar --model cct_2_3x2_32.cifar10 --out checkpoints/cct_2_3x2_32.cifar10', '')
-    .example('$0 convert state_dict.pth --model nat_mini --config arch.json --input-size 96 --out nat96', 'a custom NAT built for 96 px inputs');
+    .example('$0 convert state_dict.pth --model nat_mini --config arch.json --input-size 96 --out nat96', 'a custom NAT built for 96 px inputs')
+    .example('$0 convert huge.pth --model dinat_large.in22k_in1k --out dinat_l --budget max-pickle-opcodes=2e6', 'a trusted checkpoint above a reader limit');
 
 type ConvertArgs = ReturnType<typeof builder> extends Argv<infer T> ? T : never;
 
@@ -96,6 +99,7 @@ export async function runConvert(argv: ConvertArgs, print: (line: string) => voi
     key: argv.key,
     resizeRpb: argv['resize-rpb'],
     quantize: argv.quantize as Quantization | undefined,
+    budget: parseBudgets(argv.budget).read,
   }).catch((error: unknown) => {
     throw error instanceof ConfigInferenceError ? new Error(describeMissingArguments(error), { cause: error }) : error;
   });

@@ -51,13 +51,20 @@ export function roundHalfEven(x: number): number {
 
 /**
  * timm's eval geometry for a `width x height` image and a `[height, width]` model input: torchvision's
- * Resize(int) (shorter side to floor(min(size) / cropPct), longer side truncated in proportion), then
- * CenterCrop's origin with Python's rounding.
+ * Resize(int) for a square input (shorter side to floor(size / cropPct), longer side truncated in proportion), timm's
+ * ResizeKeepRatio for a non-square one, then CenterCrop's origin with Python's rounding.
  */
 export function evalGeometry(width: number, height: number, size: readonly [number, number], cropPct: number): EvalGeometry {
   const [outH, outW] = size;
-  const shorter = Math.floor(Math.min(outH, outW) / cropPct);
-  const [rw, rh] = width <= height ? [shorter, Math.floor((shorter * height) / width)] : [Math.floor((shorter * width) / height), shorter];
+  const [scaleH, scaleW] = [Math.floor(outH / cropPct), Math.floor(outW / cropPct)];
+  // A non-square size: timm's ResizeKeepRatio, the smallest scale that covers [scaleH, scaleW], rounded.
+  const ratio = Math.min(height / scaleH, width / scaleW);
+  const [rw, rh] =
+    scaleH !== scaleW
+      ? [roundHalfEven(width / ratio), roundHalfEven(height / ratio)]
+      : width <= height
+        ? [scaleW, Math.floor((scaleW * height) / width)]
+        : [Math.floor((scaleH * width) / height), scaleH];
   return {
     resize: { width: rw, height: rh },
     crop: { left: roundHalfEven((rw - outW) / 2), top: roundHalfEven((rh - outH) / 2), width: outW, height: outH },

@@ -17,7 +17,7 @@ export interface ModelPreprocess extends EvalTransform {
   /** Class names in logit order. */
   labels: string[];
   /** The converted checkpoint: file name, sha256 of its bytes, and the URL when it was downloaded. */
-  source?: { checkpoint: string; sha256: string; url?: string };
+  source?: { checkpoint: string; sha256: string; url?: string; etag?: string };
 }
 
 /** A preprocess.json that cannot be used; `file` is where it came from, `field` the offending key (null: the whole file). */

@@ -74,7 +74,7 @@ export async function convertClassifier(input: ConvertInput, opts: ConvertModelO
   if (opts.resizeRpb && !NAT_FAMILIES.has(family)) throw new ArgumentError('resizeRpb', true, `applies to NAT-family models; ${opts.model} is a ${family} model`);
   const split = splitConfig(opts.config);
   const loaded = isByteSource(input)
-    ? await loadCheckpoint(input, { ema: opts.ema, key: opts.key })
+    ? await loadCheckpoint(input, { ema: opts.ema, key: opts.key, budget: opts.budget })
     : { stateDict: input, weightsKey: null, strippedPrefix: null };
   const [stateDict, naming] = upstreamNames(family, loaded.stateDict, inputName(input), opts);
   const inference = await inferConfig(stateDict, {

@@ -2,6 +2,7 @@
 // What a conversion takes and what it reports, shared by every family (classifiers and StyleNAT) and by the
 // browser-safe conversion (convert_model.ts) and the Node one that writes a directory (convert_checkpoint.ts).
 import type { WeightPortReport } from '@natzoo/models';
+import type { ReadBudget } from '../checkpoint/read_budget.js';
 import type { ConfigInference } from './infer/infer_config.js';
 
 export interface ConvertModelOptions {
@@ -24,6 +25,8 @@ export interface ConvertModelOptions {
   key?: string;
   /** NAT family: resize rpb tables of another kernel size bicubically instead of refusing them. */
   resizeRpb?: boolean;
+  /** Raises the checkpoint reader's limits (DEFAULT_READ_BUDGET) for a trusted file that needs more. */
+  budget?: Partial<ReadBudget>;
 }
 
 /** The port report plus where in the file the weights came from and how they were named. */
@@ -43,4 +46,6 @@ export interface CheckpointProvenance {
   checkpoint: string;
   sha256: string;
   url?: string;
+  /** The server's ETag of a downloaded file, when it differs from the sha256 (see weights_version.ts). */
+  etag?: string;
 }

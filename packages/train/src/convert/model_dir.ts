@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 // A converted model on disk: tfjs LayersModel format (model.json + 4 MB weight shards, optionally quantized)
 // plus preprocess.json, written atomically (io/atomic_dir.ts), so a failed write leaves nothing behind.
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { ArgumentError } from '@natzoo/core';
 import { parsePreprocess, PreprocessError } from '@natzoo/models';
 import type { ModelPreprocess } from '@natzoo/models';
 import { recoverDirAtomic, writeDirAtomic } from '../io/atomic_dir.js';
@@ -58,14 +59,14 @@ const MAX_JSON_BYTES = 64 * 2 ** 20;
 
 type Fail = (problem: string) => never;
 
-/** A JSON file of a model directory (confined to it, size-limited), parsed. */
-export async function readModelDirJson(dir: string, name: string): Promise<unknown> {
+/** A JSON file of a model directory (confined to it, size-limited), parsed; `root` is where `dir` leads, if known. */
+export async function readModelDirJson(dir: string, name: string, root = dir): Promise<unknown> {
   const fail: Fail = (problem) => {
     throw new ModelDirError(dir, name, problem);
   };
   // A write interrupted between its two renames leaves the directory briefly absent: finish it first.
   if (!(await stat(dir).then(() => true, () => false))) await recoverDirAtomic(dir);
-  const file = await confinedFile(dir, name, (problem) => fail(`${problem}; expected a converted model directory (natzoo convert)`));
+  const file = await confinedFile(root, name, (problem) => fail(`${problem}; expected a converted model directory (natzoo convert)`));
   if (file.size > MAX_JSON_BYTES) fail(`${file.size} bytes, more than the ${MAX_JSON_BYTES} a model's JSON may hold`);
   try {
     return JSON.parse((await readConfined(file, name, fail)).toString('utf8'));
@@ -103,19 +104,23 @@ export async function readModelDir(dir: string): Promise<{ handler: tf.io.IOHand
   const fail: Fail = (problem) => {
     throw new ModelDirError(dir, 'model.json', problem);
   };
-  const modelJson = (await readModelDirJson(dir, 'model.json')) as { modelTopology?: unknown; weightsManifest?: unknown } | null;
+  if (!(await stat(dir).then(() => true, () => false))) await recoverDirAtomic(dir);
+  // saveModelDir's directory is a link to its current version: every file is read from that one version, so a
+  // replacement during the read cannot mix two models (the old version may vanish: then it is an error).
+  const root = await realpath(dir).catch(() => dir);
+  const modelJson = (await readModelDirJson(dir, 'model.json', root)) as { modelTopology?: unknown; weightsManifest?: unknown } | null;
   if (modelJson?.modelTopology == null || !Array.isArray(modelJson.weightsManifest)) {
     fail('not a tfjs LayersModel (no modelTopology / weightsManifest)');
   }
   checkTopology(modelJson!.modelTopology, fail);
   let preprocess: ModelPreprocess;
   try {
-    preprocess = parsePreprocess(join(dir, 'preprocess.json'), (await readModelDirJson(dir, 'preprocess.json')) as object);
+    preprocess = parsePreprocess(join(dir, 'preprocess.json'), (await readModelDirJson(dir, 'preprocess.json', root)) as object);
   } catch (error) {
     if (error instanceof PreprocessError) throw new ModelDirError(dir, 'preprocess.json', error.message.slice(error.file.length + 2));
     throw error;
   }
-  const weightData = await readWeightShards(dir, modelJson!.weightsManifest, fail);
+  const weightData = await readWeightShards(root, modelJson!.weightsManifest, fail);
   const specs = (modelJson!.weightsManifest as { weights: tf.io.WeightsManifestEntry[] }[]).flatMap((group) => group.weights);
   return { handler: tf.io.fromMemory({ modelTopology: modelJson!.modelTopology as object, weightSpecs: specs, weightData }), preprocess };
 }
@@ -125,7 +130,8 @@ export async function withModelDirErrors<T>(dir: string, step: () => Promise<T>)
   try {
     return await step();
   } catch (error) {
-    if (error instanceof ModelDirError || !(error instanceof Error)) throw error;
+    // An ArgumentError is about the caller's options (an input size), not the directory.
+    if (error instanceof ModelDirError || error instanceof ArgumentError || !(error instanceof Error)) throw error;
     throw new ModelDirError(dir, 'model.json', `tfjs cannot build the model: ${error.message}`);
   }
 }

@@ -74,7 +74,7 @@ export async function convertStyleNAT(input: ConvertInput, opts: ConvertModelOpt
   if (base === undefined) throw new ArgumentError('model', opts.model, `not a StyleNAT model (${Object.keys(STYLENAT_MODELS).join(', ')})`);
   if (opts.numClasses !== undefined) throw new ArgumentError('numClasses', opts.numClasses, 'StyleNAT generators have no classifier head');
   const { discriminator: dOverrides, ...gOverrides } = opts.config ?? {};
-  const checkpoint = isByteSource(input) ? await readTorchCheckpoint(input) : null;
+  const checkpoint = isByteSource(input) ? await readTorchCheckpoint(input, { budget: opts.budget }) : null;
   const gEmaDict = checkpoint === null ? (input as StateDictLike) : moduleStateDict(checkpoint, 'g_ema');
   if (gEmaDict === null) throw new Error(`${inputName(input)}: no g_ema state_dict (looked for 'g_ema' and 'state_dicts.g_ema')`);
   if (gOverrides.legacy === undefined) {

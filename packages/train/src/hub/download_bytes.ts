@@ -6,7 +6,7 @@ import { bufferSource, type ByteSource } from '../io/byte_source.js';
 import { hashPrefixInName } from '../io/hash_in_name.js';
 import { sha256Stream } from '../io/sha256.js';
 import { HubError } from './hub_error.js';
-import { hubFetch, type HubFetchOptions } from './hub_fetch.js';
+import { hubFetch, responseVersion, type HubFetchOptions } from './hub_fetch.js';
 
 export interface ByteProgress {
   loaded: number;
@@ -25,6 +25,8 @@ export interface Download {
   sha256: string;
   /** The URL the bytes came from after redirects. */
   finalUrl: string;
+  /** The version the server told (ETag), for cache checks (weights_version.ts); null when it told none. */
+  etag: string | null;
 }
 
 /** The last path segment of `url`. */
@@ -79,5 +81,5 @@ export async function downloadBytes(url: string, opts: DownloadOptions = {}): Pr
     throw new HubError('hash-mismatch', url, `sha256 ${sha256} does not start with ${expected} from the file name; refusing the download`);
   }
   const bytes = buffer.length === loaded ? buffer : buffer.subarray(0, loaded);
-  return { url, source: bufferSource(bytes, name), sha256, finalUrl: response.url || url };
+  return { url, source: bufferSource(bytes, name), sha256, finalUrl: response.url || url, etag: responseVersion(response) };
 }

@@ -73,6 +73,9 @@ export function hubModelSpec(where: string, cfg: Json): Omit<HubModelSpec, 'inpu
     // transformers keeps the layer-scale parameters only when the init value is positive; so does upstream.
     layer_scale: layerScale > 0 ? layerScale : null,
     num_classes: labels.length,
+    // transformers' NatLayer/DinatLayer zero-pad a map smaller than the window (`maybe_pad`), as NATTEN <= 0.15
+    // did; NATTEN >= 0.17 refuses it. Models from the hub take small inputs as transformers does.
+    padInput: true,
   };
   if (modelType === 'dinat') config['dilations'] = field(where, cfg, 'dilations', isIntLists, 'a list of per-block dilation lists');
   return { model, config, labels };

@@ -50,6 +50,12 @@ export function statusError(url: string, response: Response): HubError {
   return new HubError('http', url, status, response.status);
 }
 
+/** The version an answer tells about its body: the LFS sha256 the hub sends (`X-Linked-Etag`), else the ETag, unquoted. */
+export function responseVersion(response: Response): string | null {
+  const tag = response.headers.get('x-linked-etag') ?? response.headers.get('etag');
+  return tag === null ? null : tag.replace(/^W\//, '').replace(/^"|"$/g, '');
+}
+
 /** GETs `url` (following redirects); resolves with a 2xx response, else throws a HubError. */
 export async function hubFetch(url: string, opts: HubFetchOptions = {}): Promise<Response> {
   const doFetch = opts.fetch ?? fetch;

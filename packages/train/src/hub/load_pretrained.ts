@@ -8,6 +8,7 @@ import type { LayersModel } from '@tensorflow/tfjs';
 import { convertModel, disposeConverted, type ConvertedClassifierModel } from '../convert/convert_model.js';
 import { downloadBytes, type Download, type DownloadOptions } from './download_bytes.js';
 import { HubError } from './hub_error.js';
+import { isCurrent, weightsVersion } from './weights_version.js';
 import { badReference, defaultHubEndpoint, resolvePretrained, type PretrainedPlan, type PretrainedRefOptions } from './pretrained_ref.js';
 
 export type PretrainedStage = 'resolving' | 'downloading' | 'converting' | 'caching' | 'from-cache';
@@ -31,7 +32,8 @@ export interface LoadPretrainedOptions extends PretrainedOptions {
 
 /**
  * The cache key of `ref`: the source (hub endpoint and repo, or the tag and its release URL) and the revision.
- * A hub revision that is a branch may move; pass `refresh` (or a commit as `revision`) to follow it.
+ * What the key holds is used only while the weights are unchanged: a branch revision or an unhashed release URL is
+ * asked for its current version (one HEAD, weightsVersion) and a conversion of other bytes is done again.
  */
 export function pretrainedCacheKey(ref: string, opts: PretrainedRefOptions = {}): string {
   if (isModelName(ref)) return `${ref}@${opts.url ?? getPretrainedConfig(ref as ModelName | PretrainedTag).url ?? ''}`;
@@ -71,7 +73,7 @@ export async function convertPretrained(ref: string, opts: PretrainedOptions = {
     disposeConverted(converted);
     throw new HubError('unknown-model-type', ref, 'is not a classifier');
   }
-  const source = { checkpoint: download.source.name, sha256: download.sha256, url: download.url };
+  const source = { checkpoint: download.source.name, sha256: download.sha256, url: download.url, ...(download.etag !== null && download.etag !== download.sha256 ? { etag: download.etag } : {}) };
   return { ...converted, source, preprocess: { ...converted.preprocess, model: ref, source } };
 }
 
@@ -83,8 +85,11 @@ export async function loadPretrained(ref: string, opts: LoadPretrainedOptions = 
   const key = pretrainedCacheKey(ref, opts);
   const cached = opts.cache !== undefined && opts.refresh !== true ? await opts.cache.get(key) : null;
   if (cached !== null) {
-    opts.onStage?.('from-cache');
-    return classifierFromModel(cached.model, cached.preprocess, ref);
+    if (isCurrent(cached.preprocess.source, await weightsVersion(ref, opts))) {
+      opts.onStage?.('from-cache');
+      return classifierFromModel(cached.model, cached.preprocess, ref);
+    }
+    cached.model.dispose();
   }
   const converted = await convertPretrained(ref, opts);
   try {

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: MIT
 // Node only: converted pretrained models in `~/.cache/natzoo/converted/` (or `$NATZOO_CACHE`), one model
-// directory per cache key, written atomically, so the CLI and loadPretrained share them.
+// directory per source and revision, written atomically, so the CLI and loadPretrained share them. A directory is
+// used while the weights it came from are unchanged (its sha256 or ETag against weightsVersion), else replaced.
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { disposeConverted } from '../convert/convert_model.js';
-import { loadModelDir, saveModelDir } from '../convert/model_dir.js';
+import { loadModelDir, readModelDir, saveModelDir } from '../convert/model_dir.js';
 import { defaultCacheDir } from '../io/download.js';
 import { convertPretrained, pretrainedCacheKey, type PretrainedCache, type PretrainedOptions } from './load_pretrained.js';
+import { isCurrent, weightsVersion } from './weights_version.js';
 
 const isDir = (path: string) => stat(path).then((s) => s.isDirectory(), () => false);
 
@@ -37,8 +39,11 @@ export interface PretrainedDirOptions extends PretrainedOptions {
 export async function pretrainedModelDir(ref: string, opts: PretrainedDirOptions = {}): Promise<string> {
   const dir = pretrainedDir(pretrainedCacheKey(ref, opts), opts.cacheDir);
   if (opts.refresh !== true && (await isDir(dir))) {
-    opts.onStage?.('from-cache');
-    return dir;
+    const { preprocess } = await readModelDir(dir);
+    if (isCurrent(preprocess.source, await weightsVersion(ref, opts))) {
+      opts.onStage?.('from-cache');
+      return dir;
+    }
   }
   const converted = await convertPretrained(ref, opts);
   try {
