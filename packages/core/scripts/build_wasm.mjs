@@ -11,6 +11,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const modules = [
   { source: 'assembly/index.ts', target: 'src/kernels/wasm/na_kernels_module.generated.ts' },
   { source: 'assembly/backward/index.ts', target: 'src/kernels/wasm/na_backward_module.generated.ts' },
+  { source: 'assembly/attention/index.ts', target: 'src/kernels/wasm/self_attention_module.generated.ts' },
 ];
 
 /** Section ids of a wasm binary (magic and version first, then id + LEB128 size per section). */

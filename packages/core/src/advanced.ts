@@ -4,12 +4,14 @@
 // input types, and weight initialisers seeded from the random source.
 export * from './index.js';
 export { compositeAV, compositeAttention, compositeQK } from './composite/composite_ops.js';
+export { compositeSelfAttention } from './composite/self_attention_composite.js';
+export { selfAttentionUsesKernel } from './ops/self_attention.js';
 export { makeProblem } from './geometry.js';
 export type { NAProblem } from './geometry.js';
 export { linearInit, seededGlorotUniform, seededHeNormal, seededTruncatedNormal } from './seeded_initializers.js';
 export type {
   NAAVBackpropAttnInputs, NAAVBackpropValueInputs, NAAVInputs, NAFusedBackpropInputs, NAFusedInputs, NALogSumExpInputs, NAQKBackpropKeyInputs,
-  NAQKBackpropQueryInputs, NAQKBackpropRpbInputs, NAQKInputs,
+  NAQKBackpropQueryInputs, NAQKBackpropRpbInputs, NAQKInputs, SelfAttentionAttrs, SelfAttentionInputs,
 } from './kernel_names.js';
 export { declareNAKernelSupport, hasFusedBackward, naKernelsSupport } from './implementation.js';
 export type { NAKernelSupport } from './implementation.js';

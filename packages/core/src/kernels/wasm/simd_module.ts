@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
-// The SIMD NA kernels (assembly/*.ts: the forward module and the fused-backward module) instantiated against the
-// tfjs wasm backend's own memory, so they read and write tensors where tfjs keeps them; plus scratch allocation
-// on that heap for their index tables.
+// The SIMD kernels (assembly/*.ts: the NA forward module, the fused-backward module and the self-attention module)
+// instantiated against the tfjs wasm backend's own memory, so they read and write tensors where tfjs keeps them;
+// plus scratch allocation on that heap for their index tables.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { wasmFree, wasmMalloc, wasmMemory } from '../../tfjs_internals.js';
 import { moduleBase64 as backwardBase64 } from './na_backward_module.generated.js';
 import { moduleBase64 } from './na_kernels_module.generated.js';
+import { moduleBase64 as selfAttentionBase64 } from './self_attention_module.generated.js';
 
 type Pointer = number;
 type Kernel = (...args: number[]) => void;
@@ -18,6 +19,7 @@ export interface SimdKernels {
   logSumExp: Kernel;
   backpropQuery: Kernel;
   backpropKeyValue: Kernel;
+  selfAttention: Kernel;
 }
 
 let compiled: WebAssembly.Module[] | null | undefined;
@@ -31,7 +33,7 @@ export function simdKernelsFor(backend: BackendWasm): SimdKernels | null {
   if (compiled === undefined) {
     try {
       // Each under 4 KB, so synchronous compilation is allowed even on a browser's main thread.
-      compiled = [moduleBase64, backwardBase64].map((b64) => new WebAssembly.Module(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))));
+      compiled = [moduleBase64, backwardBase64, selfAttentionBase64].map((b64) => new WebAssembly.Module(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))));
     } catch {
       compiled = null;
     }
