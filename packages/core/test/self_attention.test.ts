@@ -18,7 +18,7 @@ interface Case {
   scale?: number;
 }
 
-// Token counts on and off the 4-query tile and 4-key group; head dims with an even and an odd vector count, and
+// Token counts on and off the 8-query tile and 4-key group; head dims with an even and an odd vector count, and
 // one (6) that the SIMD kernel leaves to the reference loops.
 const cases: Case[] = [
   { batch: 2, tokens: 5, heads: 2, headDim: 8, bias: true },
@@ -27,6 +27,8 @@ const cases: Case[] = [
   { batch: 3, tokens: 17, heads: 3, headDim: 12, bias: true, scale: 0.3 },
   { batch: 1, tokens: 10, heads: 2, headDim: 6, bias: true },
   { batch: 2, tokens: 66, heads: 1, headDim: 36, bias: true, scale: 2 },
+  // More keys than the SIMD kernel's value block (64 rows at headDim 64): the output accumulates over blocks.
+  { batch: 1, tokens: 150, heads: 2, headDim: 64, bias: true },
 ];
 
 function inputs(c: Case, seed: number) {

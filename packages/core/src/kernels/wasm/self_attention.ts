@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The fused self-attention kernel on the `wasm` backend: the SIMD module (assembly/attention) on the heap where
-// tfjs keeps the tensors, with 4 logit rows of scratch; the reference loops on heap views where it cannot run.
+// tfjs keeps the tensors, with 8 logit rows of scratch; the reference loops on heap views where it cannot run.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { util } from '@tensorflow/tfjs-core';
 import { FusedSelfAttention } from '../../kernel_names.js';
@@ -22,7 +22,7 @@ export const wasmSelfAttention = defineKernel<SelfAttentionInputs, SelfAttention
     const kernels = p.headDim % 4 === 0 ? simdKernelsFor(backend) : null;
     if (kernels !== null) {
       const at = (info: typeof qkv) => wasmMemoryOffset(backend, info);
-      const scratchBytes = 16 * (Math.ceil(p.tokens / 4) * 4);
+      const scratchBytes = 32 * (Math.ceil(p.tokens / 4) * 4); // eight logit rows
       withHeapTables(backend, [], scratchBytes, (_tables, scratch) =>
         kernels.selfAttention(at(qkv), hasBias ? at(bias) : 0, at(out), scratch, p.batch, p.tokens, p.heads, p.headDim, attrs.scale),
       );
