@@ -20,9 +20,10 @@ export function compositeSelfAttention(
     const [batch, tokens, width] = qkv.shape as [number, number, number];
     const channels = width / 3;
     const headDim = channels / heads;
-    // [B, N, 3, heads, D] -> [3, B, heads, N, D]
-    const split = transpose(reshape(qkv, [batch, tokens, 3, heads, headDim]), [2, 0, 3, 1, 4]);
-    const [q, k, v] = [0, 1, 2].map((i) => reshape(slice(split, [i], [1]), [batch * heads, tokens, headDim])) as [Tensor, Tensor, Tensor];
+    // [B, N, C] -> [B * heads, N, D], at most 4-D throughout: webgpu has no 5-D pad for a 5-D slice's gradient.
+    const toHeads = (i: number) =>
+      reshape(transpose(reshape(slice(qkv, [0, 0, i * channels], [-1, -1, channels]), [batch, tokens, heads, headDim]), [0, 2, 1, 3]), [batch * heads, tokens, headDim]);
+    const [q, k, v] = [toHeads(0), toHeads(1), toHeads(2)];
     let logits = mul(matMul(q, k, false, true), scale);
     if (bias !== null) logits = reshape(add(reshape(logits, [batch, heads, tokens, tokens]), bias), [batch * heads, tokens, tokens]);
     let weights = softmax(logits);
