@@ -5,9 +5,10 @@
 // progress to stderr, and writes bench-results/na.json.
 //
 //   pnpm bench:na                          all backends that initialise here
-//   node scripts/bench_na.mjs --backends=wasm,cpu [--quick] [--out=file.json] [--sections=main,sweep,stride,gflops]
+//   node scripts/bench_na.mjs --backends=wasm,cpu [--quick] [--out=file.json] [--sections=main,sweep,stride,gflops,self]
 // The stride section (generalized NA: stride, blocked, 3-D, beside dense) runs on wasm and webgpu only; the gflops
-// section (the NA kernels' GFLOP/s beside a plain matMul on nat_mini's layer shapes) on wasm only.
+// section (the NA kernels' GFLOP/s beside a plain matMul on nat_mini's layer shapes) on wasm only; the self section
+// (full self-attention's fused kernel beside its composite, alone and in CCT models) on wasm and webgpu.
 // Env: BENCH_QUICK=1 (1 warm-up + 2 runs, batch 1 only), BENCH_BACKENDS=wasm,cpu, BENCH_OUT,
 //   BENCH_MAX_RUN_S (skip a case whose single run is predicted slower; default 20, quick 10),
 //   BENCH_SWEEP_MAX_RUN_S (the same for the sweep, where large-N dense is the point; default 60, quick 10),
@@ -20,6 +21,7 @@ import { IMPLS, KERNEL, PASSES, denseLogitsBytes, ioBytes, makeInputs, makeRun, 
 import { ALL_BACKENDS, probeBackends } from './bench/backends.mjs';
 import { measure } from './bench/measure.mjs';
 import { gflopsSection } from './bench/gflops.mjs';
+import { selfAttentionSection } from './bench/self_attention.mjs';
 import { strideSection } from './bench/stride.mjs';
 import { setUpWebGPU } from './bench/webgpu_setup.mjs';
 import { COMMON_COLUMNS, NOTE_COLUMN, machineInfo, ms, printTable, writeJsonAtomic } from './bench/report.mjs';
@@ -38,7 +40,7 @@ const argv = process.argv.slice(2);
 const KNOWN = ['quick', 'backends', 'out', 'sections'];
 for (const a of argv) {
   if (!KNOWN.includes(a.replace(/^--/, '').split('=')[0])) {
-    console.error(`bench_na: unknown argument ${a}; expected --backends=wasm,cpu, --quick, --out=file.json, --sections=main,sweep,stride,gflops`);
+    console.error(`bench_na: unknown argument ${a}; expected --backends=wasm,cpu, --quick, --out=file.json, --sections=main,sweep,stride,gflops,self`);
     process.exit(2);
   }
 }
@@ -46,7 +48,7 @@ const argValue = (/** @type {string} */ name) => argv.find((a) => a.startsWith(`
 const QUICK = argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const REQUESTED = (argValue('backends') ?? process.env.BENCH_BACKENDS ?? ALL_BACKENDS.join(','))
   .split(',').map((s) => s.trim()).filter(Boolean);
-const SECTIONS = (argValue('sections') ?? 'main,sweep,stride,gflops').split(',').map((s) => s.trim());
+const SECTIONS = (argValue('sections') ?? 'main,sweep,stride,gflops,self').split(',').map((s) => s.trim());
 const OUT = argValue('out') ?? process.env.BENCH_OUT ?? fileURLToPath(new URL('../bench-results/na.json', import.meta.url));
 const GB = 1e9;
 const MAX_RUN_MS = Number(process.env.BENCH_MAX_RUN_S ?? (QUICK ? 10 : 20)) * 1000;
@@ -256,6 +258,7 @@ for (const backend of runnable) {
   if (SECTIONS.includes('main')) results.push(...(await mainSection(backend)));
   if (SECTIONS.includes('stride') && (backend === 'wasm' || backend === 'webgpu')) results.push(...(await strideSection(backend, { quick: QUICK })));
   if (SECTIONS.includes('gflops') && backend === 'wasm') results.push(...(await gflopsSection(backend, { quick: QUICK })));
+  if (SECTIONS.includes('self') && (backend === 'wasm' || backend === 'webgpu')) results.push(...(await selfAttentionSection(backend, { quick: QUICK })));
   const grown = tf.memory().numTensors - tensorsBefore;
   console.log(`# ${backend}: tensors alive before ${tensorsBefore}, after ${tf.memory().numTensors}${grown > 0 ? ` (LEAK: +${grown})` : ''}`);
   save(false);

@@ -13,6 +13,7 @@ const modules = [
   { source: 'assembly/backward/index.ts', target: 'src/kernels/wasm/na_backward_module.generated.ts' },
   { source: 'assembly/fused/index.ts', target: 'src/kernels/wasm/na_fused_module.generated.ts' },
   { source: 'assembly/elementwise/index.ts', target: 'src/kernels/wasm/elementwise_module.generated.ts' },
+  { source: 'assembly/attention/index.ts', target: 'src/kernels/wasm/self_attention_module.generated.ts' },
 ];
 
 /** Section ids of a wasm binary (magic and version first, then id + LEB128 size per section). */

@@ -7,12 +7,15 @@ export { compositeAV, compositeAttention, compositeQK } from './composite/compos
 export { compositeGelu } from './ops/gelu.js';
 export { compositeLayerNorm } from './ops/layer_norm.js';
 export { runsFusedKernel } from './fused_kernels.js';
+export { compositeSelfAttention } from './composite/self_attention_composite.js';
+export { selfAttentionUsesKernel } from './ops/self_attention.js';
 export { makeProblem } from './geometry.js';
 export type { NAProblem } from './geometry.js';
 export { linearInit, seededGlorotUniform, seededHeNormal, seededTruncatedNormal } from './seeded_initializers.js';
 export type {
   NAAVBackpropAttnInputs, NAAVBackpropValueInputs, NAAVInputs, NAFusedBackpropInputs, NAFusedInputs, NALogSumExpInputs, NAQKBackpropKeyInputs,
-  NAQKBackpropQueryInputs, NAQKBackpropRpbInputs, NAQKInputs, GeluErfInputs, LayerNormAttrs, LayerNormInputs,
+  NAQKBackpropQueryInputs, NAQKBackpropRpbInputs, NAQKInputs, GeluErfInputs, LayerNormAttrs, LayerNormInputs, SelfAttentionAttrs,
+  SelfAttentionInputs,
 } from './kernel_names.js';
 export { declareNAKernelSupport, hasFusedBackward, naKernelsSupport } from './implementation.js';
 export type { NAKernelSupport } from './implementation.js';

@@ -18,6 +18,8 @@ export { na1dAV, na2dAV, na3dAV } from './ops/na_av.js';
 export { na1d, na2d, na3d } from './ops/na_attention.js';
 export { gelu } from './ops/gelu.js';
 export { layerNorm } from './ops/layer_norm.js';
+export { selfAttention } from './ops/self_attention.js';
+export type { SelfAttentionOptions } from './ops/self_attention.js';
 export { activeNABackward, activeNAImplementation, setNABackward, setNAImplementation } from './implementation.js';
 export type { NABackward, NAImplementation } from './implementation.js';
 export { setBestBackend } from './backend_select.js';
@@ -28,7 +30,7 @@ export { buildAxisGeometry } from './geometry.js';
 export type { AxisGeometry } from './geometry.js';
 export type { NAAVOptions, NAKernelAttrs, NAOptions, NAQKOptions, PerAxis, SpatialRank } from './na_args.js';
 export {
-  NeighborhoodAttentionAV, NeighborhoodAttentionAVBackpropAttn, NeighborhoodAttentionAVBackpropValue, NeighborhoodAttentionFused,
+  FusedSelfAttention, NeighborhoodAttentionAV, NeighborhoodAttentionAVBackpropAttn, NeighborhoodAttentionAVBackpropValue, NeighborhoodAttentionFused,
   NeighborhoodAttentionFusedBackpropKey, NeighborhoodAttentionFusedBackpropQuery, NeighborhoodAttentionFusedBackpropRpb,
   NeighborhoodAttentionFusedBackpropValue, NeighborhoodAttentionLogSumExp, NeighborhoodAttentionQK, NeighborhoodAttentionQKBackpropKey,
   NeighborhoodAttentionQKBackpropQuery, NeighborhoodAttentionQKBackpropRpb, GeluErf, LayerNormLastAxis,

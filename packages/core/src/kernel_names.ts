@@ -94,3 +94,18 @@ export interface LayerNormInputs extends NamedTensorInfoMap {
 export interface LayerNormAttrs {
   epsilon: number;
 }
+
+/** Full self-attention over a token sequence (ops/self_attention.ts). */
+export const FusedSelfAttention = 'FusedSelfAttention';
+/**
+ * qkv `[B, N, 3C]`: columns `[q | k | v]`, each `heads` blocks of `C / heads`; bias `[heads, N, N]`, or an empty
+ * `[0]` tensor for none (always present so that its gradient can save it). Output `[B, N, C]`, heads merged.
+ */
+export interface SelfAttentionInputs extends NamedTensorInfoMap {
+  qkv: TensorInfo;
+  bias: TensorInfo;
+}
+export interface SelfAttentionAttrs {
+  heads: number;
+  scale: number;
+}

@@ -1,44 +1,15 @@
 // SPDX-License-Identifier: MIT
 // Central finite differences against the analytic gradients of every NA kernel, on small cases.
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { na1d, na1dAV, na1dQK, na2d, na2dAV, na2dQK, na3d, na3dAV, na3dQK, setNABackward } from '@natzoo/core';
 
 type T6 = tf.Tensor<tf.Rank.R6>;
 import { naTargets, useTarget } from './backends.js';
+import { gradcheck, randn } from './support/gradcheck.js';
 
 /** Masked slots hold -inf; the loss only sees the finite ones. */
 const finiteOnly = (t: tf.Tensor) => tf.where(tf.isFinite(t), t, tf.zerosLike(t));
-
-type Fn = (...xs: tf.Tensor[]) => tf.Tensor;
-
-/** Seeded normal tensor, so failures reproduce. */
-const randn = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
-
-/**
- * Checks d/dx sum(f(xs) * g) against (L(x + eps e_i) - L(x - eps e_i)) / 2eps on a sample of coordinates.
- * Float32 evaluation, so eps is large and the tolerance is relative to the gradient's scale.
- */
-function gradcheck(f: Fn, inputs: tf.Tensor[], samples = 12): void {
-  const g = tf.tidy(() => randn(f(...inputs).shape, 99));
-  const loss = (xs: tf.Tensor[]) => tf.tidy(() => tf.sum(tf.mul(f(...xs), g)).dataSync()[0]!);
-  const analytic = tf.grads(f)(inputs, g).map((t) => t.dataSync());
-  const eps = 1e-2;
-  inputs.forEach((x, which) => {
-    const base = x.dataSync();
-    const scale = Math.max(...analytic[which]!.map(Math.abs), 1e-3);
-    for (let s = 0; s < samples; s++) {
-      const i = Math.floor(((s + 0.5) / samples) * base.length);
-      const shifted = (delta: number) => {
-        const copy = base.slice();
-        copy[i]! += delta;
-        return inputs.map((t, j) => (j === which ? tf.tensor(copy, x.shape) : t));
-      };
-      const numeric = (loss(shifted(eps)) - loss(shifted(-eps))) / (2 * eps);
-      expect(Math.abs(numeric - analytic[which]![i]!), `input ${which}, element ${i}`).toBeLessThan(2e-3 * scale + 2e-3);
-    }
-  });
-}
 
 describe.each(naTargets)('finite differences on $name', (target) => {
   it('na1dQK with rpb, dilation 2: d query, d key, d rpb', async () => {

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 // Multi-head self attention over a token sequence (timm's ViT `Attention`, which Compact-Transformers copies):
-// qkv Linear -> softmax(q k^T * scale) v per head -> proj Linear. `[B, N, C]` in and out.
-import { add, matMul, mul, reshape, serialization, slice, softmax, tidy, transpose } from '@tensorflow/tfjs-core';
+// qkv Linear -> softmax(q k^T * scale) v per head (@natzoo/core's selfAttention: the fused kernel on cpu, wasm
+// and webgpu) -> proj Linear. `[B, N, C]` in and out.
+import { add, matMul, reshape, serialization, tidy } from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { InputSpec, initializers, layers } from '@tensorflow/tfjs-layers';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
-import { batchDropout, randomSeed } from '@natzoo/core';
+import { batchDropout, randomSeed, selfAttention } from '@natzoo/core';
 import { linearInit } from '@natzoo/core/advanced';
 import { fail } from '../errors.js';
 import { singleInput } from './layer_args.js';
@@ -86,23 +87,14 @@ export class MultiHeadSelfAttention extends layers.Layer {
       if (w === null) fail(`MultiHeadSelfAttention '${this.name}'`, 'called before build()');
       const { channels, numHeads } = this;
       const [batch, tokens] = x.shape as [number, number, number];
-      const headDim = channels / numHeads;
       const training = kwargs['training'] === true;
 
-      // Columns of the qkv kernel are [q | k | v], each `heads` contiguous blocks of headDim (upstream
-      // reshape(B, N, 3, heads, headDim)). Slicing the small kernel beats splitting the [B*N, 3C] product.
-      const flat = reshape(x, [-1, channels]);
-      const project = (i: number): Tensor => {
-        let y = matMul(flat, slice(w.qkvKernel.read(), [0, i * channels], [channels, channels]));
-        if (w.qkvBias !== null) y = add(y, slice(w.qkvBias.read(), [i * channels], [channels]));
-        // [B*N, C] -> [B*heads, N, headDim]
-        return reshape(transpose(reshape(y, [batch, tokens, numHeads, headDim]), [0, 2, 1, 3]), [-1, tokens, headDim]);
-      };
-      const [q, k, v] = [project(0), project(1), project(2)];
-
-      let attn = softmax(mul(matMul(q, k, false, true), this.scale ?? headDim ** -0.5));
-      if (training && this.attnDrop > 0) attn = batchDropout(attn, this.attnDrop, randomSeed());
-      const merged = transpose(reshape(matMul(attn, v), [batch, numHeads, tokens, headDim]), [0, 2, 1, 3]);
+      // One projection to the packed [B, N, 3C] the op splits into heads itself (columns [q | k | v], each `heads`
+      // contiguous blocks of headDim, as upstream's reshape(B, N, 3, heads, headDim)).
+      let qkv = matMul(reshape(x, [-1, channels]), w.qkvKernel.read());
+      if (w.qkvBias !== null) qkv = add(qkv, w.qkvBias.read());
+      const attnDrop = training ? this.attnDrop : 0;
+      const merged = selfAttention(reshape(qkv, [batch, tokens, 3 * channels]), { heads: numHeads, scale: this.scale ?? undefined, attnDrop });
       let out = add(matMul(reshape(merged, [-1, channels]), w.projKernel.read()), w.projBias.read());
       if (training && this.projDrop > 0) out = batchDropout(out, this.projDrop, randomSeed());
       return reshape(out, [batch, tokens, channels]);

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 // ViT-rpb's attention (SHI-Labs/Neighborhood-Attention-Transformer classification/isotropic.py, MHSARPB): full
 // self attention over a fixed H x W map plus a learned relative positional bias `rpb [heads, 2H-1, 2W-1]`
-// indexed by `(key - query) + size - 1` per axis, added after the scale, as in neighborhood attention.
-import { add, gather, keep, matMul, mul, reshape, serialization, softmax, tensor1d, tidy, transpose } from '@tensorflow/tfjs-core';
+// indexed by `(key - query) + size - 1` per axis, added after the scale, as in neighborhood attention. The bias
+// table is gathered to `[heads, N, N]` once per call; @natzoo/core's selfAttention does the rest.
+import { add, gather, keep, matMul, reshape, serialization, tensor1d, tidy } from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { InputSpec, initializers, layers } from '@tensorflow/tfjs-layers';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
-import { batchDropout, randomSeed } from '@natzoo/core';
+import { batchDropout, randomSeed, selfAttention } from '@natzoo/core';
 import { linearInit } from '@natzoo/core/advanced';
 import { fail } from '../errors.js';
 import { singleInput } from '../layers/layer_args.js';
@@ -98,15 +99,9 @@ export class GridSelfAttentionRPB extends layers.Layer {
 
       let qkv = matMul(reshape(x, [-1, c]), weights.qkvKernel.read());
       if (weights.qkvBias !== null) qkv = add(qkv, weights.qkvBias.read());
-      // [B, N, 3, heads, hd] -> [3, B, heads, N, hd]
-      const split = transpose(reshape(qkv, [batch, n, 3, heads, headDim]), [2, 0, 3, 1, 4]);
-      const [q, k, v] = [0, 1, 2].map((i) => reshape(split.slice([i], [1]), [batch * heads, n, headDim])) as [Tensor, Tensor, Tensor];
-
-      const bias = reshape(gather(reshape(weights.rpb.read(), [heads, -1]), this.index, 1), [1, heads, n, n]);
-      const logits = add(reshape(matMul(mul(q, headDim ** -0.5), k, false, true), [batch, heads, n, n]), bias);
-      let attn = softmax(logits);
-      if (training && this.attnDrop > 0) attn = batchDropout(attn, this.attnDrop, randomSeed());
-      const merged = transpose(reshape(matMul(reshape(attn, [batch * heads, n, n]), v), [batch, heads, n, headDim]), [0, 2, 1, 3]);
+      const bias = reshape(gather(reshape(weights.rpb.read(), [heads, -1]), this.index, 1), [heads, n, n]);
+      const attnDrop = training ? this.attnDrop : 0;
+      const merged = selfAttention(reshape(qkv, [batch, n, 3 * c]), { heads, scale: headDim ** -0.5, bias, attnDrop });
       let out = add(matMul(reshape(merged, [-1, c]), weights.projKernel.read()), weights.projBias.read());
       if (training && this.projDrop > 0) out = batchDropout(out, this.projDrop, randomSeed());
       return reshape(out, [batch, h, w, c]);

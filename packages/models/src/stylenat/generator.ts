@@ -4,7 +4,7 @@
 // reduction and sinusoidal position embedding, and ToRGB skips summed through blurred upsampling. NHWC tokens
 // throughout; images come out ImageNet-normalised as upstream's.
 import * as tf from '@tensorflow/tfjs';
-import { na2d } from '@natzoo/core';
+import { na2d, selfAttention } from '@natzoo/core';
 import { generatorSpecs } from './generator_params.js';
 import { ParamSet } from './param_set.js';
 import { generatorPlan, latentCount } from './stylenat_config.js';
@@ -81,12 +81,10 @@ export class StyleNATGenerator {
     if (layer.attention.kind === 'mhsa') {
       // Full attention over the 4x4 map with a [heads, 7, 7] RPB indexed key - query (upstream MHSARPB).
       const n = h * w;
-      const toHeads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [b, n, heads, hd]), [0, 2, 1, 3]);
       const rpb = this.p(`${prefix}.rpb`);
-      const bias = tf.reshape(tf.gather(tf.reshape(rpb, [heads, -1]), this.biasIndex, 1), [1, heads, n, n]);
-      const logits = tf.add(tf.matMul(tf.mul(toHeads(part(0, 0, heads)), scale), toHeads(part(1, 0, heads)), false, true), bias);
-      const attended = tf.matMul(tf.softmax(logits), toHeads(part(2, 0, heads)));
-      out = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [b, h, w, c]);
+      const table = tf.reshape(tf.gather(tf.reshape(rpb, [heads, -1]), this.biasIndex, 1), [heads, n, n]);
+      const qkv = tf.reshape(linear(x, weight, bias), [b, n, 3 * c]) as tf.Tensor3D;
+      out = tf.reshape(selfAttention(qkv, { heads, scale, bias: table }), [b, h, w, c]);
     } else {
       // Contiguous head splits, each with its own window and RPB, concatenated back in head order.
       let head0 = 0;

@@ -7,6 +7,7 @@ import type { NAKernelAttrs } from '../../na_args.js';
 import { defineKernel, registerOnce } from '../define_kernel.js';
 import { naKernelSpecs, problemFor } from '../kernel_specs.js';
 import type { KernelArrays, NAKernelSpec } from '../kernel_specs.js';
+import { cpuSelfAttention } from './self_attention.js';
 
 function cpuKernel(spec: NAKernelSpec) {
   return defineKernel<NamedTensorInfoMap, NAKernelAttrs, MathBackendCPU>(
@@ -33,5 +34,5 @@ function cpuKernel(spec: NAKernelSpec) {
 }
 
 export function registerCpuKernels(): void {
-  registerOnce(naKernelSpecs.map(cpuKernel));
+  registerOnce([...naKernelSpecs.map(cpuKernel), cpuSelfAttention]);
 }

@@ -9,6 +9,7 @@ import { defineKernel, registerOnce } from '../define_kernel.js';
 import { naKernelSpecs, problemFor } from '../kernel_specs.js';
 import type { KernelArrays, NAKernelSpec } from '../kernel_specs.js';
 import { heapView } from './heap.js';
+import { wasmSelfAttention } from './self_attention.js';
 import { wasmOverrides } from './simd_kernels.js';
 
 function wasmKernel(spec: NAKernelSpec) {
@@ -35,5 +36,5 @@ function wasmKernel(spec: NAKernelSpec) {
 }
 
 export function registerWasmKernels(): void {
-  registerOnce(naKernelSpecs.map(wasmKernel));
+  registerOnce([...naKernelSpecs.map(wasmKernel), wasmSelfAttention]);
 }

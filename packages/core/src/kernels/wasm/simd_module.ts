@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
-// The SIMD kernels (assembly/*.ts: the NA split, fused-forward and fused-backward modules, the element-wise one)
-// instantiated against the tfjs wasm backend's own memory, so they read and write tensors where tfjs keeps them;
-// plus scratch allocation on that heap for their index tables.
+// The SIMD kernels (assembly/*.ts: the NA split, fused-forward and fused-backward modules, the element-wise one and
+// full self-attention) instantiated against the tfjs wasm backend's own memory, so they read and write tensors where
+// tfjs keeps them; plus scratch allocation on that heap for their index tables.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { wasmFree, wasmMalloc, wasmMemory } from '../../tfjs_internals.js';
 import { moduleBase64 as elementwiseBase64 } from './elementwise_module.generated.js';
 import { moduleBase64 as backwardBase64 } from './na_backward_module.generated.js';
 import { moduleBase64 as fusedBase64 } from './na_fused_module.generated.js';
 import { moduleBase64 } from './na_kernels_module.generated.js';
+import { moduleBase64 as selfAttentionBase64 } from './self_attention_module.generated.js';
 
 type Pointer = number;
 type Kernel = (...args: number[]) => void;
@@ -23,6 +24,8 @@ export interface SimdKernels {
   /** assembly/elementwise: exact GELU and last-axis LayerNorm. */
   gelu: Kernel;
   layerNorm: Kernel;
+  /** assembly/attention: fused full self-attention. */
+  selfAttention: Kernel;
 }
 
 let compiled: WebAssembly.Module[] | null | undefined;
@@ -36,7 +39,7 @@ export function simdKernelsFor(backend: BackendWasm): SimdKernels | null {
   if (compiled === undefined) {
     try {
       // Each under 4 KB, so synchronous compilation is allowed even on a browser's main thread.
-      compiled = [moduleBase64, fusedBase64, backwardBase64, elementwiseBase64].map((b64) => new WebAssembly.Module(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))));
+      compiled = [moduleBase64, fusedBase64, backwardBase64, elementwiseBase64, selfAttentionBase64].map((b64) => new WebAssembly.Module(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))));
     } catch {
       compiled = null;
     }

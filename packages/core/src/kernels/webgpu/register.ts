@@ -9,6 +9,7 @@ import type { NAKernelAttrs } from '../../na_args.js';
 import { defineKernel, registerOnce } from '../define_kernel.js';
 import { declareNAKernelSupport } from '../../implementation.js';
 import { runNAKernel, webgpuSupports } from './na_kernels.js';
+import { webgpuSelfAttention } from './self_attention_program.js';
 
 const kernelNames = [
   names.NeighborhoodAttentionQK,
@@ -28,13 +29,14 @@ const kernelNames = [
 
 export function registerWebGPUKernels(): void {
   declareNAKernelSupport('webgpu', webgpuSupports);
-  registerOnce(
-    kernelNames.map((kernelName) =>
+  registerOnce([
+    ...kernelNames.map((kernelName) =>
       defineKernel<NamedTensorInfoMap, NAKernelAttrs, WebGPUBackend>(
         kernelName,
         'webgpu',
         ({ inputs, attrs, backend }) => runNAKernel(kernelName, backend, inputs, attrs),
       ),
     ),
-  );
+    webgpuSelfAttention,
+  ]);
 }
