@@ -80,7 +80,7 @@ interface EmscriptenModule {
   HEAPU8: Uint8Array;
   /** The exported memory of the single-threaded builds. */
   asm?: { memory?: WebAssembly.Memory };
-  /** The threaded build imports its memory and keeps it here. */
+  /** The threaded build creates its memory (shared) and exports it to JS here (`Module["wasmMemory"]`). */
   wasmMemory?: WebAssembly.Memory;
   _malloc(bytes: number): number;
   _free(pointer: number): void;
@@ -99,7 +99,10 @@ export function wasmMemory(backend: BackendWasm): WebAssembly.Memory | undefined
 
 /** The wasm heap as bytes; views over it detach when the heap grows, so take them after the last allocation. */
 export function wasmHeapBytes(backend: BackendWasm): Uint8Array {
-  return emscripten(backend).HEAPU8;
+  const module = emscripten(backend);
+  // The threaded build refreshes HEAPU8 lazily after another thread grew the shared memory; the memory is current.
+  const buffer = wasmMemory(backend)?.buffer;
+  return buffer === undefined || buffer === module.HEAPU8.buffer ? module.HEAPU8 : new Uint8Array(buffer);
 }
 
 /** Where a tensor's data starts on the wasm heap. */
