@@ -1,22 +1,12 @@
 // SPDX-License-Identifier: MIT
 // A fixed pool of worker threads that prepare samples off the main thread, so tfjs (single-threaded in Node)
 // keeps computing while images are decoded. Requests go to the worker with the fewest in flight.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { SampleSource } from './dataset.js';
 import type { DecodeReply, DecodeRequest } from './decode_worker.js';
 import { prepareSample, type SampleKey, type TransformConfig } from './sample_transform.js';
 import { ArgumentError } from '@natzoo/core';
-
-/** The compiled worker script; from the TypeScript sources (tests) it is the built copy in dist/. */
-function workerPath(): string {
-  const here = fileURLToPath(new URL('./decode_worker.js', import.meta.url));
-  if (existsSync(here)) return here;
-  const built = fileURLToPath(new URL('../../dist/data/decode_worker.js', import.meta.url));
-  if (existsSync(built)) return built;
-  throw new Error(`decode workers: neither ${here} nor ${built} exists; build @natzoo/train (tsc -b packages/train)`);
-}
+import { workerScript } from '../workers/worker_script.js';
 
 export interface SamplePreparer {
   prepare(source: SampleSource, config: TransformConfig, key: SampleKey): Promise<Float32Array>;
@@ -37,7 +27,7 @@ export class DecodePool implements SamplePreparer {
 
   constructor(size: number) {
     if (!(Number.isSafeInteger(size) && size > 0)) throw new ArgumentError('workers', size, `expected a positive integer`);
-    const path = workerPath();
+    const path = workerScript('./decode_worker.js', import.meta.url, 'decode workers');
     for (let i = 0; i < size; i++) {
       const worker = new Worker(path);
       worker.on('message', (reply: DecodeReply) => this.settle(reply));
