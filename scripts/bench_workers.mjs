@@ -52,6 +52,8 @@ printTable(
     { title: 'img/s', cell: (r) => r.imgPerSec.toFixed(2) },
     { title: 'rounds img/s', cell: (r) => r.roundImgPerSec.map((x) => x.toFixed(2)).join(' '), left: true },
     { title: 'vs 1 worker', cell: (r) => `${r.speedup.toFixed(2)}x` },
+    { title: 'cpu s/img', cell: (r) => (r.cpuMsPerImage / 1000).toFixed(2) },
+    { title: 'cpu efficiency', cell: (r) => r.cpuEfficiency.toFixed(2) },
     { title: 'start s', cell: (r) => (r.startMs / 1000).toFixed(1) },
     { title: 'same logits', cell: (r) => (r.sameLogits ? 'yes' : 'NO'), left: true },
   ],
@@ -59,6 +61,7 @@ printTable(
   [
     `${info.cpus} cores (${info.cpuModel}); load average ${info.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')} at start, ${loadAverageAtEnd.map((x) => x.toFixed(2)).join(' ')} at end`,
     `${ROUNDS} interleaved rounds; vs 1 worker: median of the per-round ratios`,
+    'cpu s/img: CPU time of this process (main thread + workers) per image; cpu efficiency: 1 worker\'s / this one\'s (1.00: spreading costs nothing, so idle cores would give a speedup of the worker count)',
   ],
 );
 writeJsonAtomic(OUT, { machine: { ...info, loadAverageAtEnd }, options: { models: MODELS, workers: WORKERS, jobSize: JOB, rounds: ROUNDS }, rows });

@@ -31,6 +31,10 @@ import { median } from './measure.mjs';
  * @property {number} imgPerSec   median over rounds
  * @property {number[]} roundImgPerSec
  * @property {number} speedup     median of the per-round ratios to the baseline worker count
+ * @property {number} cpuMsPerImage median over rounds of this process's CPU time (main thread and workers) per image
+ * @property {number} cpuEfficiency the baseline's CPU time per image / this one's: 1 when spreading the work costs
+ *   nothing extra, so that on idle cores the speedup would be the worker count (a measure the machine's other load
+ *   skews far less than wall time)
  * @property {number} startMs     starting the pool (workers, tfjs, model load)
  * @property {boolean} sameLogits every round's logits equal to the baseline's, bit for bit
  */
@@ -59,13 +63,13 @@ export async function workerScaling(options) {
     const { dir, inputSize, cleanup } = await modelDirOf(name);
     const count = options.images(name);
     const inputs = tf.tidy(() => tf.randomUniform([count * inputSize], -1, 1, 'float32', 7).dataSync());
-    /** @type {{ workers: number, pool: import('@natzoo/train').InferencePool, startMs: number, times: number[], same: boolean, logits?: Float32Array }[]} */
+    /** @type {{ workers: number, pool: import('@natzoo/train').InferencePool, startMs: number, times: number[], cpuMs: number[], same: boolean, logits?: Float32Array }[]} */
     const pools = [];
     try {
       for (const workers of options.workers) {
         const t0 = performance.now();
         const pool = await startInferencePool(dir, { workers });
-        pools.push({ workers, pool, startMs: performance.now() - t0, times: [], same: true });
+        pools.push({ workers, pool, startMs: performance.now() - t0, times: [], cpuMs: [], same: true });
       }
       // A warm-up job per worker (first-call compilation, heap growth), then the timed rounds.
       for (const p of pools) await predictInJobs(p.pool, inputs.subarray(0, p.workers * options.jobSize * inputSize), p.workers * options.jobSize, options.jobSize, 'warm-up');
@@ -73,8 +77,11 @@ export async function workerScaling(options) {
         const order = round % 2 === 0 ? pools : [...pools].reverse();
         for (const p of order) {
           const t0 = performance.now();
+          const cpu0 = process.cpuUsage();
           const logits = await predictInJobs(p.pool, inputs, count, options.jobSize, `round ${round}`);
           p.times.push(performance.now() - t0);
+          const cpu = process.cpuUsage(cpu0);
+          p.cpuMs.push((cpu.user + cpu.system) / 1000);
           pools[0].logits ??= logits;
           p.same &&= logits.every((v, i) => Object.is(v, /** @type {Float32Array} */ (pools[0].logits)[i]));
         }
@@ -89,7 +96,8 @@ export async function workerScaling(options) {
       const roundImgPerSec = p.times.map((t) => count / (t / 1000));
       rows.push({
         model: name, workers: p.workers, images: count, jobSize: options.jobSize, imgPerSec: median(roundImgPerSec), roundImgPerSec,
-        speedup: median(p.times.map((t, r) => base.times[r] / t)), startMs: p.startMs, sameLogits: p.same,
+        speedup: median(p.times.map((t, r) => base.times[r] / t)), cpuMsPerImage: median(p.cpuMs) / count,
+        cpuEfficiency: median(base.cpuMs) / median(p.cpuMs), startMs: p.startMs, sameLogits: p.same,
       });
     }
   }
