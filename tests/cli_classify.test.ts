@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The built CLI's classify, eval and predict around the shipped model: from any working directory, --model as a
-// registered name, the backends' errors, ImageFolder and CIFAR-10 directories, and inputs that do not fit.
+// registered name, the backends' errors, ImageFolder and CIFAR-10 directories, inputs that do not fit, and the
+// same logits over worker threads (--workers).
 import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -122,6 +123,24 @@ describe('natzoo classify, eval and predict', () => {
     writeFileSync(join(batches, 'broken.bin'), records.subarray(0, 3073 + 5));
     expect((await fail(['eval', '--data', `cifar10:${batches}`])).stderr).toMatch(/broken\.bin: 3078 bytes is not a whole number of 3073-byte CIFAR-10 records/);
     expect((await fail(['eval', '--data', `mnist:${batches}`])).stderr).toContain(`--data mnist:${batches}: expected cifar10:<file-or-dir> or imagefolder:<dir>`);
+  });
+
+  it('--workers 2 gives the logits of one worker for classify and eval, in input order, and --workers is checked', async () => {
+    const classify = async (workers: string) =>
+      (JSON.parse((await run(['classify', ...SAMPLES, '--json', '--backend', 'wasm', '--workers', workers])).stdout) as { workers?: number; results: unknown[] });
+    const [one, two] = [await classify('1'), await classify('2')];
+    expect(two.workers).toBe(2);
+    expect(two.results).toEqual(one.results);
+    const records = readFileSync(sharedPath('data', 'cifar10', 'test_batch_first1017.bin'));
+    const data = join(work, 'workers_batch.bin');
+    writeFileSync(data, records.subarray(0, 40 * 3073));
+    const logits = (workers: string) => join(work, `workers_${workers}.npy`);
+    for (const workers of ['1', '2']) await run(['eval', '--data', `cifar10:${data}`, '--save-logits', logits(workers), '--batch-size', '16', '--workers', workers]);
+    expect(readFileSync(logits('2'))).toEqual(readFileSync(logits('1')));
+    ((await readNpy(logits('2'))).data as Float32Array).forEach((v, i) => expect(Math.abs(v - upstream[i]!)).toBeLessThan(1e-4));
+    expect((await fail(['classify', SAMPLES[0]!, '--workers', '0'])).stderr).toMatch(/natzoo: --workers 0: expected a whole number from 1 to \d+/);
+    expect((await fail(['eval', '--data', `cifar10:${data}`, '--workers', '1.5'])).stderr).toMatch(/natzoo: --workers 1\.5: expected a whole number/);
+    expect((await fail(['classify', SAMPLES[0]!, '--workers', '2', '--backend', 'webgpu'])).stderr).toContain('--backend webgpu: with --workers 2 each worker runs its own tfjs on wasm or cpu');
   });
 
   it('predict refuses an input that does not fit the model, and writes nothing', async () => {

@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { setBestBackend } from '@natzoo/core';
 import { startNodeWebGPU } from '@natzoo/core/node-webgpu';
+import type { InferenceBackend } from '@natzoo/train';
 
 export const BACKENDS = ['cpu', 'wasm', 'webgpu', 'tensorflow'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
@@ -38,4 +39,14 @@ export async function useBackend(name?: string): Promise<string> {
     }
     throw new Error(`--backend ${name}: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/**
+ * The backend of `workers` worker threads (undefined for one: this thread runs the model): each worker runs
+ * its own tfjs, on wasm (the default) or cpu; tfjs-node's addon and WebGPU do not start in worker threads.
+ */
+export function workerBackend(name: string | undefined, workers: number): InferenceBackend | undefined {
+  if (workers === 1) return undefined;
+  if (name === undefined || name === 'wasm' || name === 'cpu') return name ?? 'wasm';
+  throw new Error(`--backend ${name}: with --workers ${workers} each worker runs its own tfjs on wasm or cpu`);
 }

@@ -4,6 +4,12 @@ import { BACKENDS } from './backend.js';
 
 export const backendOption = { type: 'string', choices: BACKENDS, describe: 'default: tfjs-node when installed, else wasm' } as const;
 
+export const workersOption = {
+  type: 'number',
+  default: 1,
+  describe: 'worker threads, each with its own tfjs (wasm or cpu) and model copy, splitting the images between them (at most four per core)',
+} as const;
+
 export const jsonOption = { type: 'boolean', default: false, describe: 'print the result as JSON (with the model and the backend)' } as const;
 
 /** Prints `value` as indented JSON on stdout, or the human-readable `text`. */

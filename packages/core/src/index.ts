@@ -26,6 +26,7 @@ export { setBestBackend } from './backend_select.js';
 export type { NodeBackendName } from './backend_select.js';
 export { NAArgumentError } from './na_args.js';
 export { ArgumentError } from './argument_error.js';
+export { WasmKernelError } from './kernels/wasm/wasm_kernel_error.js';
 export { buildAxisGeometry } from './geometry.js';
 export type { AxisGeometry } from './geometry.js';
 export type { NAAVOptions, NAKernelAttrs, NAOptions, NAQKOptions, PerAxis, SpatialRank } from './na_args.js';

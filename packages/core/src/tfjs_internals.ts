@@ -80,7 +80,7 @@ interface EmscriptenModule {
   HEAPU8: Uint8Array;
   /** The exported memory of the single-threaded builds. */
   asm?: { memory?: WebAssembly.Memory };
-  /** The threaded build imports its memory and keeps it here. */
+  /** The threaded build creates its memory (shared) and exports it to JS here (`Module["wasmMemory"]`). */
   wasmMemory?: WebAssembly.Memory;
   _malloc(bytes: number): number;
   _free(pointer: number): void;
@@ -99,7 +99,10 @@ export function wasmMemory(backend: BackendWasm): WebAssembly.Memory | undefined
 
 /** The wasm heap as bytes; views over it detach when the heap grows, so take them after the last allocation. */
 export function wasmHeapBytes(backend: BackendWasm): Uint8Array {
-  return emscripten(backend).HEAPU8;
+  const module = emscripten(backend);
+  // The threaded build refreshes HEAPU8 lazily after another thread grew the shared memory; the memory is current.
+  const buffer = wasmMemory(backend)?.buffer;
+  return buffer === undefined || buffer === module.HEAPU8.buffer ? module.HEAPU8 : new Uint8Array(buffer);
 }
 
 /** Where a tensor's data starts on the wasm heap. */
@@ -115,4 +118,43 @@ export function wasmMalloc(backend: BackendWasm, bytes: number): number {
 
 export function wasmFree(backend: BackendWasm, pointer: number): void {
   emscripten(backend)._free(pointer);
+}
+
+/** tfjs-wasm's threaded build as files: its pthread worker script and the module factory the workers import. */
+const THREADED_SCRIPTS = '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd';
+
+/**
+ * Starts tfjs-wasm's threaded build where the page's trick does not work (Node): that build hands its pthread
+ * workers `blob:` URLs (a worker script, then the module factory), which Node's worker_threads refuses. Here
+ * `writeScript(name, text)` stores each script as a file and returns its path; the worker script is given a
+ * prelude that answers its own createObjectURL with the factory's path. Call before the wasm backend starts.
+ * Returns the number of threads the backend runs.
+ */
+export async function startThreadedWasmBackend(writeScript: (name: string, text: string) => string, threads?: number): Promise<number> {
+  supported();
+  const tf = await import('@tensorflow/tfjs-core');
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  // The engine's registry holds started backends only (findBackend would start it).
+  if (tf.engine().registry.wasm !== undefined) throw new Error('startThreadedWasm: the wasm backend has already started (single-threaded); start the threaded build first');
+  // Variable specifiers: bundlers must not pull these CommonJS files into browser builds, where tfjs loads them itself.
+  const load = async (file: string) => ((await import(/* @vite-ignore */ `${THREADED_SCRIPTS}${file}`)) as { default: unknown }).default;
+  const factory = (await load('.js')) as (...args: unknown[]) => unknown;
+  const { wasmWorkerContents } = (await load('.worker.js')) as { wasmWorkerContents: string };
+  const factoryPath = writeScript('factory.js', `var WasmBackendModuleThreadedSimd = ${factory.toString()}`);
+  // tfjs escapes the worker's newlines the same way before making its Blob (they sit inside string literals).
+  const workerPath = writeScript(
+    'worker.cjs',
+    `URL.createObjectURL = () => ${JSON.stringify(factoryPath)};\nURL.revokeObjectURL = () => undefined;\n${wasmWorkerContents.replace(/\n/g, '\\n')}`,
+  );
+  const createObjectURL = URL.createObjectURL.bind(URL);
+  // The build asks for its worker script's URL from a Blob of type application/javascript; everything else passes.
+  URL.createObjectURL = (blob: Blob) => (blob.type === 'application/javascript' ? workerPath : createObjectURL(blob));
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+  if (threads !== undefined) wasm.setThreadsCount(threads);
+  try {
+    if (!(await tf.setBackend('wasm'))) throw new Error('startThreadedWasm: the threaded tfjs-wasm build failed to start');
+  } finally {
+    URL.createObjectURL = createObjectURL;
+  }
+  return wasm.getThreadsCount();
 }

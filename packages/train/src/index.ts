@@ -42,6 +42,12 @@ export { decodeImageFile, ImageDecodeError } from './preprocess/decode_image.js'
 export { imageToInput } from './preprocess/image_input.js';
 export { readLabelFile } from './preprocess/labels.js';
 
+// Data-parallel inference over worker threads.
+export {
+  checkWorkerCount, InferenceWorkerError, maxInferenceWorkers, predictInJobs, startInferencePool,
+  type InferenceBackend, type InferencePool, type InferencePoolOptions,
+} from './workers/inference_pool.js';
+
 // Classification training.
 export { train, type TrainResult } from './train/trainer.js';
 export type { TrainOptions, TrainStepProgress } from './train/run_setup.js';

@@ -6,7 +6,7 @@ import type { SampleSource } from './dataset.js';
 import type { DecodeReply, DecodeRequest } from './decode_worker.js';
 import { prepareSample, type SampleKey, type TransformConfig } from './sample_transform.js';
 import { ArgumentError } from '@natzoo/core';
-import { workerScriptPath } from '../worker_script.js';
+import { workerScript } from '../workers/worker_script.js';
 
 export interface SamplePreparer {
   prepare(source: SampleSource, config: TransformConfig, key: SampleKey): Promise<Float32Array>;
@@ -27,7 +27,7 @@ export class DecodePool implements SamplePreparer {
 
   constructor(size: number) {
     if (!(Number.isSafeInteger(size) && size > 0)) throw new ArgumentError('decodeWorkers', size, `expected a positive integer`);
-    const path = workerScriptPath(import.meta.url, 'decode_worker.js', 'decode workers');
+    const path = workerScript('./decode_worker.js', import.meta.url, 'decode workers');
     for (let i = 0; i < size; i++) {
       const worker = new Worker(path);
       worker.on('message', (reply: DecodeReply) => this.settle(reply));

@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { ArgumentError } from '@natzoo/core';
 import type { TrainableParam } from '../optim/no_weight_decay.js';
-import { workerScriptPath } from '../worker_script.js';
+import { workerScript } from '../workers/worker_script.js';
 import type { GradientWorkerGrads, GradientWorkerInit, GradientWorkerReply, GradientWorkerStep } from './gradient_worker.js';
 import type { Rng } from './rng.js';
 import { computeGradients, type StepOptions } from './train_step.js';
@@ -72,7 +72,7 @@ export class GradientWorkers {
     }
     const size = model.weights.reduce((n, w) => n + w.read().size, 0);
     const shared = new SharedArrayBuffer(4 * size);
-    const path = workerScriptPath(import.meta.url, 'gradient_worker.js', 'training workers');
+    const path = workerScript('./gradient_worker.js', import.meta.url, 'training workers');
     const init: GradientWorkerInit = {
       type: 'init', backend, model: options.model, overrides: options.overrides, seed: options.seed, recompute: options.recompute, weights: shared,
       ...(options.microBatch === undefined ? {} : { microBatch: options.microBatch }),

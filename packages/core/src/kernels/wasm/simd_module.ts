@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: MIT
 // The SIMD kernels (assembly/*.ts: the NA split, fused-forward and fused-backward modules, the element-wise one and
-// full self-attention) instantiated against the tfjs wasm backend's own memory, so they read and write tensors where
-// tfjs keeps them; plus scratch allocation on that heap for their index tables.
+// full self-attention) instantiated against the tfjs wasm backend's own memory (unshared in the single-threaded
+// builds, shared in the threaded one), so they read and write tensors where tfjs keeps them; plus scratch
+// allocation on that heap for their index tables.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { wasmFree, wasmMalloc, wasmMemory } from '../../tfjs_internals.js';
-import { moduleBase64 as elementwiseBase64 } from './elementwise_module.generated.js';
-import { moduleBase64 as backwardBase64 } from './na_backward_module.generated.js';
-import { moduleBase64 as fusedBase64 } from './na_fused_module.generated.js';
-import { moduleBase64 } from './na_kernels_module.generated.js';
-import { moduleBase64 as selfAttentionBase64 } from './self_attention_module.generated.js';
+import * as elementwise from './elementwise_module.generated.js';
+import * as backward from './na_backward_module.generated.js';
+import * as fused from './na_fused_module.generated.js';
+import * as forward from './na_kernels_module.generated.js';
+import * as selfAttention from './self_attention_module.generated.js';
+import { WasmKernelError } from './wasm_kernel_error.js';
 
 type Pointer = number;
 type Kernel = (...args: number[]) => void;
@@ -28,30 +30,63 @@ export interface SimdKernels {
   selfAttention: Kernel;
 }
 
-let compiled: WebAssembly.Module[] | null | undefined;
+/** Every assembly module, each compiled for an unshared and a shared memory (scripts/build_wasm.mjs). */
+const MODULES: readonly { moduleBase64: string; sharedModuleBase64: string }[] = [forward, fused, backward, elementwise, selfAttention];
+
+/** Engines without SIMD WebAssembly run tfjs's plain build; there the JS loops are the intended path. */
+const simdSupported = (() => {
+  try {
+    return WebAssembly.validate(decodeBase64(forward.moduleBase64));
+  } catch {
+    return false;
+  }
+})();
+
+const compiled = new Map<boolean, WebAssembly.Module[]>();
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels>();
 
-/** The kernels bound to this backend's memory, or null where SIMD WebAssembly is unavailable. */
-export function simdKernelsFor(backend: BackendWasm): SimdKernels | null {
-  const memory = wasmMemory(backend);
-  // The kernels module imports an unshared memory; the threaded build's is shared, so it runs the JS loops.
-  if (memory === undefined || (typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer)) return null;
-  if (compiled === undefined) {
-    try {
-      // Each under 4 KB, so synchronous compilation is allowed even on a browser's main thread.
-      compiled = [moduleBase64, fusedBase64, backwardBase64, elementwiseBase64, selfAttentionBase64].map((b64) => new WebAssembly.Module(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))));
-    } catch {
-      compiled = null;
-    }
+function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
+  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+}
+
+/** The modules for an unshared or shared memory, compiled once each. */
+function modulesFor(shared: boolean): WebAssembly.Module[] {
+  let modules = compiled.get(shared);
+  if (modules === undefined) {
+    // Each under 4 KB, so synchronous compilation is allowed even on a browser's main thread.
+    modules = MODULES.map((m) => new WebAssembly.Module(decodeBase64(shared ? m.sharedModuleBase64 : m.moduleBase64)));
+    compiled.set(shared, modules);
   }
-  if (compiled === null) return null;
+  return modules;
+}
+
+/** The kernels instantiated against `memory` (shared, as the threaded tfjs build's, or not), cached per memory. */
+export function simdKernelsForMemory(memory: WebAssembly.Memory): SimdKernels {
   let kernels = instances.get(memory);
   if (kernels === undefined) {
-    const exports = compiled.map((module) => new WebAssembly.Instance(module, { env: { memory } }).exports);
-    kernels = Object.assign({}, ...exports) as SimdKernels;
+    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    try {
+      const exports = modulesFor(shared).map((module) => new WebAssembly.Instance(module, { env: { memory } }).exports);
+      kernels = Object.assign({}, ...exports) as SimdKernels;
+    } catch (error) {
+      throw new WasmKernelError(`natzoo's SIMD kernels cannot be bound to the tfjs wasm ${shared ? 'shared ' : ''}memory: ${(error as Error).message}`, { cause: error });
+    }
     instances.set(memory, kernels);
   }
   return kernels;
+}
+
+/**
+ * The kernels bound to this backend's memory, or null where the engine has no SIMD WebAssembly (tfjs then runs
+ * its plain build too). Anything else that keeps them from binding is a WasmKernelError, never a silent fallback.
+ */
+export function simdKernelsFor(backend: BackendWasm): SimdKernels | null {
+  if (!simdSupported) return null;
+  const memory = wasmMemory(backend);
+  if (memory === undefined) {
+    throw new WasmKernelError('the tfjs wasm backend exposes no WebAssembly.Memory (neither asm.memory nor wasmMemory); natzoo cannot run its SIMD kernels on it');
+  }
+  return simdKernelsForMemory(memory);
 }
 
 /**

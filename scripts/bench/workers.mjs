@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: MIT
+// Worker-thread scaling of data-parallel inference (@natzoo/train's startInferencePool): img/s of batch jobs at
+// 1, 2, ... workers, each worker one tfjs-wasm core with its own copy of the model. The pools of every worker
+// count stay up side by side and take turns per round (the order alternating), so load from elsewhere falls on
+// all of them alike; the ratio to one worker is the median of the per-round ratios. Used by
+// scripts/bench_workers.mjs, and meant to be folded into bench:models as its worker-scaling rows.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { createModel } from '@natzoo/models';
+import { predictInJobs, saveModelDir, startInferencePool } from '@natzoo/train';
+import { median } from './measure.mjs';
+
+/**
+ * @typedef {object} WorkerScalingOptions
+ * @property {string[]} models     registry names (random weights: throughput does not depend on them)
+ * @property {number[]} workers    worker counts, e.g. [1, 2]; the first is the baseline of the ratios
+ * @property {number} jobSize      images per job (one batch on one worker)
+ * @property {(model: string) => number} images  images per round for a model (a multiple of jobSize * max workers keeps every worker busy)
+ * @property {number} rounds       interleaved rounds
+ * @property {(line: string) => void} [log]
+ */
+
+/**
+ * @typedef {object} WorkerScalingRow
+ * @property {string} model
+ * @property {number} workers
+ * @property {number} images      per round
+ * @property {number} jobSize
+ * @property {number} imgPerSec   median over rounds
+ * @property {number[]} roundImgPerSec
+ * @property {number} speedup     median of the per-round ratios to the baseline worker count
+ * @property {number} cpuMsPerImage median over rounds of this process's CPU time (main thread and workers) per image
+ * @property {number} cpuEfficiency the baseline's CPU time per image / this one's: 1 when spreading the work costs
+ *   nothing extra, so that on idle cores the speedup would be the worker count (a measure the machine's other load
+ *   skews far less than wall time)
+ * @property {number} startMs     starting the pool (workers, tfjs, model load)
+ * @property {boolean} sameLogits every round's logits equal to the baseline's, bit for bit
+ */
+
+/** A converted-model directory of `name` with random weights, in a temporary folder; returns it and a cleanup. */
+async function modelDirOf(/** @type {string} */ name) {
+  const dir = mkdtempSync(join(tmpdir(), `natzoo-bench-workers-${name}-`));
+  const model = createModel(/** @type {any} */ (name));
+  const [, height, width, channels] = /** @type {number[]} */ (model.inputs[0].shape);
+  const classes = /** @type {number} */ (model.outputs[0].shape[1]);
+  const preprocess = {
+    model: name, inputSize: [channels, height, width], mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], cropPct: 1,
+    interpolation: 'bicubic', labels: Array.from({ length: classes }, (_, i) => `class ${i}`),
+  };
+  await saveModelDir(model, join(dir, 'model'), /** @type {any} */ (preprocess));
+  model.dispose();
+  return { dir: join(dir, 'model'), inputSize: height * width * channels, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** @param {WorkerScalingOptions} options @returns {Promise<WorkerScalingRow[]>} */
+export async function workerScaling(options) {
+  const log = options.log ?? ((line) => console.error(line));
+  /** @type {WorkerScalingRow[]} */
+  const rows = [];
+  for (const name of options.models) {
+    const { dir, inputSize, cleanup } = await modelDirOf(name);
+    const count = options.images(name);
+    const inputs = tf.tidy(() => tf.randomUniform([count * inputSize], -1, 1, 'float32', 7).dataSync());
+    /** @type {{ workers: number, pool: import('@natzoo/train').InferencePool, startMs: number, times: number[], cpuMs: number[], same: boolean, logits?: Float32Array }[]} */
+    const pools = [];
+    try {
+      for (const workers of options.workers) {
+        const t0 = performance.now();
+        const pool = await startInferencePool(dir, { workers });
+        pools.push({ workers, pool, startMs: performance.now() - t0, times: [], cpuMs: [], same: true });
+      }
+      // A warm-up job per worker (first-call compilation, heap growth), then the timed rounds.
+      for (const p of pools) await predictInJobs(p.pool, inputs.subarray(0, p.workers * options.jobSize * inputSize), p.workers * options.jobSize, options.jobSize, 'warm-up');
+      for (let round = 0; round < options.rounds; round++) {
+        const order = round % 2 === 0 ? pools : [...pools].reverse();
+        for (const p of order) {
+          const t0 = performance.now();
+          const cpu0 = process.cpuUsage();
+          const logits = await predictInJobs(p.pool, inputs, count, options.jobSize, `round ${round}`);
+          p.times.push(performance.now() - t0);
+          const cpu = process.cpuUsage(cpu0);
+          p.cpuMs.push((cpu.user + cpu.system) / 1000);
+          pools[0].logits ??= logits;
+          p.same &&= logits.every((v, i) => Object.is(v, /** @type {Float32Array} */ (pools[0].logits)[i]));
+        }
+        log(`workers ${name} round ${round + 1}/${options.rounds}: ${pools.map((p) => `${p.workers}w ${(count / (p.times.at(-1) / 1000)).toFixed(2)} img/s`).join(', ')}`);
+      }
+    } finally {
+      await Promise.all(pools.map((p) => p.pool.close()));
+      cleanup();
+    }
+    const base = pools[0];
+    for (const p of pools) {
+      const roundImgPerSec = p.times.map((t) => count / (t / 1000));
+      rows.push({
+        model: name, workers: p.workers, images: count, jobSize: options.jobSize, imgPerSec: median(roundImgPerSec), roundImgPerSec,
+        speedup: median(p.times.map((t, r) => base.times[r] / t)), cpuMsPerImage: median(p.cpuMs) / count,
+        cpuEfficiency: median(base.cpuMs) / median(p.cpuMs), startMs: p.startMs, sameLogits: p.same,
+      });
+    }
+  }
+  return rows;
+}
