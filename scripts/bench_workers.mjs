@@ -5,7 +5,7 @@
 // ratio), a table to stdout, progress to stderr, and writes bench-results/workers.json.
 //
 //   pnpm build && node scripts/bench_workers.mjs [--models=nat_mini,cct_7_3x1_32] [--workers=1,2]
-//        [--job=32] [--jobs-per-worker=1] [--rounds=3] [--quick] [--out=file.json]
+//        [--job=32] [--jobs-per-worker=1] [--rounds=3] [--quick] [--out=file.json] [--json-line]
 // Each round gives the largest pool jobs-per-worker jobs of `job` images per worker; every pool runs the same images.
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -13,10 +13,10 @@ import { machineInfo, printTable, writeJsonAtomic } from './bench/report.mjs';
 import { workerScaling } from './bench/workers.mjs';
 
 const argv = process.argv.slice(2);
-const KNOWN = ['models', 'workers', 'job', 'jobs-per-worker', 'rounds', 'quick', 'out'];
+const KNOWN = ['models', 'workers', 'job', 'jobs-per-worker', 'rounds', 'quick', 'out', 'json-line'];
 for (const a of argv) {
   if (!KNOWN.includes(a.replace(/^--/, '').split('=')[0])) {
-    console.error(`bench_workers: unknown argument ${a}; expected --models=, --workers=, --job=, --jobs-per-worker=, --rounds=, --quick, --out=`);
+    console.error(`bench_workers: unknown argument ${a}; expected --models=, --workers=, --job=, --jobs-per-worker=, --rounds=, --quick, --out=, --json-line`);
     process.exit(2);
   }
 }
@@ -66,3 +66,5 @@ printTable(
 );
 writeJsonAtomic(OUT, { machine: { ...info, loadAverageAtEnd }, options: { models: MODELS, workers: WORKERS, jobSize: JOB, rounds: ROUNDS }, rows });
 console.error(`bench_workers: wrote ${OUT}`);
+// --json-line: the rows as the last stdout line, for scripts/bench_models.mjs's worker-scaling section.
+if (argv.includes('--json-line')) console.log(JSON.stringify({ rows: rows.map((r) => ({ ...r, imgPerS: r.imgPerSec, batch: r.jobSize })) }));

@@ -2,12 +2,11 @@
 // The worker-scaling rows of scripts/bench_models.mjs: img/s of batch inference spread over 1, 2, ... worker
 // threads (each its own tfjs-wasm), for nat_mini and cct_7_3x1_32 by default.
 //
-// The measurement itself belongs to scripts/bench_workers.mjs, written beside the inference worker pool. This
-// hook runs it in its own process (so its workers do not share this process's tfjs) and folds its rows in:
-//   node scripts/bench_workers.mjs --models=nat_mini,cct_7_3x1_32 --workers=1,2 [--quick]
-// must print progress on stderr and, as the last line of stdout, one JSON object
-//   {"rows": [{"model": "nat_mini", "workers": 1, "batch": 32, "imgPerS": 4.1, "loadAverage": [..]}, ...]}
-// Until that script exists the section reports why it has no rows.
+// The measurement itself belongs to scripts/bench_workers.mjs, beside the inference worker pool. This hook runs it
+// in its own process (so its workers do not share this process's tfjs) and folds its rows in:
+//   node scripts/bench_workers.mjs --models=nat_mini,cct_7_3x1_32 --workers=1,2 [--quick] --json-line
+// which prints progress on stderr and, with --json-line, its rows as the last line of stdout:
+//   {"rows": [{"model": "nat_mini", "workers": 1, "batch": 32, "imgPerS": 4.1, ...}, ...]}
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runNode } from './peers.mjs';
@@ -22,7 +21,7 @@ const SCRIPT = fileURLToPath(new URL('../bench_workers.mjs', import.meta.url));
 export async function workerScaling({ models, workers, quick, progress }) {
   if (!existsSync(SCRIPT)) return { status: 'not measured: scripts/bench_workers.mjs (the inference worker pool benchmark) is not in this tree', rows: [] };
   progress(`worker scaling: ${models.join(', ')} at ${workers.join(', ')} workers`);
-  const r = await runNode(SCRIPT, { models: models.join(','), workers: workers.join(','), quick }, progress);
+  const r = await runNode(SCRIPT, { models: models.join(','), workers: workers.join(','), quick, 'json-line': true }, progress);
   if (r instanceof Error) return { status: `failed: ${r.message}`, rows: [] };
   const rows = /** @type {any[]} */ (r.rows ?? []);
   for (const row of rows) {
