@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The `@natzoo/core/webgpu` entry point from plain Node, as users get it (the built output): importing
-// `@natzoo/core` alone registers nothing for webgpu, the entry registers its eight kernels (of the thirteen NA
-// kernel names; the fused-backward ones are cpu/wasm only, so webgpu trains through the split backward), and neither
-// loads the webgpu backend or Dawn at run time (types only), so it costs nothing where WebGPU is unused.
+// `@natzoo/core` alone registers nothing for webgpu, the entry registers all thirteen NA kernels (the split ones,
+// the fused forward and the fused backward with its log-sum-exp), and neither loads the webgpu backend or Dawn at
+// run time (types only), so it costs nothing where WebGPU is unused.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const dist = join(repoRoot, 'packages/core/dist');
 
 describe('@natzoo/core/webgpu entry point', () => {
-  it('registers the eight NA kernels for webgpu only when imported', () => {
+  it('registers the thirteen NA kernels for webgpu only when imported', () => {
     const script = `
       const core = await import('@natzoo/core');
       const tf = await import('@tensorflow/tfjs-core');
@@ -29,7 +29,7 @@ describe('@natzoo/core/webgpu entry point', () => {
     expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({
       kernels: 13,
       before: 0,
-      after: 8,
+      after: 13,
       exports: ['registerWebGPUKernels', 'setWebGPUTiling'],
     });
   });

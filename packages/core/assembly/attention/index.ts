@@ -5,7 +5,7 @@
 // logit rows (8 x N floats of scratch, never `[heads, N, N]`) get an exact two-pass softmax, then the value rows,
 // in L1-sized blocks, serve four queries per pass. Indices past the end are clamped to the last query/key: a
 // clamped query recomputes and rewrites the last row with the same values, a clamped key's logit is masked.
-import { exp4 } from './exp4';
+import { expNonPositive4 } from '../exp';
 
 /** Queries per tile: their logit rows are the only scratch (TILE x ceil4(N) floats). */
 const TILE = 8;
@@ -55,7 +55,7 @@ function softmaxRow(row: usize, biasRow: usize, tokens: i32, padded: i32): void 
   let total = f32x4.splat(0);
   for (let j = 0; j < padded; j += 4) {
     const at = row + (<usize>j << 2);
-    const e = exp4(f32x4.sub(v128.load(at), shift));
+    const e = expNonPositive4(f32x4.sub(v128.load(at), shift));
     v128.store(at, e);
     total = f32x4.add(total, e);
   }

@@ -18,7 +18,8 @@ try {
   await setBestBackend([backend]);
   const { model, preprocess } = await loadModelDir(modelDir);
   const [height, width] = size ?? [preprocess.inputSize[1], preprocess.inputSize[2]];
-  checkInputSize(model, height, width);
+  // An explicit size is checked up front, so a model that cannot take it fails while loading, naming the size.
+  if (size !== undefined) checkInputSize(model, height, width);
   const inputSize = height * width * 3;
   port.on('message', async ({ id, inputs, count }: InferenceRequest) => {
     try {
