@@ -72,10 +72,10 @@ for (const { source, target } of modules) {
   for (const { name, suffix, flags } of variants) {
     const bytes = await compile(source, `${base}${suffix}.wasm`, flags);
     text += `export const ${name} = '${bytes.toString('base64')}';\n`;
-    sizes.push(`${bytes.length}${suffix}`);
+    sizes.push(`${bytes.length} bytes${suffix === '' ? '' : ` (${suffix.replace(/^_/, '')} memory)`}`);
   }
   const file = join(root, target);
   await writeFile(`${file}.tmp`, text);
   await rename(`${file}.tmp`, file);
-  console.log(`${source} -> ${target} (${sizes.join(', ')} bytes)`);
+  console.log(`${source} -> ${target}: ${sizes.join(', ')}`);
 }
