@@ -4,7 +4,7 @@
 // the images spread over worker threads.
 import * as tf from '@tensorflow/tfjs';
 import { evalTransform, InputSizeError, loadClassifier, rankClasses } from '@natzoo/models';
-import type { InputSize, ModelPreprocess } from '@natzoo/models';
+import type { ModelPreprocess } from '@natzoo/models';
 import { checkWorkerCount, decodeImageFile, readModelDir, startInferencePool, withModelDirErrors } from '@natzoo/train';
 import type { InferenceBackend } from '@natzoo/train';
 import type { DecodeImageOptions } from '@natzoo/train/advanced';
@@ -26,8 +26,8 @@ export interface ClassifyResult {
 export interface ClassifyImagesOptions {
   /** Labels per image (default 5). */
   top?: number;
-  /** The model input size (default: the model's preprocess.json). */
-  inputSize?: InputSize | undefined;
+  /** The model input size `[height, width]` (default: the model's preprocess.json). */
+  inputSize?: [number, number] | undefined;
   /** Limits of the image decoder (pixels, aspect ratio). */
   image?: DecodeImageOptions;
   /** Worker threads, each with its own tfjs and model copy, one image per job (default 1: this thread). */
@@ -37,23 +37,21 @@ export interface ClassifyImagesOptions {
 }
 
 /** `--input-size`: a side (`256`) or `HEIGHTxWIDTH` (`224x320`). */
-export function parseInputSize(text: string): InputSize {
+export function parseInputSize(text: string): [number, number] {
   const match = /^(\d+)(?:[x,](\d+))?$/i.exec(text.trim());
   if (match === null) throw new InputSizeError([Number.NaN, Number.NaN], null, null, `expected a side such as 256 or HEIGHTxWIDTH such as 224x320; got '${text}'`);
-  return match[2] === undefined ? Number(match[1]) : [Number(match[1]), Number(match[2])];
+  const height = Number(match[1]);
+  return [height, match[2] === undefined ? height : Number(match[2])];
 }
 
 /** Logits of one image, on this thread or on the next free worker. */
 type ScoreImage = (image: string) => Promise<Float32Array>;
 
-const sideBySide = (size: InputSize): [number, number] => (typeof size === 'number' ? [size, size] : [size[0], size[1]]);
-
 async function imageScorer(modelDir: string, workers: number, { inputSize, image: limits = {}, backend }: ClassifyImagesOptions) {
   const { handler, preprocess } = await readModelDir(modelDir);
   if (workers > 1) {
-    const size = inputSize === undefined ? undefined : sideBySide(inputSize);
-    const pool = await startInferencePool(modelDir, { workers, ...(backend ? { backend } : {}), inputSize: size });
-    const transform: ModelPreprocess = size === undefined ? preprocess : { ...preprocess, inputSize: [preprocess.inputSize[0], ...size] };
+    const pool = await startInferencePool(modelDir, { workers, ...(backend ? { backend } : {}), inputSize });
+    const transform: ModelPreprocess = inputSize === undefined ? preprocess : { ...preprocess, inputSize: [preprocess.inputSize[0], ...inputSize] };
     const score: ScoreImage = async (image) => pool.predict(evalTransform(await decodeImageFile(image, limits), transform), 1, image);
     return { preprocess, backend: pool.backend, score, close: () => pool.close() };
   }
