@@ -61,7 +61,7 @@ async function batchScorer(modelDir: string, workers: number, backend: Inference
   if (workers > 1) {
     const [{ preprocess }, pool] = await Promise.all([readModelDir(modelDir), startInferencePool(modelDir, { workers, ...(backend ? { backend } : {}) })]);
     const score: ScoreBatch = (inputs, count, name) => pool.predict(inputs, count, name);
-    return { preprocess, classes: pool.classes, score, close: () => pool.close() };
+    return { preprocess, classes: pool.outputSize, score, close: () => pool.close() };
   }
   const { model, preprocess } = await loadModelDir(modelDir);
   const [, height, width] = preprocess.inputSize;

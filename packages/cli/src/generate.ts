@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: MIT
 // `natzoo generate`: images from a converted StyleNAT generator (g_ema) for seeds or given z, with the truncation
 // trick and style mixing; a PNG grid or one PNG per sample, and optionally the raw NCHW float32 output as .npy.
+// On this thread, or over worker threads taking jobs of `batchSize` samples (the same images for any count).
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
+import { ArgumentError } from '@natzoo/core';
 import { denormalizeImages, generateImages, latentsFromSeeds, meanLatent, tileImages } from '@natzoo/models';
-import type { StyleNATGenerator } from '@natzoo/models';
-import { loadStyleNATDir, readNpy, writeNpy } from '@natzoo/train';
+import { checkWorkerCount, generateInJobs, loadStyleNATDir, readNpy, startGeneratorPool, writeNpy } from '@natzoo/train';
+import type { InferenceBackend } from '@natzoo/train';
 import { writeAll, writeFileAtomic } from '@natzoo/train/advanced';
 
 export interface GenerateCliOptions {
@@ -33,7 +35,12 @@ export interface GenerateCliOptions {
   padding?: number;
   /** Raw output `[N, 3, size, size]` float32 .npy (ImageNet-normalised, as upstream returns it). */
   rawOut?: string;
+  /** Samples per forward pass (and per worker job); default 4. */
   batchSize?: number;
+  /** Worker threads, each with its own tfjs and generator copy (default 1: this thread). */
+  workers?: number | undefined;
+  /** The workers' backend (wasm or cpu). */
+  backend?: InferenceBackend | undefined;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -53,12 +60,23 @@ export function parseSeeds(spec: string, option = '--seeds'): number[] {
   return out;
 }
 
-async function readLatents(path: string, dim: number): Promise<tf.Tensor2D> {
+/** z `[n, dim]` from a float32 .npy. */
+async function readLatents(path: string, dim: number): Promise<Float32Array> {
   const array = await readNpy(path);
   if (!(array.data instanceof Float32Array || array.data instanceof Float64Array) || array.shape.length !== 2 || array.shape[1] !== dim) {
-    throw new Error(`--z ${path}: expected a float32 array [N, ${dim}]; got ${array.dtype} [${array.shape.join(', ')}]`);
+    throw new ArgumentError('z', path, `expected a float32 array [N, ${dim}]; got ${array.dtype} [${array.shape.join(', ')}]`);
   }
-  return tf.tensor2d(Float32Array.from(array.data), [array.shape[0]!, dim]);
+  return Float32Array.from(array.data);
+}
+
+/** z `[seeds.length, dim]` for a list of seeds, as floats. */
+async function seedLatents(seeds: readonly number[], dim: number): Promise<Float32Array> {
+  const z = latentsFromSeeds(seeds, dim);
+  try {
+    return (await z.data()) as Float32Array;
+  } finally {
+    z.dispose();
+  }
 }
 
 async function writePng(path: string, data: Uint8Array, width: number, height: number): Promise<void> {
@@ -66,50 +84,74 @@ async function writePng(path: string, data: Uint8Array, width: number, height: n
   await writeFileAtomic(path, (handle) => writeAll(handle, png));
 }
 
-/** Runs the generator over z in batches; returns raw NHWC output values. */
-async function runBatches(generator: StyleNATGenerator, z: tf.Tensor2D, mixZ: tf.Tensor2D | undefined, opts: GenerateCliOptions, meanW: tf.Tensor | undefined): Promise<Float32Array> {
-  const n = z.shape[0];
-  const size = generator.config.size;
-  const batch = Math.max(1, opts.batchSize ?? 4);
-  const out = new Float32Array(n * size * size * 3);
-  for (let at = 0; at < n; at += batch) {
-    const count = Math.min(batch, n - at);
-    const images = tf.tidy(() => {
-      const zb = tf.slice(z, [at, 0], [count, -1]);
-      const mb = mixZ === undefined ? undefined : tf.slice(mixZ, [at, 0], [count, -1]);
-      return generateImages(generator, zb, { truncation: opts.truncation ?? 1, meanW, mixZ: mb, crossover: opts.crossover });
-    });
-    // Asynchronous readback: GPU backends cannot read synchronously in Node.
-    out.set((await images.data()) as Float32Array, at * size * size * 3);
-    images.dispose();
-    opts.onProgress?.(at + count, n);
-  }
-  return out;
+/** Raw NHWC images of latents z (and the mixing z), on this thread or over worker threads. */
+interface Sampler {
+  styleDim: number;
+  size: number;
+  sample(z: Float32Array, mixZ: Float32Array | undefined): Promise<Float32Array>;
+  close(): Promise<void>;
 }
 
-/** Generates and writes the outputs; returns what was written. */
-export async function generate(opts: GenerateCliOptions): Promise<{ count: number; files: string[] }> {
+/** The generator on this thread: batches of `batch` samples, one after the other. */
+async function threadSampler(opts: GenerateCliOptions, batch: number, psi: number): Promise<Sampler> {
+  const generator = (await loadStyleNATDir(opts.model, ['g_ema'])).modules.g_ema;
+  const { styleDim: dim, size } = generator.config;
+  const meanW = psi === 1 ? undefined : meanLatent(generator, opts.truncationSamples ?? 4096);
+  const sample = async (z: Float32Array, mixZ: Float32Array | undefined) => {
+    const n = z.length / dim;
+    const out = new Float32Array(n * size * size * 3);
+    for (let at = 0; at < n; at += batch) {
+      const count = Math.min(batch, n - at);
+      const rows = (x: Float32Array) => tf.tensor2d(x.subarray(at * dim, (at + count) * dim), [count, dim]);
+      const images = tf.tidy(() => generateImages(generator, rows(z), { truncation: psi, meanW, mixZ: mixZ === undefined ? undefined : rows(mixZ), crossover: opts.crossover }));
+      // Asynchronous readback: GPU backends cannot read synchronously in Node.
+      out.set((await images.data()) as Float32Array, at * size * size * 3);
+      images.dispose();
+      opts.onProgress?.(at + count, n);
+    }
+    return out;
+  };
+  const close = async () => {
+    meanW?.dispose();
+    generator.dispose();
+  };
+  return { styleDim: dim, size, sample, close };
+}
+
+/** The generator on `workers` worker threads, each taking jobs of `batch` samples. */
+async function poolSampler(opts: GenerateCliOptions, batch: number, psi: number, workers: number): Promise<Sampler> {
+  const pool = await startGeneratorPool(opts.model, {
+    workers, ...(opts.backend ? { backend: opts.backend } : {}), truncation: psi, truncationSamples: opts.truncationSamples ?? 4096,
+    mixing: opts.mixSeeds !== undefined, crossover: opts.crossover,
+  });
+  const input = opts.z === undefined ? `seeds ${opts.seeds ?? '0-15'}` : opts.z;
+  return {
+    styleDim: pool.config.styleDim,
+    size: pool.config.size,
+    sample: (z, mixZ) => generateInJobs(pool, z, { mixZ, jobSize: batch, input, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) }),
+    close: () => pool.close(),
+  };
+}
+
+/** Generates and writes the outputs; returns what was written (and the worker count when above 1). */
+export async function generate(opts: GenerateCliOptions): Promise<{ count: number; files: string[]; workers?: number }> {
   if (opts.out === undefined && opts.rawOut === undefined) throw new Error('generate: give --out (PNG) and/or --raw-out (.npy)');
   const psi = opts.truncation ?? 1;
-  if (!(Number.isFinite(psi) && psi >= 0)) throw new Error(`--truncation ${psi}: expected a number >= 0 (1 = none)`);
-  const { modules } = await loadStyleNATDir(opts.model, ['g_ema']);
-  const generator = modules.g_ema;
-  const dim = generator.config.styleDim;
-  const size = generator.config.size;
-  let meanW: tf.Tensor | undefined;
-  let z: tf.Tensor2D | undefined;
-  let mixZ: tf.Tensor2D | undefined;
+  if (!(Number.isFinite(psi) && psi >= 0)) throw new ArgumentError('truncation', psi, 'expected a number >= 0 (1 = none)');
+  const batch = opts.batchSize ?? 4;
+  if (!(Number.isSafeInteger(batch) && batch > 0)) throw new ArgumentError('batchSize', batch, 'expected a positive integer');
+  const cols = opts.cols;
+  if (cols !== undefined && !(Number.isSafeInteger(cols) && cols > 0)) throw new ArgumentError('cols', cols, 'expected a positive integer');
+  const workers = checkWorkerCount(opts.workers ?? 1);
+  const seeds = opts.z === undefined ? parseSeeds(opts.seeds ?? '0-15') : null;
+  const mix = opts.mixSeeds === undefined ? undefined : parseSeeds(opts.mixSeeds, '--mix-seeds');
+  const sampler = workers > 1 ? await poolSampler(opts, batch, psi, workers) : await threadSampler(opts, batch, psi);
   try {
-    const seeds = opts.z === undefined ? parseSeeds(opts.seeds ?? '0-15') : null;
-    z = opts.z === undefined ? latentsFromSeeds(seeds!, dim) : await readLatents(opts.z, dim);
-    const n = z.shape[0];
-    if (opts.mixSeeds !== undefined) {
-      const mix = parseSeeds(opts.mixSeeds, '--mix-seeds');
-      if (mix.length !== n) throw new Error(`--mix-seeds gives ${mix.length} seeds; ${n} samples need as many`);
-      mixZ = latentsFromSeeds(mix, dim);
-    }
-    if (psi !== 1) meanW = meanLatent(generator, opts.truncationSamples ?? 4096);
-    const raw = await runBatches(generator, z, mixZ, opts, meanW);
+    const { styleDim: dim, size } = sampler;
+    const z = seeds === null ? await readLatents(opts.z!, dim) : await seedLatents(seeds, dim);
+    const n = z.length / dim;
+    if (mix !== undefined && mix.length !== n) throw new ArgumentError('mixSeeds', opts.mixSeeds, `gives ${mix.length} seeds; ${n} samples need as many`);
+    const raw = await sampler.sample(z, mix === undefined ? undefined : await seedLatents(mix, dim));
     const files: string[] = [];
     if (opts.rawOut !== undefined) {
       const nchwT = tf.tidy(() => tf.transpose(tf.tensor4d(raw, [n, size, size, 3]), [0, 3, 1, 2]));
@@ -130,16 +172,13 @@ export async function generate(opts: GenerateCliOptions): Promise<{ count: numbe
           files.push(path);
         }
       } else {
-        const cols = opts.cols ?? Math.ceil(Math.sqrt(n));
-        if (!(Number.isInteger(cols) && cols > 0)) throw new Error(`--cols ${cols}: expected a positive integer`);
-        const grid = tileImages(pixels, n, size, cols, opts.padding ?? 0);
+        const grid = tileImages(pixels, n, size, cols ?? Math.ceil(Math.sqrt(n)), opts.padding ?? 0);
         await writePng(opts.out, grid.data, grid.width, grid.height);
         files.push(opts.out);
       }
     }
-    return { count: n, files };
+    return { count: n, files, ...(workers > 1 ? { workers } : {}) };
   } finally {
-    tf.dispose([z, mixZ, meanW].filter((t) => t !== undefined));
-    generator.dispose();
+    await sampler.close();
   }
 }

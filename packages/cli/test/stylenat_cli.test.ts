@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The StyleNAT fixture through the built CLI: `natzoo convert` (g_ema, g and d, legacy layout detected) then
 // `natzoo generate --z <upstream z> --raw-out` reproduces upstream's image; seeds give grids and per-seed PNGs;
-// truncation 0 collapses every sample onto the mean-w image; style mixing with the crossover at the end is no mix.
+// truncation 0 collapses every sample onto the mean-w image; style mixing with the crossover at the end is no mix;
+// worker threads give the images of this thread.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -107,6 +108,18 @@ describe('natzoo convert / generate with StyleNAT', () => {
     expect(diff(m10!.data, a!.data)).toBeLessThan(1e-5);
     expect(diff(m0!.data, b!.data)).toBeLessThan(1e-5);
     expect(Math.min(diff(m4!.data, a!.data), diff(m4!.data, b!.data))).toBeGreaterThan(1e-2);
+  });
+
+  it('--workers 2 gives the images of this thread (wasm, the same batches), with truncation and mixing', async () => {
+    const path = (name: string) => join(work, name);
+    const options = { model, seeds: '0-2', truncation: 0.7, truncationSamples: 64, mixSeeds: '5-7', crossover: 4, batchSize: 2 };
+    await generate({ ...options, rawOut: path('thread.npy') });
+    const result = await generate({ ...options, workers: 2, rawOut: path('workers.npy') });
+    expect(result.workers).toBe(2);
+    const [thread, workers] = await Promise.all([floats(path('thread.npy')), floats(path('workers.npy'))]);
+    expect(workers.shape).toEqual([3, 3, 64, 64]);
+    expect(workers.data).toEqual(thread.data);
+    await expect(generate({ ...options, workers: 0, rawOut: path('none.npy') })).rejects.toThrow(/^workers 0: /);
   });
 
   it('parses seed lists and refuses bad ones', () => {

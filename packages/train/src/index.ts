@@ -45,8 +45,9 @@ export { readLabelFile } from './preprocess/labels.js';
 // Data-parallel inference over worker threads.
 export {
   checkWorkerCount, InferenceWorkerError, maxInferenceWorkers, predictInJobs, startInferencePool,
-  type InferenceBackend, type InferencePool, type InferencePoolOptions,
+  type InferenceBackend, type InferencePool, type InferencePoolOptions, type WorkerPoolOptions,
 } from './workers/inference_pool.js';
+export { generateInJobs, startGeneratorPool, type GeneratorPool, type GeneratorPoolOptions } from './workers/generator_pool.js';
 
 // Classification training.
 export { train, type TrainResult } from './train/trainer.js';

@@ -42,7 +42,7 @@ beforeAll(async () => {
 async function onWorkers(workers: number): Promise<Float32Array> {
   const pool = await startInferencePool(SHIPPED, { workers });
   try {
-    expect(pool.classes).toBe(10);
+    expect(pool.outputSize).toBe(10);
     return await predictInJobs(pool, inputs, count, JOB, 'samples');
   } finally {
     await pool.close();

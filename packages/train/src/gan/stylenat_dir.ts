@@ -29,13 +29,19 @@ export async function readStyleNATModelJson(dir: string): Promise<StyleNATModelJ
   return isStyleNATModelJson(json) ? json : null;
 }
 
+/** model.json of the StyleNAT directory `dir`, or a ModelDirError when it is not one. */
+export async function requireStyleNATModelJson(dir: string): Promise<StyleNATModelJson> {
+  const modelJson = await readStyleNATModelJson(dir);
+  if (modelJson === null) throw new ModelDirError(dir, 'model.json', "not a StyleNAT model (format 'natzoo-stylenat')");
+  return modelJson;
+}
+
 /** Loads a StyleNAT directory (only the `only` modules when given; g_ema always). */
 export async function loadStyleNATDir(dir: string, only?: readonly StyleNATModuleName[]): Promise<{ modules: StyleNATModules; modelJson: StyleNATModelJson }> {
   const fail = (problem: string): never => {
     throw new ModelDirError(dir, 'model.json', problem);
   };
-  const modelJson = await readStyleNATModelJson(dir);
-  if (modelJson === null) return fail("not a StyleNAT model (format 'natzoo-stylenat')");
+  const modelJson = await requireStyleNATModelJson(dir);
   const weights = await readWeightShards(dir, modelJson.weightsManifest, fail);
   return { modules: decodeStyleNAT(modelJson, weights, only), modelJson };
 }

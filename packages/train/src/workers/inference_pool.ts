@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 // Data-parallel inference: N worker threads, each with its own tfjs (one wasm core each) and its own copy of a
-// converted model. Jobs (a batch of preprocessed images) go to whichever worker is free; each job runs exactly
-// as it would on one worker, so the logits do not depend on how many workers there are. The first failure
-// stops the pool: every worker is terminated and every pending job rejects with an InferenceWorkerError.
+// model (a classifier, or a StyleNAT generator: generator_pool.ts). Jobs (a batch of items: preprocessed images,
+// or latents) go to whichever worker is free; each job runs exactly as it would on one worker, so the outputs do
+// not depend on how many workers there are. The first failure stops the pool: every worker is terminated and
+// every pending job rejects with an InferenceWorkerError.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { ArgumentError } from '@natzoo/core';
-import type { InferenceReply, InferenceRequest, InferenceWorkerData } from './inference_messages.js';
+import type { InferenceReply, InferenceRequest, InferenceWorkerData, WorkerTask } from './inference_messages.js';
 import { workerScript } from './worker_script.js';
 
 /** A worker failed on `input` (an image, a range of a batch, or the model directory while loading). */
@@ -24,11 +25,15 @@ export class InferenceWorkerError extends Error {
 
 export type InferenceBackend = InferenceWorkerData['backend'];
 
-export interface InferencePoolOptions {
+/** How many workers and on what: the options every pool takes. */
+export interface WorkerPoolOptions {
   /** Worker threads (default 1), at most four per core. */
   workers?: number;
   /** The backend each worker runs (default 'wasm'); tfjs-node's native addon does not load in worker threads. */
   backend?: InferenceBackend;
+}
+
+export interface InferencePoolOptions extends WorkerPoolOptions {
   /** `[height, width]` to run at instead of the model's preprocess.json size, if the model accepts it. */
   inputSize?: [number, number] | undefined;
 }
@@ -36,11 +41,11 @@ export interface InferencePoolOptions {
 export interface InferencePool {
   readonly workers: number;
   readonly backend: InferenceBackend;
-  /** Logits per image. */
-  readonly classes: number;
-  /** Floats per image (height * width * 3). */
+  /** Floats per item in: an image's height * width * 3 for a classifier. */
   readonly inputSize: number;
-  /** The logits `[count, classes]` of `count` NHWC images, run as one batch on the next free worker; `input` names them in errors. */
+  /** Floats per item out: a classifier's logits (its class count). */
+  readonly outputSize: number;
+  /** The outputs `[count, outputSize]` of `count` items, run as one batch on the next free worker; `input` names them in errors. */
   predict(inputs: Float32Array, count: number, input: string): Promise<Float32Array>;
   /** Terminates the workers; pending jobs reject. */
   close(): Promise<void>;
@@ -49,7 +54,7 @@ export interface InferencePool {
 interface Job {
   request: InferenceRequest;
   input: string;
-  resolve(logits: Float32Array): void;
+  resolve(output: Float32Array): void;
   reject(error: Error): void;
 }
 
@@ -65,13 +70,19 @@ export function checkWorkerCount(workers: number): number {
   return workers;
 }
 
-/** Starts the workers, each loading the model in `modelDir`; resolves once all are ready. */
-export async function startInferencePool(modelDir: string, options: InferencePoolOptions = {}): Promise<InferencePool> {
+/** Starts the workers of a classifier, each loading the model in `modelDir`; resolves once all are ready. */
+export function startInferencePool(modelDir: string, options: InferencePoolOptions = {}): Promise<InferencePool> {
+  return startWorkerPool({ kind: 'classifier', modelDir, inputSize: options.inputSize }, options);
+}
+
+/** Starts the workers, each loading the model of `task`; resolves once all are ready. */
+export async function startWorkerPool(task: WorkerTask, options: WorkerPoolOptions = {}): Promise<InferencePool> {
+  const { modelDir } = task;
   const size = checkWorkerCount(options.workers ?? 1);
   const backend = options.backend ?? 'wasm';
   if (backend !== 'wasm' && backend !== 'cpu') throw new ArgumentError('backend', backend, "expected 'wasm' or 'cpu' (each worker runs its own tfjs)");
   const script = workerScript('./inference_worker.js', import.meta.url, 'inference workers');
-  const workers = Array.from({ length: size }, () => new Worker(script, { workerData: { modelDir, backend, inputSize: options.inputSize } satisfies InferenceWorkerData }));
+  const workers = Array.from({ length: size }, () => new Worker(script, { workerData: { task, backend } satisfies InferenceWorkerData }));
   const queue: Job[] = [];
   const running = new Map<Worker, Job>();
   const idle: Worker[] = [];
@@ -102,18 +113,18 @@ export async function startInferencePool(modelDir: string, options: InferencePoo
 
   const ready = workers.map(
     (worker, index) =>
-      new Promise<{ classes: number; inputSize: number }>((resolve, reject) => {
+      new Promise<{ inputSize: number; outputSize: number }>((resolve, reject) => {
         worker.on('message', (reply: InferenceReply) => {
           if (reply.kind === 'ready') {
             idle.push(worker);
-            resolve(reply);
+            resolve({ inputSize: reply.inputSize, outputSize: reply.outputSize });
             dispatch();
             return;
           }
           const job = running.get(worker);
           running.delete(worker);
-          if (reply.kind === 'logits') {
-            job?.resolve(reply.logits);
+          if (reply.kind === 'output') {
+            job?.resolve(reply.output);
             idle.push(worker);
             dispatch();
             return;
@@ -136,7 +147,7 @@ export async function startInferencePool(modelDir: string, options: InferencePoo
         });
       }),
   );
-  let shapes: { classes: number; inputSize: number };
+  let shapes: { inputSize: number; outputSize: number };
   try {
     shapes = (await Promise.all(ready))[0]!;
   } catch (error) {
@@ -152,7 +163,7 @@ export async function startInferencePool(modelDir: string, options: InferencePoo
       if (failed !== null) return Promise.reject(failed);
       if (closed) return Promise.reject(new InferenceWorkerError(input, 'the inference pool is closed'));
       if (inputs.length !== count * shapes.inputSize) {
-        return Promise.reject(new ArgumentError('inputs', `${inputs.length} floats`, `expected ${count} images of ${shapes.inputSize} floats`));
+        return Promise.reject(new ArgumentError('inputs', `${inputs.length} floats`, `expected ${count} items of ${shapes.inputSize} floats`));
       }
       // A copy travels to the worker (transferred), so the caller's array stays usable.
       const request: InferenceRequest = { id: nextId++, inputs: inputs.slice(), count };
@@ -171,18 +182,33 @@ export async function startInferencePool(modelDir: string, options: InferencePoo
 }
 
 /**
- * The logits `[count, classes]` of `count` NHWC images, in jobs of `jobSize` images spread over the pool's
- * workers, in input order; `input` names the batch in errors (with the failing job's image range).
+ * The outputs `[count, outputSize]` of `count` items (a classifier's logits of NHWC images), in jobs of `jobSize`
+ * items spread over the pool's workers, in input order; `input` names the batch in errors (with the failing
+ * job's item range). `onProgress` hears the items done after each job.
  */
-export async function predictInJobs(pool: InferencePool, inputs: Float32Array, count: number, jobSize: number, input: string): Promise<Float32Array> {
+export async function predictInJobs(
+  pool: InferencePool,
+  inputs: Float32Array,
+  count: number,
+  jobSize: number,
+  input: string,
+  onProgress?: (done: number, total: number) => void,
+): Promise<Float32Array> {
   if (!(Number.isSafeInteger(jobSize) && jobSize > 0)) throw new ArgumentError('jobSize', jobSize, 'expected a positive integer');
-  const logits = new Float32Array(count * pool.classes);
+  const outputs = new Float32Array(count * pool.outputSize);
   const jobs: Promise<void>[] = [];
+  let done = 0;
   for (let from = 0; from < count; from += jobSize) {
     const to = Math.min(from + jobSize, count);
     const job = pool.predict(inputs.subarray(from * pool.inputSize, to * pool.inputSize), to - from, `${input} images ${from}..${to - 1}`);
-    jobs.push(job.then((out) => logits.set(out, from * pool.classes)));
+    jobs.push(
+      job.then((out) => {
+        outputs.set(out, from * pool.outputSize);
+        done += to - from;
+        onProgress?.(done, count);
+      }),
+    );
   }
   await Promise.all(jobs);
-  return logits;
+  return outputs;
 }
