@@ -3,9 +3,13 @@
 // parameters, random weights) on every backend that initialises here: wasm, cpu and, when Dawn finds an adapter,
 // webgpu. Forward only (mapping + synthesis), synchronised with `await data()`; median of timed runs after a
 // warm-up. Prints a table and writes bench-results/stylenat.json.
+// With --workers=1,2 instead: generation spread over worker threads (startGeneratorPool, tfjs-wasm in each, one
+// image per job), --images per round (default: the largest worker count), interleaved --rounds (default 3; 1
+// quick); the load average before and after; bench-results/stylenat_workers.json.
 //
 //   pnpm bench:stylenat
 //   node scripts/bench_stylenat.mjs [--backends=wasm,cpu,webgpu] [--batch=1,4] [--size=256] [--quick] [--out=file.json]
+//   pnpm build && node scripts/bench_stylenat.mjs --workers=1,2 [--images=2] [--rounds=3] [--size=256]
 // Env: BENCH_QUICK=1 (1 timed run), BENCH_BACKENDS, BENCH_OUT, BENCH_MAX_RUN_S (after the warm-up, skip further
 //   runs of a case slower than this; default 120).
 import { cpus, loadavg } from 'node:os';
@@ -15,13 +19,14 @@ import { createStyleNATGenerator } from '@natzoo/models';
 import { probeBackends } from './bench/backends.mjs';
 import { machineInfo, ms, printTable, writeJsonAtomic } from './bench/report.mjs';
 import { measureGenerator } from './bench/stylenat.mjs';
+import { styleNATWorkerRows } from './bench/stylenat_workers.mjs';
 import { setUpWebGPU } from './bench/webgpu_setup.mjs';
 
 const argv = process.argv.slice(2);
-const KNOWN = ['quick', 'backends', 'batch', 'size', 'out'];
+const KNOWN = ['quick', 'backends', 'batch', 'size', 'out', 'workers', 'images', 'rounds'];
 for (const a of argv) {
   if (!KNOWN.includes(a.replace(/^--/, '').split('=')[0])) {
-    console.error(`bench_stylenat: unknown argument ${a}; expected --backends=wasm,cpu,webgpu --batch=1,4 --size=256 --quick --out=file.json`);
+    console.error(`bench_stylenat: unknown argument ${a}; expected --backends=wasm,cpu,webgpu --batch=1,4 --size=256 --quick --out=file.json, or --workers=1,2 --images= --rounds=`);
     process.exit(2);
   }
 }
@@ -30,12 +35,51 @@ const QUICK = argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const BACKENDS = (argValue('backends') ?? process.env.BENCH_BACKENDS ?? 'wasm,cpu,webgpu').split(',').map((s) => s.trim()).filter(Boolean);
 const BATCHES = (argValue('batch') ?? '1,4').split(',').map(Number);
 const SIZE = Number(argValue('size') ?? 256);
-const OUT = argValue('out') ?? process.env.BENCH_OUT ?? fileURLToPath(new URL('../bench-results/stylenat.json', import.meta.url));
+const WORKERS = argValue('workers')?.split(',').map(Number);
+const OUT = argValue('out') ?? process.env.BENCH_OUT ?? fileURLToPath(new URL(`../bench-results/${WORKERS ? 'stylenat_workers' : 'stylenat'}.json`, import.meta.url));
 const MAX_RUN_MS = Number(process.env.BENCH_MAX_RUN_S ?? 120) * 1000;
 const TIMED_RUNS = QUICK ? 1 : 5;
 
 const started = performance.now();
 const progress = (/** @type {string} */ msg) => console.error(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${msg}`);
+
+if (WORKERS) {
+  const images = Number(argValue('images') ?? Math.max(...WORKERS));
+  const rounds = Number(argValue('rounds') ?? (QUICK ? 1 : 3));
+  for (const [flag, values] of /** @type {[string, number[]][]} */ ([['--workers', WORKERS], ['--images', [images]], ['--rounds', [rounds]], ['--size', [SIZE]]])) {
+    if (values.some((v) => !Number.isInteger(v) || v < 1)) {
+      console.error(`bench_stylenat: ${flag} must be positive integers; got ${values.join(',')}`);
+      process.exit(2);
+    }
+  }
+  const info = machineInfo();
+  progress(`StyleNAT over worker threads: ${info.cpus} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at start`);
+  const rows = await styleNATWorkerRows({ size: SIZE, workers: WORKERS, images, rounds, log: progress });
+  const loadAverageAtEnd = loadavg();
+  printTable(
+    `StyleNAT generator, FFHQ-256 configuration at ${SIZE}px (random weights), over worker threads (tfjs-wasm, one core each)`,
+    [
+      { title: 'workers', cell: (r) => String(r.workers) },
+      { title: 'images/round', cell: (r) => String(r.images) },
+      { title: 'img/s', cell: (r) => r.imgPerSec.toFixed(4) },
+      { title: 'rounds img/s', cell: (r) => r.roundImgPerSec.map((/** @type {number} */ x) => x.toFixed(4)).join(' '), left: true },
+      { title: 'vs 1 worker', cell: (r) => `${r.speedup.toFixed(2)}x` },
+      { title: 'cpu s/img', cell: (r) => (r.cpuMsPerImage / 1000).toFixed(1) },
+      { title: 'cpu efficiency', cell: (r) => r.cpuEfficiency.toFixed(2) },
+      { title: 'start s', cell: (r) => (r.startMs / 1000).toFixed(1) },
+      { title: 'same images', cell: (r) => (r.sameOutput ? 'yes' : 'NO'), left: true },
+    ],
+    rows,
+    [
+      `${info.cpus} cores (${info.cpuModel}); load average ${info.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')} at start, ${loadAverageAtEnd.map((x) => x.toFixed(2)).join(' ')} at end`,
+      `${rounds} interleaved rounds, one image per job; vs 1 worker: median of the per-round ratios`,
+      "cpu s/img: CPU time of this process (main thread + workers) per image; cpu efficiency: 1 worker's / this one's (1.00: spreading costs nothing)",
+    ],
+  );
+  writeJsonAtomic(OUT, { benchmark: 'stylenat_generator_workers', size: SIZE, meta: { ...info, loadAverageAtEnd }, options: { workers: WORKERS, images, rounds }, rows });
+  console.error(`wrote ${OUT}`);
+  process.exit(0);
+}
 
 /** WebGPU in Node through the shared Dawn setup, then the backend itself. */
 async function startWebGPU() {

@@ -55,7 +55,7 @@ printTable(
     { title: 'cpu s/img', cell: (r) => (r.cpuMsPerImage / 1000).toFixed(2) },
     { title: 'cpu efficiency', cell: (r) => r.cpuEfficiency.toFixed(2) },
     { title: 'start s', cell: (r) => (r.startMs / 1000).toFixed(1) },
-    { title: 'same logits', cell: (r) => (r.sameLogits ? 'yes' : 'NO'), left: true },
+    { title: 'same logits', cell: (r) => (r.sameOutput ? 'yes' : 'NO'), left: true },
   ],
   rows,
   [

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-// Worker-thread scaling of data-parallel inference (@natzoo/train's startInferencePool): img/s of batch jobs at
-// 1, 2, ... workers, each worker one tfjs-wasm core with its own copy of the model. The pools of every worker
-// count stay up side by side and take turns per round (the order alternating), so load from elsewhere falls on
-// all of them alike; the ratio to one worker is the median of the per-round ratios. Used by
-// scripts/bench_workers.mjs, and meant to be folded into bench:models as its worker-scaling rows.
+// Worker-thread scaling of data-parallel inference (@natzoo/train's startInferencePool, and startGeneratorPool
+// through timePools): img/s of batch jobs at 1, 2, ... workers, each worker one tfjs-wasm core with its own copy
+// of the model. The pools of every worker count stay up side by side and take turns per round (the order
+// alternating), so load from elsewhere falls on all of them alike; the ratio to one worker is the median of the
+// per-round ratios. Used by
+// scripts/bench_workers.mjs (folded into bench:models as its worker-scaling rows) and bench_stylenat.mjs --workers.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,7 +37,7 @@ import { median } from './measure.mjs';
  *   nothing extra, so that on idle cores the speedup would be the worker count (a measure the machine's other load
  *   skews far less than wall time)
  * @property {number} startMs     starting the pool (workers, tfjs, model load)
- * @property {boolean} sameLogits every round's logits equal to the baseline's, bit for bit
+ * @property {boolean} sameOutput every round's outputs (logits, images) equal to the baseline's, bit for bit
  */
 
 /** A converted-model directory of `name` with random weights, in a temporary folder; returns it and a cleanup. */
@@ -54,6 +55,64 @@ async function modelDirOf(/** @type {string} */ name) {
   return { dir: join(dir, 'model'), inputSize: height * width * channels, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * Times pools of every worker count in interleaved rounds (see the header) on the same `count` items, in jobs of
+ * `jobSize`: a warm-up job per worker first, then `rounds` rounds. Rows as WorkerScalingRow, `model` = `label`.
+ * @param {object} options
+ * @param {string} options.label
+ * @param {number[]} options.workers  the first is the baseline of the ratios
+ * @param {(workers: number) => Promise<import('@natzoo/train').InferencePool>} options.start
+ * @param {(pool: any, inputs: Float32Array, count: number, input: string) => Promise<Float32Array>} options.run  the jobs of one round
+ * @param {Float32Array} options.inputs  `count` items
+ * @param {number} options.count
+ * @param {number} options.jobSize
+ * @param {number} options.rounds
+ * @param {(line: string) => void} options.log
+ * @returns {Promise<WorkerScalingRow[]>}
+ */
+export async function timePools({ label, workers, start, run, inputs, count, jobSize, rounds, log }) {
+  /** @type {{ workers: number, pool: import('@natzoo/train').InferencePool, startMs: number, times: number[], cpuMs: number[], same: boolean, output?: Float32Array }[]} */
+  const pools = [];
+  try {
+    for (const w of workers) {
+      const t0 = performance.now();
+      const pool = await start(w);
+      pools.push({ workers: w, pool, startMs: performance.now() - t0, times: [], cpuMs: [], same: true });
+      log(`workers ${label}: ${w} started in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    }
+    // A warm-up job per worker (first-call compilation, heap growth), then the timed rounds.
+    for (const p of pools) {
+      const warm = Math.min(count, p.workers * jobSize);
+      await run(p.pool, inputs.subarray(0, warm * p.pool.inputSize), warm, 'warm-up');
+    }
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? pools : [...pools].reverse();
+      for (const p of order) {
+        const t0 = performance.now();
+        const cpu0 = process.cpuUsage();
+        const output = await run(p.pool, inputs, count, `round ${round}`);
+        p.times.push(performance.now() - t0);
+        const cpu = process.cpuUsage(cpu0);
+        p.cpuMs.push((cpu.user + cpu.system) / 1000);
+        pools[0].output ??= output;
+        p.same &&= output.every((v, i) => Object.is(v, /** @type {Float32Array} */ (pools[0].output)[i]));
+      }
+      log(`workers ${label} round ${round + 1}/${rounds}: ${pools.map((p) => `${p.workers}w ${(count / (p.times.at(-1) / 1000)).toFixed(3)} img/s`).join(', ')}`);
+    }
+  } finally {
+    await Promise.all(pools.map((p) => p.pool.close()));
+  }
+  const base = pools[0];
+  return pools.map((p) => {
+    const roundImgPerSec = p.times.map((t) => count / (t / 1000));
+    return {
+      model: label, workers: p.workers, images: count, jobSize, imgPerSec: median(roundImgPerSec), roundImgPerSec,
+      speedup: median(p.times.map((t, r) => base.times[r] / t)), cpuMsPerImage: median(p.cpuMs) / count,
+      cpuEfficiency: median(base.cpuMs) / median(p.cpuMs), startMs: p.startMs, sameOutput: p.same,
+    };
+  });
+}
+
 /** @param {WorkerScalingOptions} options @returns {Promise<WorkerScalingRow[]>} */
 export async function workerScaling(options) {
   const log = options.log ?? ((line) => console.error(line));
@@ -63,42 +122,13 @@ export async function workerScaling(options) {
     const { dir, inputSize, cleanup } = await modelDirOf(name);
     const count = options.images(name);
     const inputs = tf.tidy(() => tf.randomUniform([count * inputSize], -1, 1, 'float32', 7).dataSync());
-    /** @type {{ workers: number, pool: import('@natzoo/train').InferencePool, startMs: number, times: number[], cpuMs: number[], same: boolean, logits?: Float32Array }[]} */
-    const pools = [];
     try {
-      for (const workers of options.workers) {
-        const t0 = performance.now();
-        const pool = await startInferencePool(dir, { workers });
-        pools.push({ workers, pool, startMs: performance.now() - t0, times: [], cpuMs: [], same: true });
-      }
-      // A warm-up job per worker (first-call compilation, heap growth), then the timed rounds.
-      for (const p of pools) await predictInJobs(p.pool, inputs.subarray(0, p.workers * options.jobSize * inputSize), p.workers * options.jobSize, options.jobSize, 'warm-up');
-      for (let round = 0; round < options.rounds; round++) {
-        const order = round % 2 === 0 ? pools : [...pools].reverse();
-        for (const p of order) {
-          const t0 = performance.now();
-          const cpu0 = process.cpuUsage();
-          const logits = await predictInJobs(p.pool, inputs, count, options.jobSize, `round ${round}`);
-          p.times.push(performance.now() - t0);
-          const cpu = process.cpuUsage(cpu0);
-          p.cpuMs.push((cpu.user + cpu.system) / 1000);
-          pools[0].logits ??= logits;
-          p.same &&= logits.every((v, i) => Object.is(v, /** @type {Float32Array} */ (pools[0].logits)[i]));
-        }
-        log(`workers ${name} round ${round + 1}/${options.rounds}: ${pools.map((p) => `${p.workers}w ${(count / (p.times.at(-1) / 1000)).toFixed(2)} img/s`).join(', ')}`);
-      }
+      rows.push(...(await timePools({
+        label: name, workers: options.workers, start: (workers) => startInferencePool(dir, { workers }),
+        run: (pool, x, n, input) => predictInJobs(pool, x, n, options.jobSize, input), inputs, count, jobSize: options.jobSize, rounds: options.rounds, log,
+      })));
     } finally {
-      await Promise.all(pools.map((p) => p.pool.close()));
       cleanup();
-    }
-    const base = pools[0];
-    for (const p of pools) {
-      const roundImgPerSec = p.times.map((t) => count / (t / 1000));
-      rows.push({
-        model: name, workers: p.workers, images: count, jobSize: options.jobSize, imgPerSec: median(roundImgPerSec), roundImgPerSec,
-        speedup: median(p.times.map((t, r) => base.times[r] / t)), cpuMsPerImage: median(p.cpuMs) / count,
-        cpuEfficiency: median(base.cpuMs) / median(p.cpuMs), startMs: p.startMs, sameLogits: p.same,
-      });
     }
   }
   return rows;
