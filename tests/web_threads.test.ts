@@ -124,4 +124,19 @@ describe.skipIf(!haveChromium)('web app on the threaded wasm build in headless C
     console.log(`threaded (2 threads) vs single-threaded page: max |logit diff| ${worst.toExponential(2)} of max |logit| ${scale.toFixed(2)}`);
     expect(worst).toBeLessThan(1e-4 * scale);
   });
+
+  it('runs one thread per logical core by default (tfjs alone would take half)', { timeout: 120_000 }, async () => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${server.url}?backend=wasm&warm=0`);
+      await untilStatus(page, 'model-ready');
+      const { cores, wasm } = await page.evaluate(() => ({
+        cores: navigator.hardwareConcurrency,
+        wasm: (window as unknown as { natzoo: { wasm: PageRun['wasm'] } }).natzoo.wasm,
+      }));
+      expect(wasm).toEqual({ crossOriginIsolated: true, threads: Math.min(cores, 8), kernelMemory: 'shared' });
+    } finally {
+      await page.close();
+    }
+  });
 });

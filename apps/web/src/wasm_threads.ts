@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: MIT
 // tfjs-wasm's threaded build (XNNPACK over a pool of Web Workers sharing one WebAssembly memory) wherever the page
 // can run it. tfjs picks that build by itself when a SharedArrayBuffer can be posted, which browsers allow only on
-// a cross-origin-isolated page (COOP same-origin + COEP require-corp, as vite.config.ts serves it); elsewhere it
+// a cross-origin-isolated page (COOP same-origin + COEP credentialless, as vite.config.ts serves it); elsewhere it
 // runs the single-threaded SIMD build. natzoo's kernels bind to whichever memory the build has.
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { wasmKernelMemory } from '@natzoo/core/advanced';
 import { element } from './view.js';
+
+/** The pthread workers tfjs-wasm's threaded build starts up front; XNNPACK must not ask for more. */
+const MAX_THREADS = 8;
+/** tfjs-wasm's priority for its backend (dist/base.js), kept when the factory is wrapped. */
+const WASM_PRIORITY = 2;
+const UNTHREADED = 'the page is not cross-origin isolated (served without COOP/COEP headers), so tfjs-wasm runs its single-threaded build';
 
 export interface WasmThreading {
   crossOriginIsolated: boolean;
@@ -18,8 +24,8 @@ export interface WasmThreading {
 }
 
 /**
- * Applies `?threads=N` (XNNPACK threads of the threaded build; by default one per logical core, up to 8). Call it before
- * the wasm backend starts. Returns a note when the page cannot have threads, null otherwise.
+ * Applies `?threads=N` (XNNPACK threads of the threaded build; by default one per logical core, up to 8). Call it
+ * before the wasm backend starts. Returns a note when the page cannot have threads, null otherwise.
  */
 export function requestWasmThreads(threads: string | null): string | null {
   const count = threads === null ? Math.min(navigator.hardwareConcurrency || 1, MAX_THREADS) : Number(threads);
@@ -31,9 +37,6 @@ export function requestWasmThreads(threads: string | null): string | null {
   startWithLogicalCores(2 * count);
   return null;
 }
-
-/** tfjs-wasm's priority for its backend (dist/base.js), kept when the factory is wrapped. */
-const WASM_PRIORITY = 2;
 
 /**
  * tfjs-wasm gives XNNPACK at most half of navigator.hardwareConcurrency threads (it assumes two hyper-threads per
@@ -53,11 +56,6 @@ function startWithLogicalCores(cores: number): void {
     }
   }, WASM_PRIORITY);
 }
-
-/** The pthread workers tfjs-wasm's threaded build starts up front; XNNPACK must not ask for more. */
-const MAX_THREADS = 8;
-
-const UNTHREADED = 'the page is not cross-origin isolated (served without COOP/COEP headers), so tfjs-wasm runs its single-threaded build';
 
 /** How the active wasm backend runs; null when another backend is active. */
 export function wasmThreading(): WasmThreading | null {
