@@ -1,27 +1,30 @@
 // SPDX-License-Identifier: MIT
 // Benchmark (not a test) of the web app in headless Debian Chromium: per backend, the model load time over
 // HTTP (fresh profile) and from the IndexedDB cache (page reloaded), and the first and warm (median of 5)
-// inference times the page itself measures and shows. Builds apps/web with Vite and serves it with
-// `vite preview` on loopback. Prints a table to stdout, progress to stderr, writes bench-results/web.json.
+// inference times the page itself measures and shows; and (section `threads`, scripts/bench/web_threads.mjs) the
+// wasm page's img/s on tfjs-wasm's threaded build with 1 and 2 threads beside the single-threaded build, pages
+// taking turns round after round. Builds apps/web with Vite and serves it with `vite preview` on loopback (cross-
+// origin isolated, as `pnpm web`). Prints tables to stdout, progress to stderr, writes bench-results/web.json.
 //
-//   pnpm bench:web                                     webgpu, webgl, wasm, cpu
-//   node scripts/bench_web.mjs --backends=wasm,webgl [--out=file.json]
+//   pnpm bench:web                                     webgpu, webgl, wasm, cpu; then threads
+//   node scripts/bench_web.mjs --backends=wasm,webgl [--sections=backends,threads] [--rounds=5] [--out=file.json]
 // Env: CHROMIUM_PATH (default /usr/bin/chromium).
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { build, preview } from 'vite';
-import { ms, printTable, writeJsonAtomic } from './bench/report.mjs';
+import { machineInfo, ms, printTable, writeJsonAtomic } from './bench/report.mjs';
+import { addHeavierModel, benchThreads, serveWithoutIsolation, THREAD_PAGES } from './bench/web_threads.mjs';
 
 /* global document -- the waitForFunction callbacks run in the page */
 
 const ALL = ['webgpu', 'webgl', 'wasm', 'cpu'];
 const argv = process.argv.slice(2);
 for (const a of argv) {
-  if (!['backends', 'out'].includes(a.replace(/^--/, '').split('=')[0])) {
-    console.error(`bench_web: unknown argument ${a}; expected --backends=webgpu,webgl,wasm,cpu, --out=file.json`);
+  if (!['backends', 'sections', 'rounds', 'out'].includes(a.replace(/^--/, '').split('=')[0])) {
+    console.error(`bench_web: unknown argument ${a}; expected --backends=webgpu,webgl,wasm,cpu, --sections=backends,threads, --rounds=N, --out=file.json`);
     process.exit(2);
   }
 }
@@ -32,6 +35,12 @@ for (const b of BACKENDS) {
     console.error(`bench_web: --backends ${b}: expected some of ${ALL.join(', ')}`);
     process.exit(2);
   }
+}
+const SECTIONS = (argValue('sections') ?? 'backends,threads').split(',').map((s) => s.trim()).filter(Boolean);
+const ROUNDS = Number(argValue('rounds') ?? 5);
+if (SECTIONS.some((s) => !['backends', 'threads'].includes(s)) || !(Number.isSafeInteger(ROUNDS) && ROUNDS > 0)) {
+  console.error(`bench_web: --sections=${SECTIONS.join(',')} --rounds=${ROUNDS}: expected sections from backends,threads and a positive whole number of rounds`);
+  process.exit(2);
 }
 const OUT = argValue('out') ?? fileURLToPath(new URL('../bench-results/web.json', import.meta.url));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -92,11 +101,16 @@ async function benchBackend(url, backend) {
 const outDir = mkdtempSync(join(tmpdir(), 'natzoo-bench-web-build-'));
 progress('building apps/web with Vite');
 await build({ root: APP, configFile: join(APP, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+// Written before the servers start: vite preview lists the files it serves once.
+const heavier = SECTIONS.includes('threads') ? await addHeavierModel(outDir, JSON.parse(readFileSync(join(APP, '../../checkpoints/cct_2_3x2_32.cifar10/preprocess.json'), 'utf8'))) : null;
 const server = await preview({ root: APP, configFile: join(APP, 'vite.config.ts'), logLevel: 'warn', build: { outDir }, preview: { port: 0, strictPort: false } });
+const plain = SECTIONS.includes('threads') ? await serveWithoutIsolation(APP, outDir) : null;
 const url = server.resolvedUrls?.local[0];
 const rows = [];
+let threadRows = [];
+const loadBefore = loadavg();
 try {
-  for (const backend of BACKENDS) {
+  for (const backend of SECTIONS.includes('backends') ? BACKENDS : []) {
     progress(`${backend}: loading, then ${IMAGES.length} images`);
     try {
       rows.push(await benchBackend(url, backend));
@@ -104,13 +118,24 @@ try {
       rows.push({ backend, error: String(error instanceof Error ? error.message : error).split('\n')[0] });
     }
   }
+  if (plain !== null) {
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+    try {
+      const models = [{ label: 'cct_2_3x2_32.cifar10', path: null }, { label: 'cct_7_3x1_32 (random weights)', path: heavier }];
+      threadRows = await benchThreads(browser, { isolated: url, plain: plain.resolvedUrls?.local[0] }, models, { batches: [1, 8], rounds: ROUNDS, seconds: 1, progress });
+    } finally {
+      await browser.close();
+    }
+  }
 } finally {
+  await plain?.close();
   await server.close();
   rmSync(outDir, { recursive: true, force: true });
 }
+const loadAfter = loadavg();
 
 const version = (await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS }).then(async (b) => [b.version(), await b.close()]))[0];
-printTable(
+if (rows.length > 0) printTable(
   `CCT-2/3x2 CIFAR-10 (32x32) in headless Chromium ${version}`,
   [
     { title: 'backend', cell: (r) => r.backend, left: true },
@@ -127,5 +152,22 @@ printTable(
     'WebGPU and WebGL run on SwiftShader (software) here: no GPU on this machine',
   ],
 );
-writeJsonAtomic(OUT, { date: new Date().toISOString(), chromium: version, model: 'cct_2_3x2_32.cifar10', images: IMAGES.map((p) => p.split('/').pop()), rows });
+const imgs = (/** @type {number} */ v) => v.toFixed(1);
+if (threadRows.length > 0) printTable(
+  `wasm page img/s: threaded build (cross-origin isolated) vs single-threaded, headless Chromium ${version}`,
+  [
+    { title: 'model', cell: (r) => r.model, left: true },
+    { title: 'batch', cell: (r) => String(r.batch) },
+    ...THREAD_PAGES.map((p) => ({ title: p.title, cell: (r) => imgs(r[p.id]) })),
+    { title: '2 vs 1 thread', cell: (r) => `${(r['threaded-2'] / r['threaded-1']).toFixed(2)}x` },
+    { title: '2 threads vs single-threaded', cell: (r) => `${(r['threaded-2'] / r.single).toFixed(2)}x` },
+  ],
+  threadRows,
+  [
+    `img/s through window.natzoo.logits (tensor in, forward, logits read back), median of ${ROUNDS} interleaved rounds of about 1 s per page`,
+    'the threaded pages are served with COOP/COEP (?threads=N); the single-threaded one is the same build served without them',
+    `load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')} (${cpus().length} cores)`,
+  ],
+);
+writeJsonAtomic(OUT, { ...machineInfo(), chromium: version, model: 'cct_2_3x2_32.cifar10', images: IMAGES.map((p) => p.split('/').pop()), rows, threads: { rounds: ROUNDS, loadBefore, loadAfter, rows: threadRows } });
 console.log(`\nwrote ${OUT}`);

@@ -8,6 +8,14 @@ import { bundledAssets } from './bundled_assets.js';
 
 const fromRoot = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 
+/**
+ * Cross-origin isolation: with these headers the page gets SharedArrayBuffer, and tfjs-wasm starts its threaded
+ * build (src/wasm_threads.ts). COEP `credentialless` rather than `require-corp`: cross-origin requests that are not
+ * CORS (the hub client's no-cors probe that tells a CORS refusal from a dead host) still get answers, without
+ * cookies. Browsers without credentialless (Safari) are then not isolated and run the single-threaded build.
+ */
+const CROSS_ORIGIN_ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'credentialless' };
+
 export default defineConfig({
   base: './',
   // A missing file is a 404, not index.html, so a wrong model URL fails clearly.
@@ -20,6 +28,6 @@ export default defineConfig({
   build: { target: 'es2022', chunkSizeWarningLimit: 4096, reportCompressedSize: false },
   // The conversion worker (src/pretrained_worker.ts) imports the packages as modules.
   worker: { format: 'es' },
-  preview: { host: '127.0.0.1', port: 4173 },
-  server: { host: '127.0.0.1' },
+  preview: { host: '127.0.0.1', port: 4173, headers: CROSS_ORIGIN_ISOLATION },
+  server: { host: '127.0.0.1', headers: CROSS_ORIGIN_ISOLATION },
 });

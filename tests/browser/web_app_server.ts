@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Builds apps/web with Vite's API into a temporary folder and serves the static output with `vite preview`
-// on loopback, as `pnpm web` does.
+// on loopback, as `pnpm web` does (cross-origin isolated, with the config's COOP/COEP headers); the same output
+// can also be served as a plain static host would, without them.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -10,7 +11,16 @@ import { repoRoot } from '../support/shared_dir.js';
 export interface WebAppServer {
   url: string;
   outDir: string;
+  /** Serves the same build without the cross-origin isolation headers (no Vite config); close it before this. */
+  serveWithoutIsolation(): Promise<{ url: string; close(): Promise<void> }>;
   close(): Promise<void>;
+}
+
+async function serve(options: Parameters<typeof preview>[0]): Promise<{ url: string; close(): Promise<void> }> {
+  const server = await preview({ logLevel: 'warn', ...options, preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false } });
+  const url = server.resolvedUrls?.local[0];
+  if (url === undefined) throw new Error('vite preview reported no local URL');
+  return { url, close: () => server.close() };
 }
 
 export async function buildAndServeWebApp(): Promise<WebAppServer> {
@@ -19,12 +29,11 @@ export async function buildAndServeWebApp(): Promise<WebAppServer> {
   const outDir = mkdtempSync(join(tmpdir(), 'natzoo-web-'));
   try {
     await build({ root, configFile, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
-    const server = await preview({ root, configFile, logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false } });
-    const url = server.resolvedUrls?.local[0];
-    if (url === undefined) throw new Error('vite preview reported no local URL');
+    const server = await serve({ root, configFile, build: { outDir } });
     return {
-      url,
+      url: server.url,
       outDir,
+      serveWithoutIsolation: () => serve({ root, configFile: false, appType: 'mpa', build: { outDir } }),
       close: async () => {
         await server.close();
         rmSync(outDir, { recursive: true, force: true });

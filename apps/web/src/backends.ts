@@ -3,6 +3,7 @@
 // default a GPU backend that would run on a software adapter (WebGPU's fallback adapter, SwiftShader, llvmpipe)
 // is passed over for wasm, which is faster on the CPU; the selector still offers it.
 // The wasm backend's binaries are emitted by Vite as assets; setWasmPaths maps each file name to its URL.
+// On a cross-origin-isolated page tfjs runs its threaded build (see wasm_threads.ts).
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgpu';
@@ -10,12 +11,16 @@ import '@natzoo/core/webgpu';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.wasm?url';
+import wasmThreadedFactory from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js?url';
+import { loadThreadedWasmFactoryFrom } from '@natzoo/core/internals';
 
 setWasmPaths({
   'tfjs-backend-wasm.wasm': wasmPlain,
   'tfjs-backend-wasm-simd.wasm': wasmSimd,
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimd,
 });
+// The threaded build's workers (on a cross-origin-isolated page) import its factory unminified, as a file.
+loadThreadedWasmFactoryFrom(wasmThreadedFactory);
 
 export const BACKEND_ORDER = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_ORDER)[number];

@@ -4,7 +4,8 @@
 // for the previous one, and every failure lands in the page's error list.
 // URL parameters: ?backend=webgpu|webgl|wasm|cpu, ?model=<url of a model.json>, ?warm=<runs> (default 5),
 // ?pretrained=<hub id or tag> (loaded at start), ?hub=<hub address> (default https://huggingface.co),
-// ?cache=float32|float16|uint8 (how models by name are kept in IndexedDB).
+// ?cache=float32|float16|uint8 (how models by name are kept in IndexedDB), ?threads=<n> (wasm threads, on a
+// cross-origin-isolated page).
 import * as tf from '@tensorflow/tfjs';
 import type { RGBImage } from '@natzoo/models';
 import { models as bundledModels, samples } from 'virtual:natzoo-assets';
@@ -19,6 +20,8 @@ import type { LoadedModel } from './model_loader.js';
 import { loadByName, setUpByName, showCacheSize } from './by_name_view.js';
 import { drawImage, drawOverlay } from './overlay.js';
 import { timedClassify, warmTime } from './timing.js';
+import { requestWasmThreads, showWasmThreading } from './wasm_threads.js';
+import type { WasmThreading } from './wasm_threads.js';
 import { clearErrors, clearPredictions, element, fillSelect, setStatus, showError, showPredictions, showTime } from './view.js';
 
 declare global {
@@ -30,6 +33,8 @@ declare global {
       progress?: ByteProgress[];
       /** Logits of the current model for a prepared NHWC input (tests compare them with fixtures). */
       logits?: (data: number[], shape: [number, number, number, number]) => Promise<number[]>;
+      /** How the wasm backend runs (threads, the kernels' memory); null on another backend. */
+      wasm?: WasmThreading | null;
     };
   }
 }
@@ -174,10 +179,15 @@ function takeImage(blob: Blob, name: string): void {
 
 // ---- backend ----
 
+function showBackend(): void {
+  element('backend').textContent = tf.getBackend();
+  window.natzoo = { ...window.natzoo, wasm: showWasmThreading() };
+}
+
 async function switchBackend(name: BackendName): Promise<void> {
   await activateBackend(name);
   state.backend = name;
-  element('backend').textContent = tf.getBackend();
+  showBackend();
   // Weights go to the new backend by reloading (from IndexedDB for URL models), which also times the load there.
   if (state.origin !== null) await loadModel(state.origin);
   await classifyCurrent();
@@ -278,11 +288,13 @@ async function start(): Promise<void> {
   if (!(Number.isSafeInteger(WARM_RUNS) && WARM_RUNS >= 0)) throw new Error(`?warm=${params.get('warm')}: expected a whole number of runs`);
   const asked = params.get('backend');
   if (asked !== null && !isBackendName(asked)) showError(`?backend=${asked}: expected webgpu, webgl, wasm or cpu`);
+  const threadsNote = requestWasmThreads(params.get('threads'));
+  if (threadsNote !== null) showError(threadsNote, 'warning', true);
   const { name, failures } = await activateBest(asked !== null && isBackendName(asked) ? asked : undefined);
   // A backend asked for by name that failed is an error; a better one missing in auto mode is only a note.
   for (const failure of failures) showError(failure, asked === null ? 'warning' : 'error', true);
   state.backend = name;
-  element('backend').textContent = tf.getBackend();
+  showBackend();
   fillSelect('backend-select', (await offeredBackends()).map((b) => ({ value: b, text: b })), name);
   fillSelect('model-select', bundledModels.map((m) => ({ value: m.url, text: m.id })));
   setUpByName(params);

@@ -7,6 +7,7 @@ export { compositeAV, compositeAttention, compositeQK } from './composite/compos
 export { compositeGelu } from './ops/gelu.js';
 export { compositeLayerNorm } from './ops/layer_norm.js';
 export { runsFusedKernel } from './fused_kernels.js';
+export { wasmKernelMemory } from './kernels/wasm/simd_module.js';
 export { compositeSelfAttention } from './composite/self_attention_composite.js';
 export { selfAttentionUsesKernel } from './ops/self_attention.js';
 export { makeProblem } from './geometry.js';

@@ -124,6 +124,34 @@ export function wasmFree(backend: BackendWasm, pointer: number): void {
 const THREADED_SCRIPTS = '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd';
 
 /**
+ * The top line of a pthread worker script that imports the module factory from `factoryUrl`: the worker asks its
+ * own createObjectURL for the URL of the factory's Blob (the only object URL it makes).
+ */
+function factoryFromUrl(factoryUrl: string): string {
+  return `URL.createObjectURL = () => ${JSON.stringify(factoryUrl)};\nURL.revokeObjectURL = () => undefined;\n`;
+}
+
+let factoryRedirected = false;
+
+/**
+ * Makes the pthread workers of tfjs-wasm's threaded build (which tfjs picks on a cross-origin-isolated page) import
+ * the module factory from `factoryUrl`, the unmodified `wasm-out/tfjs-backend-wasm-threaded-simd.js` served as a
+ * file, instead of from the source text of the factory function: once a bundler has minified that function it
+ * refers to a renamed variable of its module scope, and every worker fails with a ReferenceError. tfjs makes each
+ * worker's script a Blob of type application/javascript; those get the redirect as their first line. Call it once,
+ * before the wasm backend starts.
+ */
+export function loadThreadedWasmFactoryFrom(factoryUrl: string): void {
+  supported();
+  if (factoryRedirected) return;
+  factoryRedirected = true;
+  const prelude = factoryFromUrl(new URL(factoryUrl, globalThis.location?.href).href);
+  const createObjectURL = URL.createObjectURL.bind(URL);
+  URL.createObjectURL = ((object: Blob) =>
+    object instanceof Blob && object.type === 'application/javascript' ? createObjectURL(new Blob([prelude, object], { type: object.type })) : createObjectURL(object)) as typeof URL.createObjectURL;
+}
+
+/**
  * Starts tfjs-wasm's threaded build where the page's trick does not work (Node): that build hands its pthread
  * workers `blob:` URLs (a worker script, then the module factory), which Node's worker_threads refuses. Here
  * `writeScript(name, text)` stores each script as a file and returns its path; the worker script is given a
@@ -142,10 +170,7 @@ export async function startThreadedWasmBackend(writeScript: (name: string, text:
   const { wasmWorkerContents } = (await load('.worker.js')) as { wasmWorkerContents: string };
   const factoryPath = writeScript('factory.js', `var WasmBackendModuleThreadedSimd = ${factory.toString()}`);
   // tfjs escapes the worker's newlines the same way before making its Blob (they sit inside string literals).
-  const workerPath = writeScript(
-    'worker.cjs',
-    `URL.createObjectURL = () => ${JSON.stringify(factoryPath)};\nURL.revokeObjectURL = () => undefined;\n${wasmWorkerContents.replace(/\n/g, '\\n')}`,
-  );
+  const workerPath = writeScript('worker.cjs', `${factoryFromUrl(factoryPath)}${wasmWorkerContents.replace(/\n/g, '\\n')}`);
   const createObjectURL = URL.createObjectURL.bind(URL);
   // The build asks for its worker script's URL from a Blob of type application/javascript; everything else passes.
   URL.createObjectURL = (blob: Blob) => (blob.type === 'application/javascript' ? workerPath : createObjectURL(blob));

@@ -49,6 +49,11 @@ function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 }
 
+/** Shared memories exist only where SharedArrayBuffer does (cross-origin-isolated pages, Node). */
+function isShared(memory: WebAssembly.Memory): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+}
+
 /** The modules for an unshared or shared memory, compiled once each. */
 function modulesFor(shared: boolean): WebAssembly.Module[] {
   let modules = compiled.get(shared);
@@ -64,7 +69,7 @@ function modulesFor(shared: boolean): WebAssembly.Module[] {
 export function simdKernelsForMemory(memory: WebAssembly.Memory): SimdKernels {
   let kernels = instances.get(memory);
   if (kernels === undefined) {
-    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    const shared = isShared(memory);
     try {
       const exports = modulesFor(shared).map((module) => new WebAssembly.Instance(module, { env: { memory } }).exports);
       kernels = Object.assign({}, ...exports) as SimdKernels;
@@ -87,6 +92,16 @@ export function simdKernelsFor(backend: BackendWasm): SimdKernels | null {
     throw new WasmKernelError('the tfjs wasm backend exposes no WebAssembly.Memory (neither asm.memory nor wasmMemory); natzoo cannot run its SIMD kernels on it');
   }
   return simdKernelsForMemory(memory);
+}
+
+/**
+ * Which memory natzoo's SIMD kernels run on for this wasm backend, binding them if they are not yet: 'shared' on
+ * tfjs-wasm's threaded build (a cross-origin-isolated page), 'unshared' on the single-threaded ones, null where
+ * the engine has no SIMD WebAssembly (the JavaScript loops run). Throws a WasmKernelError where they cannot bind.
+ */
+export function wasmKernelMemory(backend: BackendWasm): 'shared' | 'unshared' | null {
+  if (simdKernelsFor(backend) === null) return null;
+  return isShared(wasmMemory(backend)!) ? 'shared' : 'unshared';
 }
 
 /**
