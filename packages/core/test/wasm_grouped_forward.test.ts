@@ -20,7 +20,7 @@ interface GroupedCase {
 }
 
 const cases: GroupedCase[] = [
-  { name: '2-D k3 s3 D32 rpb, groups of 3x3 and 3x1', shape: [1, 9, 10, 2, 32], attrs: { kernelSize: [3, 3], dilation: [1, 1], isCausal: [false, false], stride: [3, 3], scale: 0.2 }, rpb: true },
+  { name: '2-D k7 blocked D32 rpb, groups of 49', shape: [1, 14, 14, 2, 32], attrs: { kernelSize: [7, 7], dilation: [1, 1], isCausal: [false, false], stride: [7, 7], scale: 0.2 }, rpb: true },
   { name: '2-D k5 s2 d(1,2) D20 GQA rpb', shape: [1, 12, 11, 4, 20], attrs: { kernelSize: [5, 5], dilation: [1, 2], isCausal: [false, false], stride: [2, 2], scale: 0.25, kvHeads: 2 }, rpb: true },
   { name: '3-D s(2,1,3) D16 causal cols, batch 2', shape: [2, 6, 5, 7, 2, 16], attrs: { kernelSize: [3, 3, 3], dilation: [1, 1, 1], isCausal: [false, false, true], stride: [2, 1, 3], scale: 0.3 }, rpb: false },
   { name: '1-D k4 s4 D12 even kernel rpb', shape: [1, 1, 22, 2, 12], attrs: { kernelSize: [1, 4], dilation: [1, 1], isCausal: [false, false], stride: [1, 4], scale: 0.3 }, rpb: true },
@@ -57,9 +57,11 @@ describe('wasm fused forward tiled by stride group', () => {
     }
   });
 
-  it('keeps the per-query kernel at stride 1', () => {
+  it('keeps the per-query kernel at stride 1, where border windows alone make groups (mostly of one query)', () => {
     const attrs: NAKernelAttrs = { kernelSize: [7, 7], dilation: [1, 1], isCausal: [false, false], scale: 0.2 };
     expect(groupTiling(makeProblem([1, 56, 56, 2, 32], attrs), true)).toBeNull();
     expect(groupTiling(makeProblem([1, 56, 56, 2, 32], attrs), false)).toBeNull();
+    const cube: NAKernelAttrs = { kernelSize: [5, 5, 5], dilation: [1, 1, 1], isCausal: [false, false, false], scale: 0.2 };
+    expect(groupTiling(makeProblem([1, 16, 16, 16, 2, 32], cube), false)).toBeNull();
   });
 });

@@ -8,6 +8,8 @@ import type { AxisGeometry, NAProblem } from '../../geometry.js';
 export interface AxisGroups {
   readonly table: Int32Array;
   readonly groups: number;
+  /** Groups of an odd size. */
+  readonly odd: number;
   readonly largest: number;
 }
 
@@ -27,14 +29,16 @@ function buildAxisGroups(a: AxisGeometry, withBias: boolean): AxisGroups {
   let at = 0;
   let group = 0;
   let largest = 0;
+  let odd = 0;
   for (const members of byWindow.values()) {
+    odd += members.length % 2;
     table[1 + group] = at;
     for (const m of members) table[2 + L + at++] = m;
     largest = Math.max(largest, members.length);
     group++;
   }
   table[1 + group] = at;
-  return { table, groups: byWindow.size, largest };
+  return { table, groups: byWindow.size, odd, largest };
 }
 
 /** The groups of one axis, built once per axis geometry (geometry.ts caches those). */
@@ -55,11 +59,15 @@ export interface GroupTiling {
 
 /**
  * The stride-group tiling of `p` (`withBias`: rpb is read, so groups also share their bias start), or null where
- * groups hold fewer than two queries on average (stride 1) and the per-query kernel is the better one.
+ * the per-query kernel is the better one: groups of fewer than two queries on average (stride 1), or so many
+ * groups of an odd size (whose last query the grouped kernel runs twice) that they waste over 1/16 of the work
+ * (more than running pairs saves).
  */
 export function groupTiling(p: NAProblem, withBias: boolean): GroupTiling | null {
   const groups = [axisGroups(p.planes, withBias), axisGroups(p.rows, withBias), axisGroups(p.cols, withBias)];
   const product = (of: (g: AxisGroups) => number) => groups.reduce((n, g) => n * of(g), 1);
-  if (2 * product((g) => g.groups) > p.planes.length * p.rows.length * p.cols.length) return null;
+  const queries = p.planes.length * p.rows.length * p.cols.length;
+  // A 3-D group's size is odd exactly when it is odd on every axis.
+  if (2 * product((g) => g.groups) > queries || 16 * product((g) => g.odd) > queries) return null;
   return { tables: groups.map((g) => g.table), extraScratchBytes: 16 * Math.ceil(p.slots / 4) + 4 * product((g) => g.largest) };
 }
