@@ -6,7 +6,7 @@
 // Neighborhood Attention (Hassani et al., 2024): all its logits first, then their maximum, exp and sum, then the
 // weighted sum of V, instead of rescaling the output per key (online softmax), so QK runs four keys at a time
 // and AV keeps its accumulators in registers.
-import { softmaxRow } from './softmax_row';
+import { Softmax } from './softmax_row';
 import { BIAS, HEADS, HEAD_DIM, KV_HEADS, field } from './problem';
 import { BIASES, KEYS, VALUES, listWindow, paddedSlots, positions, resetWindow, windowCount, weightedRows, windowDots } from './window';
 
@@ -31,7 +31,7 @@ export function fusedAttention(q: usize, k: usize, v: usize, rpb: usize, out: us
       const rpbHead = rpb + (<usize>(h * biasHead) << 2);
       // Pass 1: scaled logits, four keys at a time; pass 2: their softmax (softmax_row.ts).
       windowDots(qRow, k + kvOffset, keys, count, rowBytes, splatScale, logits);
-      const inverseSum = softmaxRow(logits, count, rpb, rpbHead, biases, lse, pos * heads + h);
+      const inverseSum = Softmax.row(logits, count, rpb, rpbHead, biases, lse, pos * heads + h);
       // Pass 3: AV, normalised on the way out.
       weightedRows(logits, keys, count, v + kvOffset, rowBytes, out + <usize>(pos * heads + h) * rowBytes, f32x4.splat(inverseSum));
     }

@@ -4,9 +4,14 @@
 // for two queries at a time (window_pairs.ts) while they are in cache. Same arguments and results as
 // na_fused.ts's fusedAttention, plus the group tables (problem.ts's groupAxis) after the window tables.
 import { BATCH, BIAS, HEADS, HEAD_DIM, KV_HEADS, SIZE, entry, field, groupAxis } from './problem';
-import { softmaxRow } from './softmax_row';
+import { Softmax } from './softmax_row';
 import { BIASES, KEYS, VALUES, listWindow, paddedSlots, resetWindow, windowCount } from './window';
 import { weightedRowsPair, windowDotsPair } from './window_pairs';
+
+/** Softmax.row as one function the pair loop calls twice, so that it is inlined once and the module stays under 4 KB. */
+function softmaxOfRow(logits: usize, count: i32, rpb: usize, rpbHead: usize, biases: usize, lse: usize, row: i32): f32 {
+  return Softmax.row(logits, count, rpb, rpbHead, biases, lse, row);
+}
 
 /**
  * `scratch`: window.ts's tables and state, then a second logits row (paddedSlots f32) and the group's query
@@ -48,8 +53,8 @@ export function groupedAttention(q: usize, k: usize, v: usize, rpb: usize, out: 
               const rowB = load<i32>(members + (<usize>min(i + 1, n - 1) << 2)) * heads + h;
               const outA = out + <usize>rowA * rowBytes, outB = out + <usize>rowB * rowBytes;
               windowDotsPair(q + <usize>rowA * rowBytes, q + <usize>rowB * rowBytes, k + kvOffset, keys, count, rowBytes, splatScale, logitsA, logitsB);
-              const inverseA = softmaxRow(logitsA, count, rpb, rpbHead, biases, lse, rowA);
-              const inverseB = softmaxRow(logitsB, count, rpb, rpbHead, biases, lse, rowB);
+              const inverseA = softmaxOfRow(logitsA, count, rpb, rpbHead, biases, lse, rowA);
+              const inverseB = softmaxOfRow(logitsB, count, rpb, rpbHead, biases, lse, rowB);
               weightedRowsPair(logitsA, logitsB, keys, count, v + kvOffset, rowBytes, outA, outB, f32x4.splat(inverseA), f32x4.splat(inverseB));
             }
           }
