@@ -98,8 +98,8 @@ function inverseSum(weights: string, values: string, scaled: boolean): SimdBody 
 }
 
 /**
- * The fused forward, and its log-sum-exp into `second` when asked. Where stride groups hold two or more queries
- * on average, the grouped kernel runs them against their shared window; elsewhere (stride 1) the per-query one.
+ * The fused forward, and its log-sum-exp into `second` when asked: the grouped kernel, which runs each stride
+ * group's queries against their shared window, where groupTiling finds it pays; elsewhere (stride 1) the per-query one.
  */
 const fused: SimdBody = ({ kernels, pointer, withTables }, p, attrs, out, second) => {
   const args = [pointer('query'), pointer('key'), pointer('value'), pointer('rpb')] as const;

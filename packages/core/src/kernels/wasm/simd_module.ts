@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-// The SIMD kernels (assembly/*.ts: the NA split, fused-forward (per query and grouped) and fused-backward modules, the element-wise one and
-// full self-attention) instantiated against the tfjs wasm backend's own memory (unshared in the single-threaded
-// builds, shared in the threaded one), so they read and write tensors where tfjs keeps them; plus scratch
-// allocation on that heap for their index tables.
+// The SIMD kernels (assembly/*.ts: the NA split, fused-forward (per query and by stride group) and fused-backward
+// modules, the element-wise one and full self-attention) instantiated against the tfjs wasm backend's own memory
+// (unshared in the single-threaded builds, shared in the threaded one), so they read and write tensors where tfjs
+// keeps them; plus scratch allocation on that heap for their index tables.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { wasmFree, wasmMalloc, wasmMemory } from '../../tfjs_internals.js';
 import * as elementwise from './elementwise_module.generated.js';
