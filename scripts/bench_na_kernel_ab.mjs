@@ -6,24 +6,20 @@
 // Prints a table and writes bench-results/na_kernel_ab.json.
 //
 //   node scripts/bench_na_kernel_ab.mjs --base=<commit> [--rounds=40] [--out=file.json]
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { makeProblem } from '@natzoo/core/advanced';
 import { median } from './bench/measure.mjs';
+import { callFused, compileFused, timeInterleaved, windowTables } from './bench/na_kernel_modules.mjs';
 import { machineInfo, printTable, writeJsonAtomic } from './bench/report.mjs';
 
 // Optimised code from the first call: on a loaded machine V8's background tier-up can leave a long-running kernel
 // in its baseline compiler for many calls, which would time the compilers, not the kernels.
 setFlagsFromString('--no-liftoff');
 const root = fileURLToPath(new URL('..', import.meta.url));
-// The compiler is packages/core's dev dependency (its exports map has no path for require.resolve).
-const { default: asc } = await import(pathToFileURL(join(root, 'packages/core/node_modules/assemblyscript/dist/asc.js')).href);
 const argValue = (/** @type {string} */ name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const BASE = argValue('base');
 if (BASE === undefined) {
@@ -34,35 +30,6 @@ const ROUNDS = Number(argValue('rounds') ?? 40);
 const OUT = argValue('out') ?? join(root, 'bench-results/na_kernel_ab.json');
 const LEVELS = [[56, 2, 1], [56, 2, 8], [28, 4, 1], [28, 4, 4], [14, 8, 1], [14, 8, 2], [7, 16, 1]];
 const [KERNEL, HEAD_DIM] = [7, 32];
-
-/** The fused forward module of `rev` (a commit, or null for the working tree): the entry that exports it. */
-async function compileFused(/** @type {string | null} */ rev) {
-  const dir = mkdtempSync(join(tmpdir(), 'na-ab-'));
-  try {
-    if (rev === null) execFileSync('cp', ['-r', join(root, 'packages/core/assembly'), dir]);
-    else execFileSync('sh', ['-c', `git -C "${root}" archive "${rev}" packages/core/assembly | tar -x -C "${dir}" --strip-components=2`]);
-    for (const entry of ['fused/index.ts', 'index.ts']) {
-      const source = join(dir, 'assembly', entry);
-      if (!existsSync(source) || !readFileSync(source, 'utf8').includes('fusedAttention')) continue;
-      const outFile = join(dir, 'fused.wasm');
-      const { error, stderr } = await asc.main([source, '--outFile', outFile, '-O3s', '--runtime', 'stub', '--importMemory',
-        '--noExportMemory', '--enable', 'simd', '--use', 'abort=']);
-      if (error) throw new Error(`asc failed on ${rev ?? 'the working tree'}: ${stderr.toString()}`);
-      return new WebAssembly.Module(readFileSync(outFile));
-    }
-    throw new Error(`no fusedAttention export in ${rev ?? 'the working tree'}`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** The int32 header and window tables the kernels read (assembly/problem.ts's field order). */
-function windowTables(/** @type {any} */ p) {
-  const axes = [p.planes, p.rows, p.cols];
-  const header = [p.batch, ...axes.map((a) => a.length), p.heads, p.kvHeads, p.headDim, ...axes.map((a) => a.kernel),
-    ...axes.map((a) => a.dilation), p.biasPlanes, p.biasRows, p.biasCols, ...axes.map((a) => a.inverseQuery.length), 0];
-  return Int32Array.from([...header, ...axes.flatMap((a) => [...a.start, ...a.count, ...a.biasStart])]);
-}
 
 await tf.setBackend('wasm');
 const memory = new WebAssembly.Memory({ initial: 1024 });
@@ -87,20 +54,12 @@ for (const [size, heads, dilation] of LEVELS) {
   const [x, w] = [tf.randomNormal([size * size, C]), tf.randomNormal([C, 3 * C])];
   const attention = 4 * size * size * heads * KERNEL * KERNEL * HEAD_DIM;
   const runs = [
-    ...kernels.map((k, i) => ({ label: k.label, flops: attention, run: () => k.fn(at(0), at(1), at(2), at(3), at(4 + i), header, scratch, HEAD_DIM ** -0.5) })),
+    ...kernels.map((k, i) => ({ label: k.label, flops: attention, run: () => callFused(k.fn, [at(0), at(1), at(2), at(3), at(4 + i)], header, scratch, HEAD_DIM ** -0.5) })),
     { label: 'matMul (tfjs-wasm)', flops: 2 * size * size * C * 3 * C, run: () => tf.tidy(() => {
       tf.matMul(x, w).dataSync();
     }) },
   ];
-  const times = runs.map(() => /** @type {number[]} */ ([]));
-  for (let r = -3; r < ROUNDS; r++) {
-    for (let j = 0; j < runs.length; j++) {
-      const i = (j + r + 3) % runs.length;
-      const t0 = performance.now();
-      runs[i].run();
-      if (r >= 0) times[i].push(performance.now() - t0);
-    }
-  }
+  const times = timeInterleaved(runs, ROUNDS);
   tf.dispose([x, w]);
   let differs = 0;
   for (let i = 0; i < n; i++) differs = Math.max(differs, Math.abs(floats[at(4) / 4 + i] - floats[at(5) / 4 + i]));

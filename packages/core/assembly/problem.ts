@@ -51,3 +51,13 @@ export function dotRows(a: usize, b: usize, rowBytes: usize): f32 {
   for (let c: usize = 0; c < rowBytes; c += 16) dot = f32x4.add(dot, f32x4.mul(v128.load(a + c), v128.load(b + c)));
   return lanes(dot);
 }
+
+/**
+ * Stride-group tables (the grouped forward's, after the window tables): per axis the group count, offset[L+1]
+ * (group g's members are member[offset[g] .. offset[g+1])) and member[L]; returns the start of axis `axis`'s block.
+ */
+export function groupAxis(header: usize, axis: i32): usize {
+  let at = windowAxis(header, 3);
+  for (let a = 0; a < axis; a++) at += <usize>(2 * field(header, SIZE + a) + 2) << 2;
+  return at;
+}

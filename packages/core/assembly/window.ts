@@ -90,7 +90,7 @@ export function listWindow(header: usize, scratch: usize, pos: i32, keyBytes: us
 }
 
 /** [sum(a), sum(b), sum(c), sum(d)]: a 4x4 transpose folded into the additions. */
-function sums4(a: v128, b: v128, c: v128, d: v128): v128 {
+export function sums4(a: v128, b: v128, c: v128, d: v128): v128 {
   const ab = f32x4.add(f32x4.shuffle(a, b, 0, 4, 1, 5), f32x4.shuffle(a, b, 2, 6, 3, 7));
   const cd = f32x4.add(f32x4.shuffle(c, d, 0, 4, 1, 5), f32x4.shuffle(c, d, 2, 6, 3, 7));
   return f32x4.add(f32x4.shuffle(ab, cd, 0, 1, 4, 5), f32x4.shuffle(ab, cd, 2, 3, 6, 7));

@@ -15,6 +15,7 @@ const modules = [
   { source: 'assembly/index.ts', target: 'src/kernels/wasm/na_kernels_module.generated.ts' },
   { source: 'assembly/backward/index.ts', target: 'src/kernels/wasm/na_backward_module.generated.ts' },
   { source: 'assembly/fused/index.ts', target: 'src/kernels/wasm/na_fused_module.generated.ts' },
+  { source: 'assembly/grouped/index.ts', target: 'src/kernels/wasm/na_grouped_module.generated.ts' },
   { source: 'assembly/elementwise/index.ts', target: 'src/kernels/wasm/elementwise_module.generated.ts' },
   { source: 'assembly/attention/index.ts', target: 'src/kernels/wasm/self_attention_module.generated.ts' },
 ];

@@ -22,15 +22,18 @@ function wasmKernel(spec: NAKernelSpec) {
       const shapes: Record<string, number[]> = {};
       for (const name of present) shapes[name] = inputs[name]!.shape;
       const shape = spec.outputShape(shapes, attrs);
+      const secondShape = spec.secondOutputShape?.(shapes, attrs) ?? null;
       const out = backend.makeOutput(shape, 'float32');
-      if (util.sizeFromShape(shape) === 0) return out;
+      const second = secondShape === null ? null : backend.makeOutput(secondShape, 'float32');
+      const outputs = second === null ? out : [out, second];
+      if (util.sizeFromShape(shape) === 0) return outputs;
       const problem = problemFor(spec, shapes, attrs);
       const fast = wasmOverrides.get(spec.kernelName);
-      if (fast?.(backend, problem, inputs, attrs, out) === true) return out;
+      if (fast?.(backend, problem, inputs, attrs, out, second) === true) return outputs;
       const arrays: KernelArrays = {};
       for (const name of present) arrays[name] = heapView(backend, inputs[name]!);
-      spec.compute(problem, arrays, attrs, heapView(backend, out));
-      return out;
+      spec.compute(problem, arrays, attrs, heapView(backend, out), second === null ? undefined : heapView(backend, second));
+      return outputs;
     },
   );
 }

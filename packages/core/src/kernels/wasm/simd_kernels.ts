@@ -11,6 +11,7 @@ import { wasmMemoryOffset } from '../../tfjs_internals.js';
 import { heapView } from './heap.js';
 import { simdKernelsFor, withHeapTables } from './simd_module.js';
 import type { SimdKernels } from './simd_module.js';
+import { groupTiling } from './stride_groups.js';
 
 export type WasmKernelOverride = (
   backend: BackendWasm,
@@ -18,6 +19,8 @@ export type WasmKernelOverride = (
   inputs: NamedTensorInfoMap,
   attrs: NAKernelAttrs,
   out: TensorInfo,
+  /** The second output when the call has one (the fused forward's log-sum-exp). */
+  second?: TensorInfo | null,
 ) => boolean;
 
 /** What a kernel body gets, bound to the backend: input pointers by name, and heap space for its tables. */
@@ -29,7 +32,8 @@ interface SimdContext {
   zero(): void;
 }
 
-type SimdBody = (ctx: SimdContext, p: NAProblem, attrs: NAKernelAttrs, out: number) => void;
+/** `second`: the second output's pointer, 0 when the call has none. */
+type SimdBody = (ctx: SimdContext, p: NAProblem, attrs: NAKernelAttrs, out: number, second: number) => void;
 
 const axes = (p: NAProblem) => [p.planes, p.rows, p.cols] as const;
 
@@ -51,7 +55,7 @@ const inverseTables = (p: NAProblem) => [problemHeader(p), ...inverses(p)];
 const inverseAndWindowTables = (p: NAProblem) => [problemHeader(p), ...inverses(p), ...windows(p)];
 
 function simd(body: SimdBody): WasmKernelOverride {
-  return (backend, p, inputs, attrs, out) => {
+  return (backend, p, inputs, attrs, out, second) => {
     if (p.headDim % 4 !== 0) return false;
     const kernels = simdKernelsFor(backend);
     if (kernels === null) return false;
@@ -63,7 +67,7 @@ function simd(body: SimdBody): WasmKernelOverride {
     const withTables: SimdContext['withTables'] = (tables, scratchBytes, run) =>
       withHeapTables(backend, tables, scratchBytes, run);
     const zero = () => heapView(backend, out).fill(0);
-    body({ kernels, pointer, withTables, zero }, p, attrs, wasmMemoryOffset(backend, out));
+    body({ kernels, pointer, withTables, zero }, p, attrs, wasmMemoryOffset(backend, out), second == null ? 0 : wasmMemoryOffset(backend, second));
     return true;
   };
 }
@@ -93,10 +97,18 @@ function inverseSum(weights: string, values: string, scaled: boolean): SimdBody 
     );
 }
 
-const fused: SimdBody = ({ kernels, pointer, withTables }, p, attrs, out) =>
-  withTables(windowTables(p), windowScratchBytes(p), (header, scratch) =>
-    kernels.fusedAttention(pointer('query'), pointer('key'), pointer('value'), pointer('rpb'), out, header, scratch, attrs.scale),
+/**
+ * The fused forward, and its log-sum-exp into `second` when asked: the grouped kernel, which runs each stride
+ * group's queries against their shared window, where groupTiling finds it pays; elsewhere (stride 1) the per-query one.
+ */
+const fused: SimdBody = ({ kernels, pointer, withTables }, p, attrs, out, second) => {
+  const args = [pointer('query'), pointer('key'), pointer('value'), pointer('rpb')] as const;
+  const tiling = groupTiling(p, args[3] !== 0);
+  const kernel = tiling === null ? kernels.fusedAttention : kernels.groupedAttention;
+  withTables([...windowTables(p), ...(tiling?.tables ?? [])], windowScratchBytes(p) + (tiling?.extraScratchBytes ?? 0), (header, scratch) =>
+    kernel(...args, out, second, header, scratch, attrs.scale),
   );
+};
 
 /** The fused backward's arguments after the kernel's own: q, k, v, rpb, lse, delta, dOut. */
 const saved = (pointer: (name: string) => number) =>

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
-// The SIMD kernels (assembly/*.ts: the NA split, fused-forward and fused-backward modules, the element-wise one and
-// full self-attention) instantiated against the tfjs wasm backend's own memory (unshared in the single-threaded
-// builds, shared in the threaded one), so they read and write tensors where tfjs keeps them; plus scratch
-// allocation on that heap for their index tables.
+// The SIMD kernels (assembly/*.ts: the NA split, fused-forward (per query and by stride group) and fused-backward
+// modules, the element-wise one and full self-attention) instantiated against the tfjs wasm backend's own memory
+// (unshared in the single-threaded builds, shared in the threaded one), so they read and write tensors where tfjs
+// keeps them; plus scratch allocation on that heap for their index tables.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { wasmFree, wasmMalloc, wasmMemory } from '../../tfjs_internals.js';
 import * as elementwise from './elementwise_module.generated.js';
 import * as backward from './na_backward_module.generated.js';
 import * as fused from './na_fused_module.generated.js';
+import * as grouped from './na_grouped_module.generated.js';
 import * as forward from './na_kernels_module.generated.js';
 import * as selfAttention from './self_attention_module.generated.js';
 import { WasmKernelError } from './wasm_kernel_error.js';
@@ -17,6 +18,8 @@ type Kernel = (...args: number[]) => void;
 
 export interface SimdKernels {
   fusedAttention: Kernel;
+  /** assembly/grouped: the fused forward tiled by stride group. */
+  groupedAttention: Kernel;
   neighborhoodDot: Kernel;
   neighborhoodWeightedSum: Kernel;
   inverseWeightedSum: Kernel;
@@ -31,7 +34,7 @@ export interface SimdKernels {
 }
 
 /** Every assembly module, each compiled for an unshared and a shared memory (scripts/build_wasm.mjs). */
-const MODULES: readonly { moduleBase64: string; sharedModuleBase64: string }[] = [forward, fused, backward, elementwise, selfAttention];
+const MODULES: readonly { moduleBase64: string; sharedModuleBase64: string }[] = [forward, fused, grouped, backward, elementwise, selfAttention];
 
 /** Engines without SIMD WebAssembly run tfjs's plain build; there the JS loops are the intended path. */
 const simdSupported = (() => {
