@@ -6,24 +6,19 @@
 // Prints a table and writes bench-results/na_kernel_ab.json.
 //
 //   node scripts/bench_na_kernel_ab.mjs --base=<commit> [--rounds=40] [--out=file.json]
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { makeProblem } from '@natzoo/core/advanced';
-import { median } from './bench/measure.mjs';
+import { abColumns, compileAssemblyAt, maxDifference, timeKernels } from './bench/kernel_ab.mjs';
 import { machineInfo, printTable, writeJsonAtomic } from './bench/report.mjs';
 
 // Optimised code from the first call: on a loaded machine V8's background tier-up can leave a long-running kernel
 // in its baseline compiler for many calls, which would time the compilers, not the kernels.
 setFlagsFromString('--no-liftoff');
 const root = fileURLToPath(new URL('..', import.meta.url));
-// The compiler is packages/core's dev dependency (its exports map has no path for require.resolve).
-const { default: asc } = await import(pathToFileURL(join(root, 'packages/core/node_modules/assemblyscript/dist/asc.js')).href);
 const argValue = (/** @type {string} */ name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const BASE = argValue('base');
 if (BASE === undefined) {
@@ -35,26 +30,8 @@ const OUT = argValue('out') ?? join(root, 'bench-results/na_kernel_ab.json');
 const LEVELS = [[56, 2, 1], [56, 2, 8], [28, 4, 1], [28, 4, 4], [14, 8, 1], [14, 8, 2], [7, 16, 1]];
 const [KERNEL, HEAD_DIM] = [7, 32];
 
-/** The fused forward module of `rev` (a commit, or null for the working tree): the entry that exports it. */
-async function compileFused(/** @type {string | null} */ rev) {
-  const dir = mkdtempSync(join(tmpdir(), 'na-ab-'));
-  try {
-    if (rev === null) execFileSync('cp', ['-r', join(root, 'packages/core/assembly'), dir]);
-    else execFileSync('sh', ['-c', `git -C "${root}" archive "${rev}" packages/core/assembly | tar -x -C "${dir}" --strip-components=2`]);
-    for (const entry of ['fused/index.ts', 'index.ts']) {
-      const source = join(dir, 'assembly', entry);
-      if (!existsSync(source) || !readFileSync(source, 'utf8').includes('fusedAttention')) continue;
-      const outFile = join(dir, 'fused.wasm');
-      const { error, stderr } = await asc.main([source, '--outFile', outFile, '-O3s', '--runtime', 'stub', '--importMemory',
-        '--noExportMemory', '--enable', 'simd', '--use', 'abort=']);
-      if (error) throw new Error(`asc failed on ${rev ?? 'the working tree'}: ${stderr.toString()}`);
-      return new WebAssembly.Module(readFileSync(outFile));
-    }
-    throw new Error(`no fusedAttention export in ${rev ?? 'the working tree'}`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+/** The fused forward module of `rev` (a commit, or null for the working tree). */
+const compileFused = (/** @type {string | null} */ rev) => compileAssemblyAt(rev, ['fused/index.ts', 'index.ts'], 'fusedAttention');
 
 /** The int32 header and window tables the kernels read (assembly/problem.ts's field order). */
 function windowTables(/** @type {any} */ p) {
@@ -92,38 +69,14 @@ for (const [size, heads, dilation] of LEVELS) {
       tf.matMul(x, w).dataSync();
     }) },
   ];
-  const times = runs.map(() => /** @type {number[]} */ ([]));
-  for (let r = -3; r < ROUNDS; r++) {
-    for (let j = 0; j < runs.length; j++) {
-      const i = (j + r + 3) % runs.length;
-      const t0 = performance.now();
-      runs[i].run();
-      if (r >= 0) times[i].push(performance.now() - t0);
-    }
-  }
+  const group = timeKernels(runs, ROUNDS, { size, heads, dilation });
   tf.dispose([x, w]);
-  let differs = 0;
-  for (let i = 0; i < n; i++) differs = Math.max(differs, Math.abs(floats[at(4) / 4 + i] - floats[at(5) / 4 + i]));
-  const group = runs.map((r, i) => ({
-    size, heads, dilation, label: r.label, flops: r.flops, timesMs: times[i],
-    gflops: r.flops / (median(times[i]) * 1e6), bestGflops: r.flops / (Math.min(...times[i]) * 1e6), outputsDiffer: differs,
-  }));
-  for (const row of group) {
-    row.vsBase = row.gflops / group[0].gflops;
-    row.bestVsBase = row.bestGflops / group[0].bestGflops;
-  }
+  const outputsDiffer = maxDifference(memory, at(4), at(5), n);
+  for (const row of group) Object.assign(row, { outputsDiffer });
   console.error(`[ab] ${size}x${size} h${heads} d${dilation}: ${group.map((r) => `${r.label} ${r.gflops.toFixed(2)}`).join(', ')} GFLOP/s`);
   rows.push(...group);
 }
-const columns = [
-  { title: 'shape', cell: (/** @type {any} */ r) => `${r.size}x${r.size} h${r.heads} d${r.dilation}`, left: true },
-  { title: 'kernel', cell: (/** @type {any} */ r) => r.label, left: true },
-  { title: 'GFLOP/s', cell: (/** @type {any} */ r) => r.gflops.toFixed(2) },
-  { title: `vs ${BASE}`, cell: (/** @type {any} */ r) => `${r.vsBase.toFixed(2)}x` },
-  { title: 'best GFLOP/s', cell: (/** @type {any} */ r) => r.bestGflops.toFixed(2) },
-  { title: 'best vs base', cell: (/** @type {any} */ r) => `${r.bestVsBase.toFixed(2)}x` },
-  { title: 'max |out diff|', cell: (/** @type {any} */ r) => r.outputsDiffer.toExponential(1) },
-];
+const columns = abColumns((/** @type {any} */ r) => `${r.size}x${r.size} h${r.heads} d${r.dilation}`, BASE);
 printTable(`fused NA wasm kernel: ${BASE} against this tree, called directly, batch 1`, columns, rows, [
   `headDim ${HEAD_DIM}, kernel ${KERNEL}, rpb; ${ROUNDS} interleaved rounds after 3 warm-up rounds; GFLOP/s from the median (best: the fastest run)`,
   'FLOPs: 4 * heads * tokens * window * headDim for the kernels, 2 * M * K * N for the matMul ([tokens, C] x [C, 3C]); no tfjs dispatch on the kernels',
