@@ -2,16 +2,19 @@
 // Benchmark (not a test): the fused full self-attention wasm kernel of another commit against this tree's, called
 // directly on one WebAssembly memory in interleaved rounds (one call of each per round, alternating the order), on
 // the attention shapes of CCT-2, CVT-7/4, CCT-7, CCT-14, ViT-rpb (with its [heads, N, N] bias) and StyleNAT's 4x4
-// layer, with tfjs-wasm's matMul of the layer's qkv projection timed in the same rounds for scale. For before/after
-// figures on a shared machine: both kernels run under the same load. Needs git and packages/core built.
-// Prints a table and writes bench-results/self_attention_ab.json.
+// layer, with tfjs-wasm's matMul of the layer's qkv projection timed in the same rounds for scale; then whole
+// models (`--models`, random weights) with either kernel bound in tfjs's FusedSelfAttention, also interleaved.
+// For before/after figures on a shared machine: both kernels run under the same load. Needs git and
+// packages/core built (pnpm build). Prints a table and writes bench-results/self_attention_ab.json.
 //
-//   node scripts/bench_self_attention_ab.mjs --base=<commit> [--rounds=30] [--batches=1,8] [--out=file.json]
+//   node scripts/bench_self_attention_ab.mjs --base=<commit> [--rounds=30] [--batches=1,8]
+//        [--models=cct_7_3x1_32,cct_14_7x2_224] [--model-rounds=6] [--out=file.json]
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { createModel } from '@natzoo/models';
 import { abColumns, compileAssemblyAt, maxDifference, timeKernels } from './bench/kernel_ab.mjs';
 import { machineInfo, printTable, writeJsonAtomic } from './bench/report.mjs';
 
@@ -26,6 +29,8 @@ if (BASE === undefined) {
 }
 const ROUNDS = Number(argValue('rounds') ?? 30);
 const BATCHES = (argValue('batches') ?? '1,8').split(',').map(Number);
+const MODELS = (argValue('models') ?? 'cct_2_3x2_32,cct_7_3x1_32,cct_14_7x2_224').split(',').filter((m) => m !== '');
+const MODEL_ROUNDS = Number(argValue('model-rounds') ?? 6);
 const OUT = argValue('out') ?? join(root, 'bench-results/self_attention_ab.json');
 /** tokens N, channels C, heads, and whether the layer adds a [heads, N, N] bias. */
 const PROBLEMS = [
@@ -38,13 +43,11 @@ const PROBLEMS = [
 ];
 const SCRATCH_BYTES = 1 << 20;
 
-const compile = (/** @type {string | null} */ rev) => compileAssemblyAt(rev, ['attention/index.ts'], 'selfAttention');
+const modules = [await compileAssemblyAt(BASE, ['attention/index.ts'], 'selfAttention'), await compileAssemblyAt(null, ['attention/index.ts'], 'selfAttention')];
+const LABELS = [`fused at ${BASE}`, 'fused, this tree'];
 await tf.setBackend('wasm');
 const memory = new WebAssembly.Memory({ initial: 2048 });
-const kernels = [
-  { label: `fused at ${BASE}`, fn: new WebAssembly.Instance(await compile(BASE), { env: { memory } }).exports.selfAttention },
-  { label: 'fused, this tree', fn: new WebAssembly.Instance(await compile(null), { env: { memory } }).exports.selfAttention },
-];
+const kernels = modules.map((module, i) => ({ label: LABELS[i], fn: new WebAssembly.Instance(module, { env: { memory } }).exports.selfAttention }));
 const rows = [];
 for (const batch of BATCHES) {
   for (const p of PROBLEMS) {
@@ -73,10 +76,46 @@ for (const batch of BATCHES) {
     rows.push(...group);
   }
 }
+// Whole models: the same two modules bound to tfjs's own heap, swapped into the kernel table natzoo's
+// FusedSelfAttention kernel calls (the built package's instance, which the import below shares).
+const { simdKernelsFor } = await import(pathToFileURL(join(root, 'packages/core/dist/kernels/wasm/simd_module.js')).href);
+const { wasmMemory } = await import(pathToFileURL(join(root, 'packages/core/dist/tfjs_internals.js')).href);
+const table = simdKernelsFor(tf.backend());
+const onHeap = modules.map((module) => new WebAssembly.Instance(module, { env: { memory: wasmMemory(tf.backend()) } }).exports.selfAttention);
+const modelRows = [];
+for (const name of MODELS) {
+  const model = createModel(/** @type {any} */ (name));
+  const size = /** @type {number} */ (model.inputs[0].shape[1]);
+  for (const batch of BATCHES) {
+    const x = tf.randomNormal([batch, size, size, 3]);
+    const logits = /** @type {Float32Array[]} */ ([]);
+    // `flops` of 1e9 per image, so the rows' "GFLOP/s" is img/s.
+    const runs = onHeap.map((fn, i) => ({ label: LABELS[i], flops: batch * 1e9, run: () => {
+      table.selfAttention = fn;
+      logits[i] = tf.tidy(() => /** @type {tf.Tensor} */ (model.predict(x)).dataSync());
+    } }));
+    const group = timeKernels(runs, MODEL_ROUNDS, { problem: name, batch });
+    const outputsDiffer = logits[0].reduce((m, v, i) => Math.max(m, Math.abs(v - logits[1][i])), 0);
+    for (const row of group) Object.assign(row, { outputsDiffer });
+    console.error(`[ab] ${name} b${batch}: ${group.map((r) => `${r.label} ${r.gflops.toFixed(2)}`).join(', ')} img/s`);
+    modelRows.push(...group);
+    x.dispose();
+  }
+  model.dispose();
+}
+table.selfAttention = onHeap[1];
+
 const columns = abColumns((/** @type {any} */ r) => `${r.problem} b${r.batch}`, BASE);
 printTable(`fused self-attention wasm kernel: ${BASE} against this tree, called directly`, columns, rows, [
   `headDim C / heads, scale headDim^-0.5; ${ROUNDS} interleaved rounds after 3 warm-up rounds; GFLOP/s from the median (best: the fastest run)`,
   'FLOPs: 4 * batch * heads * N^2 * headDim for the kernels (q k^T and a v), 2 * M * K * N for the matMul ([B N, C] x [C, 3C]); no tfjs dispatch on the kernels',
   'wasm compiled by V8\'s optimising compiler only (--no-liftoff), so every round times optimised code',
 ]);
-writeJsonAtomic(OUT, { meta: { ...machineInfo(), base: BASE, rounds: ROUNDS }, results: rows });
+if (modelRows.length > 0) {
+  const modelColumns = columns.map((c) => ({ ...c, title: c.title.replace('GFLOP/s', 'img/s') }));
+  printTable(`whole models (random weights) with either self-attention kernel, tfjs-wasm`, modelColumns, modelRows, [
+    `${MODEL_ROUNDS} interleaved rounds after 3 warm-up rounds of model.predict + dataSync; img/s from the median (best: the fastest run)`,
+    'max |out diff|: the two kernels\' logits',
+  ]);
+}
+writeJsonAtomic(OUT, { meta: { ...machineInfo(), base: BASE, rounds: ROUNDS, modelRounds: MODEL_ROUNDS }, results: rows, models: modelRows });
