@@ -8,7 +8,7 @@
 // packages/core built (pnpm build). Prints a table and writes bench-results/self_attention_ab.json.
 //
 //   node scripts/bench_self_attention_ab.mjs --base=<commit> [--rounds=30] [--batches=1,8]
-//        [--models=cct_7_3x1_32,cct_14_7x2_224] [--model-rounds=6] [--out=file.json]
+//        [--models=cct_7_3x1_32,cct_14_7x2_224] [--model-rounds=6] [--no-ops] [--out=file.json]
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -29,6 +29,7 @@ if (BASE === undefined) {
 }
 const ROUNDS = Number(argValue('rounds') ?? 30);
 const BATCHES = (argValue('batches') ?? '1,8').split(',').map(Number);
+const OPS = !process.argv.includes('--no-ops');
 const MODELS = (argValue('models') ?? 'cct_2_3x2_32,cct_7_3x1_32,cct_14_7x2_224').split(',').filter((m) => m !== '');
 const MODEL_ROUNDS = Number(argValue('model-rounds') ?? 6);
 const OUT = argValue('out') ?? join(root, 'bench-results/self_attention_ab.json');
@@ -49,7 +50,7 @@ await tf.setBackend('wasm');
 const memory = new WebAssembly.Memory({ initial: 2048 });
 const kernels = modules.map((module, i) => ({ label: LABELS[i], fn: new WebAssembly.Instance(module, { env: { memory } }).exports.selfAttention }));
 const rows = [];
-for (const batch of BATCHES) {
+for (const batch of OPS ? BATCHES : []) {
   for (const p of PROBLEMS) {
     const headDim = p.channels / p.heads;
     // Layout: scratch from byte 1024, then qkv, bias and one output per kernel.
@@ -106,11 +107,13 @@ for (const name of MODELS) {
 table.selfAttention = onHeap[1];
 
 const columns = abColumns((/** @type {any} */ r) => `${r.problem} b${r.batch}`, BASE);
-printTable(`fused self-attention wasm kernel: ${BASE} against this tree, called directly`, columns, rows, [
-  `headDim C / heads, scale headDim^-0.5; ${ROUNDS} interleaved rounds after 3 warm-up rounds; GFLOP/s from the median (best: the fastest run)`,
-  'FLOPs: 4 * batch * heads * N^2 * headDim for the kernels (q k^T and a v), 2 * M * K * N for the matMul ([B N, C] x [C, 3C]); no tfjs dispatch on the kernels',
-  'wasm compiled by V8\'s optimising compiler only (--no-liftoff), so every round times optimised code',
-]);
+if (rows.length > 0) {
+  printTable(`fused self-attention wasm kernel: ${BASE} against this tree, called directly`, columns, rows, [
+    `headDim C / heads, scale headDim^-0.5; ${ROUNDS} interleaved rounds after 3 warm-up rounds; GFLOP/s from the median (best: the fastest run)`,
+    'FLOPs: 4 * batch * heads * N^2 * headDim for the kernels (q k^T and a v), 2 * M * K * N for the matMul ([B N, C] x [C, 3C]); no tfjs dispatch on the kernels',
+    'wasm compiled by V8\'s optimising compiler only (--no-liftoff), so every round times optimised code',
+  ]);
+}
 if (modelRows.length > 0) {
   const modelColumns = columns.map((c) => ({ ...c, title: c.title.replace('GFLOP/s', 'img/s') }));
   printTable(`whole models (random weights) with either self-attention kernel, tfjs-wasm`, modelColumns, modelRows, [
