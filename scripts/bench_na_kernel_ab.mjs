@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { makeProblem } from '@natzoo/core/advanced';
-import { median } from './bench/measure.mjs';
-import { callFused, compileFused, timeInterleaved, windowTables } from './bench/na_kernel_modules.mjs';
+import { abColumns, maxDifference, timeKernels } from './bench/kernel_ab.mjs';
+import { callFused, compileFused, windowTables } from './bench/na_kernel_modules.mjs';
 import { machineInfo, printTable, writeJsonAtomic } from './bench/report.mjs';
 
 // Optimised code from the first call: on a loaded machine V8's background tier-up can leave a long-running kernel
@@ -59,30 +59,14 @@ for (const [size, heads, dilation] of LEVELS) {
       tf.matMul(x, w).dataSync();
     }) },
   ];
-  const times = timeInterleaved(runs, ROUNDS);
+  const group = timeKernels(runs, ROUNDS, { size, heads, dilation });
   tf.dispose([x, w]);
-  let differs = 0;
-  for (let i = 0; i < n; i++) differs = Math.max(differs, Math.abs(floats[at(4) / 4 + i] - floats[at(5) / 4 + i]));
-  const group = runs.map((r, i) => ({
-    size, heads, dilation, label: r.label, flops: r.flops, timesMs: times[i],
-    gflops: r.flops / (median(times[i]) * 1e6), bestGflops: r.flops / (Math.min(...times[i]) * 1e6), outputsDiffer: differs,
-  }));
-  for (const row of group) {
-    row.vsBase = row.gflops / group[0].gflops;
-    row.bestVsBase = row.bestGflops / group[0].bestGflops;
-  }
+  const outputsDiffer = maxDifference(memory, at(4), at(5), n);
+  for (const row of group) Object.assign(row, { outputsDiffer });
   console.error(`[ab] ${size}x${size} h${heads} d${dilation}: ${group.map((r) => `${r.label} ${r.gflops.toFixed(2)}`).join(', ')} GFLOP/s`);
   rows.push(...group);
 }
-const columns = [
-  { title: 'shape', cell: (/** @type {any} */ r) => `${r.size}x${r.size} h${r.heads} d${r.dilation}`, left: true },
-  { title: 'kernel', cell: (/** @type {any} */ r) => r.label, left: true },
-  { title: 'GFLOP/s', cell: (/** @type {any} */ r) => r.gflops.toFixed(2) },
-  { title: `vs ${BASE}`, cell: (/** @type {any} */ r) => `${r.vsBase.toFixed(2)}x` },
-  { title: 'best GFLOP/s', cell: (/** @type {any} */ r) => r.bestGflops.toFixed(2) },
-  { title: 'best vs base', cell: (/** @type {any} */ r) => `${r.bestVsBase.toFixed(2)}x` },
-  { title: 'max |out diff|', cell: (/** @type {any} */ r) => r.outputsDiffer.toExponential(1) },
-];
+const columns = abColumns((/** @type {any} */ r) => `${r.size}x${r.size} h${r.heads} d${r.dilation}`, BASE);
 printTable(`fused NA wasm kernel: ${BASE} against this tree, called directly, batch 1`, columns, rows, [
   `headDim ${HEAD_DIM}, kernel ${KERNEL}, rpb; ${ROUNDS} interleaved rounds after 3 warm-up rounds; GFLOP/s from the median (best: the fastest run)`,
   'FLOPs: 4 * heads * tokens * window * headDim for the kernels, 2 * M * K * N for the matMul ([tokens, C] x [C, 3C]); no tfjs dispatch on the kernels',

@@ -15,7 +15,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import { selfAttention } from '@natzoo/core';
 import { makeProblem } from '@natzoo/core/advanced';
 import { median } from './bench/measure.mjs';
-import { callFused, compileFused, timeInterleaved, windowTables } from './bench/na_kernel_modules.mjs';
+import { timeInterleaved } from './bench/kernel_ab.mjs';
+import { callFused, compileFused, windowTables } from './bench/na_kernel_modules.mjs';
 import { machineInfo, printTable, writeJsonAtomic } from './bench/report.mjs';
 
 // Optimised code from the first call (see bench_na_kernel_ab.mjs).

@@ -18,8 +18,8 @@ interface Case {
   scale?: number;
 }
 
-// Token counts on and off the 8-query tile and 4-key group; head dims with an even and an odd vector count, and
-// one (6) that the SIMD kernel leaves to the reference loops.
+// Token counts on and off the 4-query tile and the 8-key panel; head dims of whole 8-channel panels and with a half
+// panel (4, 12, 36), and one (6) that the SIMD kernel leaves to the reference loops.
 const cases: Case[] = [
   { batch: 2, tokens: 5, heads: 2, headDim: 8, bias: true },
   { batch: 1, tokens: 1, heads: 1, headDim: 4, bias: false },
@@ -27,7 +27,7 @@ const cases: Case[] = [
   { batch: 3, tokens: 17, heads: 3, headDim: 12, bias: true, scale: 0.3 },
   { batch: 1, tokens: 10, heads: 2, headDim: 6, bias: true },
   { batch: 2, tokens: 66, heads: 1, headDim: 36, bias: true, scale: 2 },
-  // More keys than the SIMD kernel's value block (64 rows at headDim 64): the output accumulates over blocks.
+  // A logit row over many key panels, the last one partly masked, with a bias.
   { batch: 1, tokens: 150, heads: 2, headDim: 64, bias: true },
 ];
 

@@ -1,161 +1,202 @@
 // SPDX-License-Identifier: MIT
 // Fused full self-attention, softmax(q k^T * scale + bias) v per head, with 128-bit SIMD on the tfjs wasm
 // backend's heap. It reads the packed qkv projection `[B, N, 3C]` (columns [q | k | v], each `heads` blocks of
-// `headDim`) and writes `[B, N, C]`, so no head split or merge is copied. Queries go in tiles of eight: their
-// logit rows (8 x N floats of scratch, never `[heads, N, N]`) get an exact two-pass softmax, then the value rows,
-// in L1-sized blocks, serve four queries per pass. Indices past the end are clamped to the last query/key: a
-// clamped query recomputes and rewrites the last row with the same values, a clamped key's logit is masked.
+// `headDim`) and writes `[B, N, C]`, so no head split or merge is copied. Both products run on one GEMM
+// micro-kernel (4 rows x 8 columns, like XNNPACK's loadsplat kernels): per head, k^T and v are first packed into
+// contiguous 8-wide panels; then per tile of four queries, q k^T fills four logit rows (never `[heads, N, N]`),
+// an exact two-pass softmax leaves them unnormalised, and (weights x v) is scaled by each row's 1 / sum on store.
+// Indices past the end are clamped to the last query/key: a clamped query recomputes and rewrites the last row
+// with the same values, a clamped key's logit is masked to a weight of exactly 0.
 import { expNonPositive4 } from '../exp';
 
-/** Queries per tile: their logit rows are the only scratch (TILE x ceil4(N) floats). */
-const TILE = 8;
-
-/** The four dot products `acc0..acc3` (one per lane of each) summed across lanes into one vector. */
-function sum4(acc0: v128, acc1: v128, acc2: v128, acc3: v128): v128 {
-  const s01 = f32x4.add(f32x4.shuffle(acc0, acc1, 0, 4, 1, 5), f32x4.shuffle(acc0, acc1, 2, 6, 3, 7));
-  const s23 = f32x4.add(f32x4.shuffle(acc2, acc3, 0, 4, 1, 5), f32x4.shuffle(acc2, acc3, 2, 6, 3, 7));
-  return f32x4.add(f32x4.shuffle(s01, s23, 0, 1, 4, 5), f32x4.shuffle(s01, s23, 2, 3, 6, 7));
+/**
+ * The 4 x 8 block sum over `steps` (a multiple of 4) of rows `a0..a3` (one f32 per step, broadcast) times the
+ * panel `b` (8 f32 per step, contiguous); row i times lane i of `scale` is stored at `oi` (its second vector only
+ * when `wide`).
+ */
+function gemm4x8(a0: usize, a1: usize, a2: usize, a3: usize, b: usize, steps: i32, o0: usize, o1: usize, o2: usize, o3: usize, scale: v128, wide: bool): void {
+  let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  const end = b + (<usize>steps << 5);
+  // Unrolled by four steps so the loads take constant offsets instead of address arithmetic.
+  for (; b < end; b += 128) {
+    let v0 = v128.load(b), v1 = v128.load(b, 16);
+    let x = v128.load32_splat(a0);
+    c00 = f32x4.add(c00, f32x4.mul(x, v0)); c01 = f32x4.add(c01, f32x4.mul(x, v1));
+    x = v128.load32_splat(a1);
+    c10 = f32x4.add(c10, f32x4.mul(x, v0)); c11 = f32x4.add(c11, f32x4.mul(x, v1));
+    x = v128.load32_splat(a2);
+    c20 = f32x4.add(c20, f32x4.mul(x, v0)); c21 = f32x4.add(c21, f32x4.mul(x, v1));
+    x = v128.load32_splat(a3);
+    c30 = f32x4.add(c30, f32x4.mul(x, v0)); c31 = f32x4.add(c31, f32x4.mul(x, v1));
+    v0 = v128.load(b, 32); v1 = v128.load(b, 48);
+    x = v128.load32_splat(a0, 4);
+    c00 = f32x4.add(c00, f32x4.mul(x, v0)); c01 = f32x4.add(c01, f32x4.mul(x, v1));
+    x = v128.load32_splat(a1, 4);
+    c10 = f32x4.add(c10, f32x4.mul(x, v0)); c11 = f32x4.add(c11, f32x4.mul(x, v1));
+    x = v128.load32_splat(a2, 4);
+    c20 = f32x4.add(c20, f32x4.mul(x, v0)); c21 = f32x4.add(c21, f32x4.mul(x, v1));
+    x = v128.load32_splat(a3, 4);
+    c30 = f32x4.add(c30, f32x4.mul(x, v0)); c31 = f32x4.add(c31, f32x4.mul(x, v1));
+    v0 = v128.load(b, 64); v1 = v128.load(b, 80);
+    x = v128.load32_splat(a0, 8);
+    c00 = f32x4.add(c00, f32x4.mul(x, v0)); c01 = f32x4.add(c01, f32x4.mul(x, v1));
+    x = v128.load32_splat(a1, 8);
+    c10 = f32x4.add(c10, f32x4.mul(x, v0)); c11 = f32x4.add(c11, f32x4.mul(x, v1));
+    x = v128.load32_splat(a2, 8);
+    c20 = f32x4.add(c20, f32x4.mul(x, v0)); c21 = f32x4.add(c21, f32x4.mul(x, v1));
+    x = v128.load32_splat(a3, 8);
+    c30 = f32x4.add(c30, f32x4.mul(x, v0)); c31 = f32x4.add(c31, f32x4.mul(x, v1));
+    v0 = v128.load(b, 96); v1 = v128.load(b, 112);
+    x = v128.load32_splat(a0, 12);
+    c00 = f32x4.add(c00, f32x4.mul(x, v0)); c01 = f32x4.add(c01, f32x4.mul(x, v1));
+    x = v128.load32_splat(a1, 12);
+    c10 = f32x4.add(c10, f32x4.mul(x, v0)); c11 = f32x4.add(c11, f32x4.mul(x, v1));
+    x = v128.load32_splat(a2, 12);
+    c20 = f32x4.add(c20, f32x4.mul(x, v0)); c21 = f32x4.add(c21, f32x4.mul(x, v1));
+    x = v128.load32_splat(a3, 12);
+    c30 = f32x4.add(c30, f32x4.mul(x, v0)); c31 = f32x4.add(c31, f32x4.mul(x, v1));
+    a0 += 16; a1 += 16; a2 += 16; a3 += 16;
+  }
+  let s = f32x4.splat(f32x4.extract_lane(scale, 0));
+  v128.store(o0, f32x4.mul(c00, s));
+  if (wide) v128.store(o0, f32x4.mul(c01, s), 16);
+  s = f32x4.splat(f32x4.extract_lane(scale, 1));
+  v128.store(o1, f32x4.mul(c10, s));
+  if (wide) v128.store(o1, f32x4.mul(c11, s), 16);
+  s = f32x4.splat(f32x4.extract_lane(scale, 2));
+  v128.store(o2, f32x4.mul(c20, s));
+  if (wide) v128.store(o2, f32x4.mul(c21, s), 16);
+  s = f32x4.splat(f32x4.extract_lane(scale, 3));
+  v128.store(o3, f32x4.mul(c30, s));
+  if (wide) v128.store(o3, f32x4.mul(c31, s), 16);
 }
 
-/** Logits of queries `qa`, `qb` (row pointers) against keys `k0..k3`, scaled, stored at `outA`, `outB`. */
-function logitBlock(qa: usize, qb: usize, k0: usize, k1: usize, k2: usize, k3: usize, rowBytes: usize, scale: v128, outA: usize, outB: usize): void {
-  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-  for (let c: usize = 0; c < rowBytes; c += 16) {
-    const xa = v128.load(qa + c), xb = v128.load(qb + c);
-    let k = v128.load(k0 + c);
-    a0 = f32x4.add(a0, f32x4.mul(xa, k));
-    b0 = f32x4.add(b0, f32x4.mul(xb, k));
-    k = v128.load(k1 + c);
-    a1 = f32x4.add(a1, f32x4.mul(xa, k));
-    b1 = f32x4.add(b1, f32x4.mul(xb, k));
-    k = v128.load(k2 + c);
-    a2 = f32x4.add(a2, f32x4.mul(xa, k));
-    b2 = f32x4.add(b2, f32x4.mul(xb, k));
-    k = v128.load(k3 + c);
-    a3 = f32x4.add(a3, f32x4.mul(xa, k));
-    b3 = f32x4.add(b3, f32x4.mul(xb, k));
-  }
-  v128.store(outA, f32x4.mul(sum4(a0, a1, a2, a3), scale));
-  v128.store(outB, f32x4.mul(sum4(b0, b1, b2, b3), scale));
+/** The `count` (< 4, maybe <= 0) floats at `at` in the low lanes, zeros above: no read past a tensor's end. */
+function loadPartial(at: usize, count: i32): v128 {
+  let v = f32x4.splat(0);
+  if (count > 0) v = f32x4.replace_lane(v, 0, load<f32>(at));
+  if (count > 1) v = f32x4.replace_lane(v, 1, load<f32>(at, 4));
+  if (count > 2) v = f32x4.replace_lane(v, 2, load<f32>(at, 8));
+  return v;
 }
 
-/** Adds the bias row (if any), masks the padding, and turns the row into its softmax weights. */
-function softmaxRow(row: usize, biasRow: usize, tokens: i32, padded: i32): void {
-  if (biasRow != 0) {
-    for (let j = 0; j < tokens; j++) {
-      const at = row + (<usize>j << 2);
-      store<f32>(at, load<f32>(at) + load<f32>(biasRow + (<usize>j << 2)));
-    }
-  }
-  for (let j = tokens; j < padded; j++) store<f32>(row + (<usize>j << 2), -Infinity);
+/** Lanes whose key index (j + lane) is a real token: all ones, else zero. */
+function realKeys(j: i32, tokens: i32): v128 {
+  return i32x4.lt_s(i32x4.add(i32x4.splat(j), i32x4(0, 1, 2, 3)), i32x4.splat(tokens));
+}
+
+/**
+ * Adds the bias row (if any) and replaces the row's logits by e^(logit - max), exactly 0 past the last token;
+ * returns 1 / (their sum). Whole quads of real keys take loops without masks; only the last quads are masked.
+ */
+function softmaxRow(row: usize, biasRow: usize, tokens: i32, padded: i32): f32 {
+  const whole = tokens & ~3;
   let top = f32x4.splat(-Infinity);
-  for (let j = 0; j < padded; j += 4) top = f32x4.pmax(top, v128.load(row + (<usize>j << 2)));
-  const m = max(max(f32x4.extract_lane(top, 0), f32x4.extract_lane(top, 1)), max(f32x4.extract_lane(top, 2), f32x4.extract_lane(top, 3)));
-  const shift = f32x4.splat(m);
+  if (biasRow != 0) {
+    for (let j = 0; j < whole; j += 4) {
+      const at = row + (<usize>j << 2);
+      const x = f32x4.add(v128.load(at), v128.load(biasRow + (<usize>j << 2)));
+      v128.store(at, x);
+      top = f32x4.pmax(top, x);
+    }
+  } else {
+    for (let j = 0; j < whole; j += 4) top = f32x4.pmax(top, v128.load(row + (<usize>j << 2)));
+  }
+  for (let j = whole; j < padded; j += 4) {
+    const at = row + (<usize>j << 2);
+    let x = v128.load(at);
+    if (biasRow != 0) x = f32x4.add(x, loadPartial(biasRow + (<usize>j << 2), tokens - j));
+    x = v128.bitselect(x, f32x4.splat(-Infinity), realKeys(j, tokens));
+    v128.store(at, x);
+    top = f32x4.pmax(top, x);
+  }
+  const shift = f32x4.splat(max(max(f32x4.extract_lane(top, 0), f32x4.extract_lane(top, 1)), max(f32x4.extract_lane(top, 2), f32x4.extract_lane(top, 3))));
   let total = f32x4.splat(0);
   for (let j = 0; j < padded; j += 4) {
     const at = row + (<usize>j << 2);
-    const e = expNonPositive4(f32x4.sub(v128.load(at), shift));
+    let e = expNonPositive4(f32x4.sub(v128.load(at), shift));
+    // A masked logit comes out as e^-87, not 0: the mask zeroes it for the sum and for a v.
+    if (j >= whole) e = v128.and(e, realKeys(j, tokens));
     v128.store(at, e);
     total = f32x4.add(total, e);
   }
-  // Masked entries came out as e^-87, not 0: take them out of the sum and the row.
-  for (let j = tokens; j < padded; j++) {
-    const at = row + (<usize>j << 2);
-    total = f32x4.sub(total, f32x4.replace_lane(f32x4.splat(0), 0, load<f32>(at)));
-    store<f32>(at, 0);
-  }
-  const inverse = f32x4.splat(<f32>1 / (f32x4.extract_lane(total, 0) + f32x4.extract_lane(total, 1) + f32x4.extract_lane(total, 2) + f32x4.extract_lane(total, 3)));
-  for (let j = 0; j < padded; j += 4) {
-    const at = row + (<usize>j << 2);
-    v128.store(at, f32x4.mul(v128.load(at), inverse));
+  return <f32>1 / (f32x4.extract_lane(total, 0) + f32x4.extract_lane(total, 1) + f32x4.extract_lane(total, 2) + f32x4.extract_lane(total, 3));
+}
+
+/** k^T of one head as `ceil8(tokens) / 8` panels of `[headDim][8]` (rows past the end clamped to the last). */
+function packKeys(keys: usize, stride: usize, tokens: i32, headDim: i32, panels: usize): void {
+  const padded = (tokens + 7) & ~7;
+  for (let j = 0; j < padded; j++) {
+    const row = keys + <usize>min(j, tokens - 1) * stride;
+    let to = panels + (<usize>(j >> 3) * <usize>headDim << 5) + (<usize>(j & 7) << 2);
+    for (let c = 0; c < headDim; c++) {
+      store<f32>(to, load<f32>(row + (<usize>c << 2)));
+      to += 32;
+    }
   }
 }
 
 /**
- * out rows `o0..o3` (+ `c`, `c1`) += weights rows `w0..w3` times value rows `from..to` (two vectors per row:
- * an odd last vector is clamped onto its neighbour, same value to the same place), starting from 0 when `fresh`.
+ * v of one head as `ceil8(headDim) / 8` panels of `[ceil4(tokens)][8]` (rows past the end clamped to the last;
+ * a half panel's upper lanes are never stored out).
  */
-function weightedRows(w0: usize, o0: usize, o1: usize, o2: usize, o3: usize, values: usize, stride: usize, from: i32, to: i32, wStride: usize, c: usize, c1: usize, fresh: bool): void {
-  const w1 = w0 + wStride, w2 = w1 + wStride, w3 = w2 + wStride;
-  let a0 = f32x4.splat(0), a1 = a0, b0 = a0, b1 = a0, d0 = a0, d1 = a0, e0 = a0, e1 = a0;
-  if (!fresh) {
-    a0 = v128.load(o0 + c); a1 = v128.load(o0 + c1);
-    b0 = v128.load(o1 + c); b1 = v128.load(o1 + c1);
-    d0 = v128.load(o2 + c); d1 = v128.load(o2 + c1);
-    e0 = v128.load(o3 + c); e1 = v128.load(o3 + c1);
+function packValues(values: usize, stride: usize, tokens: i32, headDim: i32, panels: usize): void {
+  const rows = (tokens + 3) & ~3;
+  const panelBytes = <usize>rows << 5;
+  for (let j = 0; j < rows; j++) {
+    const row = values + <usize>min(j, tokens - 1) * stride;
+    let to = panels + (<usize>j << 5);
+    for (let c = 0; c < headDim; c += 8) {
+      const from = row + (<usize>c << 2);
+      v128.store(to, v128.load(from));
+      if (c + 8 <= headDim) v128.store(to, v128.load(from, 16), 16);
+      to += panelBytes;
+    }
   }
-  for (let j = from; j < to; j++) {
-    const vRow = values + <usize>j * stride;
-    const v0 = v128.load(vRow + c), v1 = v128.load(vRow + c1);
-    const at = <usize>j << 2;
-    let p = v128.load32_splat(w0 + at);
-    a0 = f32x4.add(a0, f32x4.mul(p, v0));
-    a1 = f32x4.add(a1, f32x4.mul(p, v1));
-    p = v128.load32_splat(w1 + at);
-    b0 = f32x4.add(b0, f32x4.mul(p, v0));
-    b1 = f32x4.add(b1, f32x4.mul(p, v1));
-    p = v128.load32_splat(w2 + at);
-    d0 = f32x4.add(d0, f32x4.mul(p, v0));
-    d1 = f32x4.add(d1, f32x4.mul(p, v1));
-    p = v128.load32_splat(w3 + at);
-    e0 = f32x4.add(e0, f32x4.mul(p, v0));
-    e1 = f32x4.add(e1, f32x4.mul(p, v1));
-  }
-  v128.store(o3 + c1, e1);
-  v128.store(o3 + c, e0);
-  v128.store(o2 + c1, d1);
-  v128.store(o2 + c, d0);
-  v128.store(o1 + c1, b1);
-  v128.store(o1 + c, b0);
-  v128.store(o0 + c1, a1);
-  v128.store(o0 + c, a0);
 }
 
 /**
  * `qkv` `[batch, tokens, 3 * heads * headDim]`, `bias` `[heads, tokens, tokens]` or 0, `out` `[batch, tokens,
- * heads * headDim]`, `scratch` 32 * ceil4(tokens) bytes. Pointers are byte offsets; headDim % 4 == 0.
+ * heads * headDim]`, `scratch` selfAttentionScratchBytes(tokens, headDim) bytes (kernels/wasm/self_attention.ts:
+ * the packed k^T and v panels, then four logit rows). Pointers are byte offsets; headDim % 4 == 0.
  */
 export function selfAttention(qkv: usize, bias: usize, out: usize, scratch: usize, batch: i32, tokens: i32, heads: i32, headDim: i32, scale: f32): void {
-  const padded = (tokens + 3) & ~3;
+  const keyPadded = (tokens + 7) & ~7;
+  const valueRows = (tokens + 3) & ~3;
   const rowBytes = <usize>headDim << 2;
   const outStride = <usize>(heads * headDim) << 2;
   const stride = 3 * outStride;
-  const wStride = <usize>padded << 2;
+  const wStride = <usize>keyPadded << 2;
+  const keyPanels = scratch;
+  const valuePanels = keyPanels + <usize>keyPadded * rowBytes;
+  const logits = valuePanels + (<usize>((headDim + 7) >> 3) * <usize>valueRows << 5);
   const scaled = f32x4.splat(scale);
   const last = tokens - 1;
-  // Value rows per block: about 16 KB of them stay in L1 while every channel pair of the tile passes over them.
-  const block = max(4, <i32>(16384 / rowBytes));
   for (let b = 0; b < batch; b++) {
     for (let h = 0; h < heads; h++) {
       const queries = qkv + <usize>b * <usize>tokens * stride + <usize>h * rowBytes;
-      const keys = queries + outStride;
-      const values = keys + outStride;
+      packKeys(queries + outStride, stride, tokens, headDim, keyPanels);
+      packValues(queries + 2 * outStride, stride, tokens, headDim, valuePanels);
       const outBase = out + <usize>b * <usize>tokens * outStride + <usize>h * rowBytes;
-      for (let q = 0; q < tokens; q += TILE) {
-        // Each group of four key rows serves all the tile's queries while it is in L1.
-        for (let j = 0; j < padded; j += 4) {
-          const k0 = keys + <usize>min(j, last) * stride, k1 = keys + <usize>min(j + 1, last) * stride;
-          const k2 = keys + <usize>min(j + 2, last) * stride, k3 = keys + <usize>min(j + 3, last) * stride;
-          for (let i = 0; i < TILE; i += 2) {
-            const row = scratch + <usize>i * wStride + (<usize>j << 2);
-            const qa = queries + <usize>min(q + i, last) * stride, qb = queries + <usize>min(q + i + 1, last) * stride;
-            logitBlock(qa, qb, k0, k1, k2, k3, rowBytes, scaled, row, row + wStride);
-          }
+      for (let q = 0; q < tokens; q += 4) {
+        const q0 = <usize>q, q1 = <usize>min(q + 1, last), q2 = <usize>min(q + 2, last), q3 = <usize>min(q + 3, last);
+        for (let j = 0; j < keyPadded; j += 8) {
+          const row = logits + (<usize>j << 2);
+          gemm4x8(queries + q0 * stride, queries + q1 * stride, queries + q2 * stride, queries + q3 * stride,
+            keyPanels + <usize>j * rowBytes, headDim, row, row + wStride, row + 2 * wStride, row + 3 * wStride, scaled, true);
         }
-        for (let i = 0; i < TILE; i++) {
-          const biasRow = bias == 0 ? 0 : bias + ((<usize>h * <usize>tokens + <usize>min(q + i, last)) * <usize>tokens << 2);
-          softmaxRow(scratch + <usize>i * wStride, biasRow, tokens, padded);
-        }
-        for (let i = 0; i < TILE; i += 4) {
-          const o0 = outBase + <usize>min(q + i, last) * outStride, o1 = outBase + <usize>min(q + i + 1, last) * outStride;
-          const o2 = outBase + <usize>min(q + i + 2, last) * outStride, o3 = outBase + <usize>min(q + i + 3, last) * outStride;
-          for (let from = 0; from < tokens; from += block) {
-            const to = min(from + block, tokens);
-            for (let c: usize = 0; c < rowBytes; c += 32) {
-              weightedRows(scratch + <usize>i * wStride, o0, o1, o2, o3, values, stride, from, to, wStride, c, min(c + 16, rowBytes - 16), from == 0);
-            }
-          }
+        // Bias rows of the tile's queries (0 without a bias): `[heads, N, N]`, row (h, query).
+        const biasRows = bias == 0 ? 0 : bias + (<usize>h * <usize>tokens * <usize>tokens << 2);
+        const biasStride = bias == 0 ? 0 : <usize>tokens << 2;
+        let inverse = f32x4.splat(softmaxRow(logits, biasRows + q0 * biasStride, tokens, keyPadded));
+        inverse = f32x4.replace_lane(inverse, 1, softmaxRow(logits + wStride, biasRows + q1 * biasStride, tokens, keyPadded));
+        inverse = f32x4.replace_lane(inverse, 2, softmaxRow(logits + 2 * wStride, biasRows + q2 * biasStride, tokens, keyPadded));
+        inverse = f32x4.replace_lane(inverse, 3, softmaxRow(logits + 3 * wStride, biasRows + q3 * biasStride, tokens, keyPadded));
+        for (let c = 0; c < headDim; c += 8) {
+          const at = <usize>c << 2;
+          gemm4x8(logits, logits + wStride, logits + 2 * wStride, logits + 3 * wStride, valuePanels + <usize>c * <usize>valueRows * 4,
+            valueRows, outBase + q0 * outStride + at, outBase + q1 * outStride + at, outBase + q2 * outStride + at,
+            outBase + q3 * outStride + at, inverse, c + 8 <= headDim);
         }
       }
     }
