@@ -9,6 +9,7 @@ import { ArgumentError } from '@natzoo/core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { tidy } from '@tensorflow/tfjs-core';
 import type { LayersModel, Shape } from '@tensorflow/tfjs-layers';
+import { canRunLayers, runLayers, runsAsOnePass } from './inference/run_layers.js';
 
 /** An input size `[height, width]` the model does not accept, with what it does accept. */
 export class InputSizeError extends ArgumentError {
@@ -136,13 +137,14 @@ export function checkInputSize(model: LayersModel, height: number, width: number
 }
 
 /**
- * `model`'s outputs for `batch` (`[N, H, W, C]`) at any size the model accepts (checkInputSize): tfjs' predict
- * at the declared size, else the graph applied directly (predict refuses any other size).
+ * `model`'s outputs for `batch` (`[N, H, W, C]`) at any size the model accepts (checkInputSize): one pass through
+ * its layers (runLayers) where predict would make one, else tfjs' predict at the declared size, else the graph
+ * applied directly (predict refuses any other size).
  */
 export function predictAtAnySize(model: LayersModel, batch: Tensor): Tensor | Tensor[] {
   const [, height, width] = batch.shape as [number, number, number, number];
   const [h, w] = declaredInputSize(model);
-  if ((h === null || h === height) && (w === null || w === width)) return model.predict(batch);
+  if ((h === null || h === height) && (w === null || w === width)) return runsAsOnePass(model, batch) ? runLayers(model, batch) : model.predict(batch);
   checkInputSize(model, height, width);
-  return tidy(() => model.apply(batch, { training: false }) as Tensor | Tensor[]);
+  return canRunLayers(model) ? runLayers(model, batch) : tidy(() => model.apply(batch, { training: false }) as Tensor | Tensor[]);
 }

@@ -93,7 +93,7 @@ describe('hostile model directories (issue 17 findings)', () => {
     const missing = variant((_dir, json) => {
       json.modelTopology.config.layers[1]!.inbound_nodes = [[['nowhere', 0, 0, {}]]];
     });
-    await expectModelDirError(missing, 'model.json', /layer 'tokenizer\.conv_layers\.0\.0\.pad' refers to layer 'nowhere', which does not exist/);
+    await expectModelDirError(missing, 'model.json', /layer 'tokenizer\.conv_layers\.0\.0' refers to layer 'nowhere', which does not exist/);
     const node = variant((_dir, json) => {
       json.modelTopology.config.layers[1]!.inbound_nodes = [[['image', 3, 0, {}]]];
     });

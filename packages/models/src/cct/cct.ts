@@ -4,14 +4,18 @@
 // src/utils/transformers.py @cd11f09 ("Escaping the Big Data Paradigm with Compact Transformers",
 // https://arxiv.org/abs/2104.05704). Layer names are the PyTorch module paths, so converting a state_dict is
 // mechanical (see cct_weights.ts).
-import { layers, model as functionalModel, input } from '@tensorflow/tfjs-layers';
+import { layers, input } from '@tensorflow/tfjs-layers';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { linearInit, seededHeNormal } from '@natzoo/core/advanced';
+import { InferenceModel } from '../inference/inference_model.js';
 import { DropPath } from '../layers/drop_path.js';
 import { SeededDropout } from '../layers/dropout.js';
 import { TokenwiseDense } from '../layers/tokenwise_dense.js';
 import { LayerNorm } from '../layers/layer_norm.js';
 import { MultiHeadSelfAttention } from '../layers/self_attention.js';
+import { PaddedConv2D } from '../layers/padded_conv2d.js';
+import { PaddedMaxPool2D } from '../layers/padded_max_pool2d.js';
+import { ResidualAdd } from '../layers/residual_add.js';
 import { ClassToken, ClassTokenReadout, PositionalEmbedding, SequencePooling } from './cct_layers.js';
 import { resolveCCTConfig, resolvePatchConfig } from './cct_config.js';
 import type { CCTConfig, PatchTransformerConfig, ResolvedCCTConfig, ResolvedPatchConfig, ResolvedTransformerConfig } from './cct_config.js';
@@ -45,29 +49,23 @@ function flatten(x: SymbolicTensor): SymbolicTensor {
 
 /**
  * `tokenizer.conv_layers.{i}` = [conv (`.0`, no bias), ReLU (`.1`, the conv's activation: one kernel fewer),
- * max-pool (`.2`)]. PyTorch pads both sides equally, which TF's 'same' does not for stride 2, so every padding
- * is an explicit ZeroPadding2D before a 'valid' conv/pool. Zero padding is exact for the pool because it follows a ReLU (inputs >= 0), where
- * PyTorch pads with -inf.
+ * max-pool (`.2`)], each padded inside the op on both sides equally as PyTorch does (TF's 'same' pads the far
+ * side more for stride 2); the pool's padding never wins the max, as PyTorch's -inf.
  */
 function convTokenizer(x: SymbolicTensor, c: ResolvedCCTConfig): SymbolicTensor {
   for (let i = 0; i < c.numConvLayers; i++) {
     const prefix = `tokenizer.conv_layers.${i}`;
-    if (c.padding > 0) x = apply(layers.zeroPadding2d({ name: `${prefix}.0.pad`, padding: c.padding }), x);
-    x = apply(
-      layers.conv2d({
-        name: `${prefix}.0`,
-        filters: i === c.numConvLayers - 1 ? c.embedDim : c.inPlanes,
-        kernelSize: c.kernelSize,
-        strides: c.stride,
-        padding: 'valid',
-        useBias: false,
-        activation: 'relu',
-        kernelInitializer: seededHeNormal(),
-      }),
-      x,
-    );
-    if (c.poolPadding > 0) x = apply(layers.zeroPadding2d({ name: `${prefix}.2.pad`, padding: c.poolPadding }), x);
-    x = apply(layers.maxPooling2d({ name: `${prefix}.2`, poolSize: c.poolKernelSize, strides: c.poolStride, padding: 'valid' }), x);
+    const conv = new PaddedConv2D({
+      name: `${prefix}.0`,
+      filters: i === c.numConvLayers - 1 ? c.embedDim : c.inPlanes,
+      kernelSize: c.kernelSize,
+      strides: c.stride,
+      padding: c.padding,
+      useBias: false,
+      activation: 'relu',
+    });
+    x = apply(conv, x);
+    x = apply(new PaddedMaxPool2D({ name: `${prefix}.2`, poolSize: c.poolKernelSize, strides: c.poolStride, padding: c.poolPadding }), x);
   }
   return flatten(x);
 }
@@ -112,13 +110,13 @@ function encoderLayer(x: SymbolicTensor, i: number, c: ResolvedTransformerConfig
     projDrop: c.dropRate,
   });
   const attended = apply(attention, apply(layerNorm(`${prefix}.pre_norm`), x));
-  x = apply(layers.add({ name: `${prefix}.attn_residual` }), [x, branch(attended)]);
+  x = apply(new ResidualAdd({ name: `${prefix}.attn_residual` }), [x, branch(attended)]);
   x = apply(layerNorm(`${prefix}.norm1`), x);
 
   let h = apply(dense(`${prefix}.linear1`, Math.floor(c.embedDim * c.mlpRatio), 'gelu'), x);
   h = maybeDropout(`${prefix}.dropout1`, c.dropRate, h);
   h = maybeDropout(`${prefix}.dropout2`, c.dropRate, apply(dense(`${prefix}.linear2`, c.embedDim), h));
-  return apply(layers.add({ name: `${prefix}.mlp_residual` }), [x, branch(h)]);
+  return apply(new ResidualAdd({ name: `${prefix}.mlp_residual` }), [x, branch(h)]);
 }
 
 /** `torch.linspace(0, rate, n)`. */
@@ -157,19 +155,19 @@ function imageInput(c: ResolvedTransformerConfig): SymbolicTensor {
 export function buildCCT(config: CCTConfig, name = 'cct'): LayersModel {
   const c = resolveCCTConfig(name, config);
   const image = imageInput(c);
-  return functionalModel({ name, inputs: image, outputs: transformerClassifier(convTokenizer(image, c), c, true) });
+  return new InferenceModel({ name, inputs: image, outputs: transformerClassifier(convTokenizer(image, c), c, true) });
 }
 
 /** CVT (Compact Vision Transformer): patch tokenizer, transformer encoder, sequence pooling. */
 export function buildCVT(config: PatchTransformerConfig, name = 'cvt'): LayersModel {
   const c = resolvePatchConfig(name, config);
   const image = imageInput(c);
-  return functionalModel({ name, inputs: image, outputs: transformerClassifier(patchTokenizer(image, c), c, true) });
+  return new InferenceModel({ name, inputs: image, outputs: transformerClassifier(patchTokenizer(image, c), c, true) });
 }
 
 /** ViT-Lite: patch tokenizer, class token, transformer encoder, output of the class token. */
 export function buildViTLite(config: PatchTransformerConfig, name = 'vit_lite'): LayersModel {
   const c = resolvePatchConfig(name, config);
   const image = imageInput(c);
-  return functionalModel({ name, inputs: image, outputs: transformerClassifier(patchTokenizer(image, c), c, false) });
+  return new InferenceModel({ name, inputs: image, outputs: transformerClassifier(patchTokenizer(image, c), c, false) });
 }

@@ -3,6 +3,7 @@
 // camelCase fields with upstream's defaults, their validation, and the translation from upstream's
 // constructor kwargs (`embedding_dim`, `n_conv_layers`, ...) so upstream configurations build as they are.
 import { fail } from '../errors.js';
+import { paddedOutputSize } from '../layers/padded_output_size.js';
 import { translateKwargs } from '../config_kwargs.js';
 import type { UpstreamKwargs } from '../config_kwargs.js';
 
@@ -115,11 +116,6 @@ function resolveClassifier(where: string, config: TransformerClassifierConfig): 
   return resolved;
 }
 
-/** Output side of a conv or pool with symmetric padding (PyTorch's floor rule). */
-export function outputSize(size: number, kernel: number, stride: number, padding: number): number {
-  return Math.floor((size + 2 * padding - kernel) / stride) + 1;
-}
-
 export function resolveCCTConfig(where: string, config: CCTConfig): ResolvedCCTConfig {
   const kernelSize = checkInteger(where, 'kernelSize', config.kernelSize, 1);
   const resolved: ResolvedCCTConfig = {
@@ -138,8 +134,8 @@ export function resolveCCTConfig(where: string, config: CCTConfig): ResolvedCCTC
   }
   let size = resolved.imgSize;
   for (let i = 0; i < resolved.numConvLayers; i++) {
-    size = outputSize(size, resolved.kernelSize, resolved.stride, resolved.padding);
-    if (size >= 1) size = outputSize(size, resolved.poolKernelSize, resolved.poolStride, resolved.poolPadding);
+    size = paddedOutputSize(size, resolved.kernelSize, resolved.stride, resolved.padding);
+    if (size >= 1) size = paddedOutputSize(size, resolved.poolKernelSize, resolved.poolStride, resolved.poolPadding);
     if (size < 1) fail(where, `imgSize ${resolved.imgSize} is too small for ${resolved.numConvLayers} tokenizer stage(s): stage ${i} leaves no pixels`);
   }
   return resolved;

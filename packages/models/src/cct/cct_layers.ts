@@ -3,13 +3,14 @@
 // the positional embedding add (learnable or fixed sine), ViT-Lite's class token, sequence pooling and the
 // class-token read-out. A weight named `embedding` is the bare nn.Parameter named by its layer
 // (`classifier.positional_emb`, `classifier.class_emb`).
-import { add, concat, fused, matMul, reshape, serialization, slice, softmax, tensor, tidy, tile } from '@tensorflow/tfjs-core';
+import { add, concat, matMul, reshape, serialization, slice, softmax, tensor, tidy, tile } from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import { initializers, layers } from '@tensorflow/tfjs-layers';
 import { linearInit, seededTruncatedNormal } from '@natzoo/core/advanced';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
 import { fail } from '../errors.js';
 import { singleInput } from '../layers/layer_args.js';
+import { linear } from '../layers/linear.js';
 import type { LayerArgs } from '../layers/layer_args.js';
 import { sineTable } from './sine_embedding.js';
 
@@ -131,7 +132,7 @@ export class SequencePooling extends layers.Layer {
       const x = singleInput(inputs);
       const [batch, tokens, channels] = x.shape as [number, number, number];
       // The bias rides in the matMul, and reshapes stand in for squeeze: fewer kernels on a tiny tensor.
-      const logits = fused.matMul({ a: reshape(x, [-1, channels]) as Tensor2D, b: weightOf(where, this.kernel).read() as Tensor2D, bias: weightOf(where, this.bias).read() });
+      const logits = linear(x, weightOf(where, this.kernel).read() as Tensor2D, weightOf(where, this.bias).read());
       const weights = softmax(reshape(logits, [batch, tokens]));
       // [B, 1, N] @ [B, N, C] -> [B, C].
       return reshape(matMul(reshape(weights, [batch, 1, tokens]), x), [batch, channels]);

@@ -2,14 +2,15 @@
 // Multi-head self attention over a token sequence (timm's ViT `Attention`, which Compact-Transformers copies):
 // qkv Linear -> softmax(q k^T * scale) v per head (@natzoo/core's selfAttention: the fused kernel on cpu, wasm
 // and webgpu) -> proj Linear. `[B, N, C]` in and out.
-import { add, matMul, reshape, serialization, tidy } from '@tensorflow/tfjs-core';
-import type { Tensor } from '@tensorflow/tfjs-core';
+import { serialization, tidy } from '@tensorflow/tfjs-core';
+import type { Tensor, Tensor2D, Tensor3D } from '@tensorflow/tfjs-core';
 import { InputSpec, initializers, layers } from '@tensorflow/tfjs-layers';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
 import { batchDropout, randomSeed, selfAttention } from '@natzoo/core';
 import { linearInit } from '@natzoo/core/advanced';
 import { fail } from '../errors.js';
 import { singleInput } from './layer_args.js';
+import { linear } from './linear.js';
 import type { Kwargs, LayerArgs } from './layer_args.js';
 
 export interface MultiHeadSelfAttentionArgs extends LayerArgs {
@@ -46,7 +47,6 @@ export class MultiHeadSelfAttention extends layers.Layer {
   readonly attnDrop: number;
   readonly projDrop: number;
   private attnWeights: AttentionWeights | null = null;
-  private channels = 0;
 
   constructor(args: MultiHeadSelfAttentionArgs) {
     super(args);
@@ -69,7 +69,6 @@ export class MultiHeadSelfAttention extends layers.Layer {
     const channels = shape[2];
     if (shape.length !== 3 || channels == null) fail(where, `input must be [B, N, C] with C known; got [${shape.join(', ')}]`);
     if (channels % this.numHeads !== 0) fail(where, `channels (${channels}) must be divisible by numHeads (${this.numHeads})`);
-    this.channels = channels;
     this.attnWeights = {
       qkvKernel: this.addWeight('qkv/kernel', [channels, 3 * channels], 'float32', linearInit()),
       qkvBias: this.qkvBias ? this.addWeight('qkv/bias', [3 * channels], 'float32', initializers.zeros()) : null,
@@ -85,19 +84,15 @@ export class MultiHeadSelfAttention extends layers.Layer {
       const x = singleInput(inputs);
       const w = this.attnWeights;
       if (w === null) fail(`MultiHeadSelfAttention '${this.name}'`, 'called before build()');
-      const { channels, numHeads } = this;
-      const [batch, tokens] = x.shape as [number, number, number];
       const training = kwargs['training'] === true;
 
       // One projection to the packed [B, N, 3C] the op splits into heads itself (columns [q | k | v], each `heads`
       // contiguous blocks of headDim, as upstream's reshape(B, N, 3, heads, headDim)).
-      let qkv = matMul(reshape(x, [-1, channels]), w.qkvKernel.read());
-      if (w.qkvBias !== null) qkv = add(qkv, w.qkvBias.read());
+      const qkv = linear(x, w.qkvKernel.read() as Tensor2D, w.qkvBias?.read() ?? null) as Tensor3D;
       const attnDrop = training ? this.attnDrop : 0;
-      const merged = selfAttention(reshape(qkv, [batch, tokens, 3 * channels]), { heads: numHeads, scale: this.scale ?? undefined, attnDrop });
-      let out = add(matMul(reshape(merged, [-1, channels]), w.projKernel.read()), w.projBias.read());
-      if (training && this.projDrop > 0) out = batchDropout(out, this.projDrop, randomSeed());
-      return reshape(out, [batch, tokens, channels]);
+      const merged = selfAttention(qkv, { heads: this.numHeads, scale: this.scale ?? undefined, attnDrop });
+      const out = linear(merged, w.projKernel.read() as Tensor2D, w.projBias.read());
+      return training && this.projDrop > 0 ? batchDropout(out, this.projDrop, randomSeed()) : out;
     });
   }
 

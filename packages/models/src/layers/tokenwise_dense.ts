@@ -3,7 +3,7 @@
 // input through K.dot, which transposes (copies) the kernel on every call; on wasm the fresh copy also defeats the
 // backend's cache of packed XNNPACK weights (keyed by the kernel tensor), so every call repacks them. Flattening
 // the tokens to 2-D first keeps the kernel variable itself as the matMul operand (nat_mini forward on wasm ~1.2x).
-import { fused, reshape, serialization, tidy } from '@tensorflow/tfjs-core';
+import { serialization, tidy } from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import { initializers, layers } from '@tensorflow/tfjs-layers';
 import { gelu } from '@natzoo/core';
@@ -11,6 +11,7 @@ import { linearInit } from '@natzoo/core/advanced';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
 import { fail } from '../errors.js';
 import { singleInput } from './layer_args.js';
+import { linear } from './linear.js';
 import type { LayerArgs } from './layer_args.js';
 
 export type TokenwiseActivation = 'linear' | 'gelu';
@@ -62,11 +63,8 @@ export class TokenwiseDense extends layers.Layer {
     return tidy(() => {
       const x = singleInput(inputs);
       if (this.kernel === null) fail(`TokenwiseDense '${this.name}'`, 'called before build()');
-      const channels = x.shape[x.rank - 1]!;
-      const flat = (x.rank === 2 ? x : reshape(x, [-1, channels])) as Tensor2D;
-      let y: Tensor = fused.matMul({ a: flat, b: this.kernel.read() as Tensor2D, bias: this.bias?.read() });
-      if (this.activation === 'gelu') y = gelu(y);
-      return x.rank === 2 ? y : reshape(y, [...x.shape.slice(0, -1), this.units]);
+      const y = linear(x, this.kernel.read() as Tensor2D, this.bias?.read() ?? null);
+      return this.activation === 'gelu' ? gelu(y) : y;
     });
   }
 
