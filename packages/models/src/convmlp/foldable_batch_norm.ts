@@ -45,10 +45,14 @@ function isBatchNormFolder(layer: unknown): layer is BatchNormFolder {
 export class FoldableBatchNorm extends BatchNormalizationBase {
   static override className = 'FoldableBatchNorm';
   readonly relu: boolean;
+  /** tfjs-layers keeps these private; its config has them. */
+  private readonly settings: { axis: number; epsilon: number; center: boolean; scale: boolean };
 
   constructor(args: FoldableBatchNormArgs = {}) {
     super(args);
     this.relu = args.relu ?? false;
+    const { axis, epsilon, center, scale } = super.getConfig() as FoldableBatchNorm['settings'];
+    this.settings = { axis, epsilon, center, scale };
   }
 
   override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor {
@@ -70,13 +74,13 @@ export class FoldableBatchNorm extends BatchNormalizationBase {
 
   /** Whether the inference map can be folded into a conv: normalising the last axis of a rank-4 input, with scale and center. */
   foldable(): boolean {
-    const { axis, center, scale } = this.getConfig() as { axis: number; center: boolean; scale: boolean };
+    const { axis, center, scale } = this.settings;
     return this.built && center && scale && (axis === -1 || axis === 3);
   }
 
   /** The inference map from the current weights (new tensors; the caller disposes them). */
   affine(): BatchNormAffine {
-    const epsilon = (this.getConfig() as { epsilon: number }).epsilon;
+    const { epsilon } = this.settings;
     const weight = (leaf: string) => {
       const variable = this.weights.find((w) => w.originalName.endsWith(`/${leaf}`));
       if (variable === undefined) throw new Error(`FoldableBatchNorm '${this.name}' has no ${leaf} weight`);
