@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // One round of scripts/bench_ab.mjs inside one checkout: builds each model from that checkout's packages (random
 // weights; cct_2_3x2_32 is the shipped model of its checkpoints/), times forward passes on tfjs-wasm and prints
-// one JSON line { model, batch, ms } per case. Usage: node ab_worker.mjs <checkout root> <models> <batches> <seconds>
+// one JSON line { model, batch, ms, cpuMs } per case: the median wall time of a pass and the median CPU time this
+// process spent on one (which the machine's other load skews far less than wall time).
+// Usage: node ab_worker.mjs <checkout root> <models> <batches> <seconds>
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -21,17 +23,18 @@ for (const name of modelList.split(',')) {
   for (const batch of batchList.split(',').map(Number)) {
     const x = tf.randomNormal([batch, size, size, 3]);
     const once = () => {
-      const start = performance.now();
+      const [start, cpu] = [performance.now(), process.cpuUsage()];
       tf.tidy(() => model.predict(x)).dataSync();
-      return performance.now() - start;
+      const { user, system } = process.cpuUsage(cpu);
+      return { ms: performance.now() - start, cpuMs: (user + system) / 1000 };
     };
     once();
     once();
-    const times = [];
+    const runs = [];
     const until = performance.now() + seconds * 1000;
-    while (times.length < 3 || performance.now() < until) times.push(once());
-    times.sort((a, b) => a - b);
-    console.log(JSON.stringify({ model: name, batch, ms: times[times.length >> 1], runs: times.length }));
+    while (runs.length < 3 || performance.now() < until) runs.push(once());
+    const median = (/** @type {number[]} */ xs) => xs.sort((a, b) => a - b)[xs.length >> 1];
+    console.log(JSON.stringify({ model: name, batch, ms: median(runs.map((r) => r.ms)), cpuMs: median(runs.map((r) => r.cpuMs)), runs: runs.length }));
     x.dispose();
   }
   model.dispose();

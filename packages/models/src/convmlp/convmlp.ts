@@ -4,29 +4,29 @@
 // and src/utils/tokenizer.py @092bf71 ("ConvMLP: Hierarchical Convolutional MLPs for Vision",
 // https://arxiv.org/abs/2109.04454). Layer names are the PyTorch module paths.
 import { input, layers, model as functionalModel } from '@tensorflow/tfjs-layers';
-import { seededHeNormal } from '@natzoo/core/advanced';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { DropPath } from '../layers/drop_path.js';
-import { apply, conv2d, dropPathRates, layerNorm, linear } from '../nat/nat_blocks.js';
+import { apply, dropPathRates, layerNorm, linear } from '../nat/nat_blocks.js';
 import { resolveConvMLPConfig } from './convmlp_config.js';
 import type { ConvMLPConfig } from './convmlp_config.js';
-
-/** nn.BatchNorm2d: eps 1e-5, running averages updated with PyTorch's momentum 0.1 (tfjs' momentum 0.9). */
-function batchNorm(name: string, x: SymbolicTensor): SymbolicTensor {
-  return apply(layers.batchNormalization({ name, epsilon: 1e-5, momentum: 0.9 }), x);
-}
-
-function relu(name: string, x: SymbolicTensor): SymbolicTensor {
-  return apply(layers.reLU({ name }), x);
-}
+import { FoldableBatchNorm } from './foldable_batch_norm.js';
+import { FoldingConv2D } from './folding_conv.js';
+import { PaddedDepthwiseConv2D } from './padded_depthwise_conv.js';
 
 type ConvSpec = { filters: number; kernelSize: number; strides: number; padding: number; useBias: boolean };
 
-/** `conv -> BN -> ReLU` at `prefix.{i}`, `.{i+1}`, `.{i+2}` (an nn.Sequential's numbering). */
+function conv2d(name: string, x: SymbolicTensor, spec: ConvSpec): SymbolicTensor {
+  return apply(new FoldingConv2D({ name, ...spec }), x);
+}
+
+/**
+ * `conv -> BN -> ReLU` at `prefix.{i}`, `.{i+1}` (`.{i+2}`, the ReLU, has no weights and runs inside the BN
+ * layer). nn.BatchNorm2d: eps 1e-5, running averages updated with PyTorch's momentum 0.1 (tfjs' momentum 0.9).
+ * At inference the conv applies the BatchNorm and the ReLU itself (FoldingConv2D).
+ */
 function convBnRelu(prefix: string, index: number, x: SymbolicTensor, spec: ConvSpec): SymbolicTensor {
   x = conv2d(`${prefix}.${index}`, x, spec);
-  x = batchNorm(`${prefix}.${index + 1}`, x);
-  return relu(`${prefix}.${index + 2}`, x);
+  return apply(new FoldableBatchNorm({ name: `${prefix}.${index + 1}`, epsilon: 1e-5, momentum: 0.9, relu: true }), x);
 }
 
 /**
@@ -70,15 +70,7 @@ function mlpBlock(prefix: string, x: SymbolicTensor, dim: number, hidden: number
   let y = dropPath(`${prefix}.drop_path.0`, channelMlp(`${prefix}.channel_mlp1`, layerNorm(`${prefix}.norm1`, x), dim, hidden));
   x = apply(layers.add({ name: `${prefix}.residual.0` }), [x, y]);
   x = layerNorm(`${prefix}.connect_norm`, x);
-  x = apply(layers.zeroPadding2d({ name: `${prefix}.connect.pad`, padding: 1 }), x);
-  const connect = layers.depthwiseConv2d({
-    name: `${prefix}.connect`,
-    kernelSize: 3,
-    padding: 'valid',
-    useBias: false,
-    depthwiseInitializer: seededHeNormal(),
-  });
-  x = apply(connect, x);
+  x = apply(new PaddedDepthwiseConv2D({ name: `${prefix}.connect`, kernelSize: 3, padding: 1 }), x);
   y = dropPath(`${prefix}.drop_path.1`, channelMlp(`${prefix}.channel_mlp2`, layerNorm(`${prefix}.norm2`, x), dim, hidden));
   return apply(layers.add({ name: prefix }), [x, y]);
 }

@@ -38,8 +38,11 @@ export interface RecomputePlan {
 
 type SymbolicTensor = tf.SymbolicTensor & { inputs: tf.SymbolicTensor[] };
 
-/** Layers whose training-mode call changes state; running them twice would apply the change twice. */
-const STATEFUL_IN_TRAINING = new Set(['BatchNormalization']);
+/**
+ * Layers whose training-mode call changes state (tfjs-layers' BatchNormalization, and ConvMLP's FoldableBatchNorm,
+ * its subclass); running them twice would apply the change twice.
+ */
+const STATEFUL_IN_TRAINING = new Set(['BatchNormalization', 'FoldableBatchNorm']);
 
 /** Plans the segments, or returns a reason why this model cannot be recomputed segment-wise. */
 export function planRecompute(model: tf.LayersModel): RecomputePlan | { unsupported: string } {
