@@ -9,14 +9,14 @@ import { initializers, layers } from '@tensorflow/tfjs-layers';
 import { linearInit, seededTruncatedNormal } from '@natzoo/core/advanced';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
 import { fail } from '../errors.js';
-import { singleInput } from '../layers/layer_args.js';
+import { singleInput, singleShape } from '../layers/layer_args.js';
 import { linear } from '../layers/linear.js';
 import type { LayerArgs } from '../layers/layer_args.js';
 import { sineTable } from './sine_embedding.js';
 
 /** Shape of a `[B, N, C]` input with N and C known. */
 function tokenShape(where: string, inputShape: Shape | Shape[]): [number, number] {
-  const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+  const shape = singleShape(inputShape);
   const [, tokens, channels] = shape;
   if (shape.length !== 3 || tokens == null || channels == null) {
     fail(where, `input must be [B, N, C] with N and C known; got [${shape.join(', ')}]`);
@@ -103,7 +103,7 @@ export class ClassToken extends layers.Layer {
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
-    const [batch, tokens, channels] = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const [batch, tokens, channels] = singleShape(inputShape);
     return [batch ?? null, tokens == null ? null : tokens + 1, channels ?? null];
   }
 }
@@ -140,7 +140,7 @@ export class SequencePooling extends layers.Layer {
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
-    const [batch, , channels] = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const [batch, , channels] = singleShape(inputShape);
     return [batch ?? null, channels ?? null];
   }
 }
@@ -159,7 +159,7 @@ export class ClassTokenReadout extends layers.Layer {
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
-    const [batch, , channels] = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const [batch, , channels] = singleShape(inputShape);
     return [batch ?? null, channels ?? null];
   }
 }

@@ -6,6 +6,8 @@
 import { input, layers, model as functionalModel } from '@tensorflow/tfjs-layers';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { DropPath } from '../layers/drop_path.js';
+import { PaddedMaxPool2D } from '../layers/padded_max_pool2d.js';
+import { ResidualAdd } from '../layers/residual_add.js';
 import { apply, dropPathRates, layerNorm, linear } from '../nat/nat_blocks.js';
 import { resolveConvMLPConfig } from './convmlp_config.js';
 import type { ConvMLPConfig } from './convmlp_config.js';
@@ -38,8 +40,7 @@ function tokenizer(x: SymbolicTensor, channels: number): SymbolicTensor {
   x = convBnRelu('tokenizer.block', 0, x, { filters: half, kernelSize: 3, strides: 2, padding: 1, useBias: false });
   x = convBnRelu('tokenizer.block', 3, x, { filters: half, kernelSize: 3, strides: 1, padding: 1, useBias: false });
   x = convBnRelu('tokenizer.block', 6, x, { filters: channels, kernelSize: 3, strides: 1, padding: 1, useBias: false });
-  x = apply(layers.zeroPadding2d({ name: 'tokenizer.block.9.pad', padding: 1 }), x);
-  return apply(layers.maxPooling2d({ name: 'tokenizer.block.9', poolSize: 3, strides: 2, padding: 'valid' }), x);
+  return apply(new PaddedMaxPool2D({ name: 'tokenizer.block.9', poolSize: 3, strides: 2, padding: 1 }), x);
 }
 
 /**
@@ -52,7 +53,7 @@ function convStage(x: SymbolicTensor, blocks: number, channels: number, hidden: 
     let y = convBnRelu(prefix, 0, x, { filters: hidden, kernelSize: 1, strides: 1, padding: 0, useBias: false });
     y = convBnRelu(prefix, 3, y, { filters: hidden, kernelSize: 3, strides: 1, padding: 1, useBias: false });
     y = convBnRelu(prefix, 6, y, { filters: channels, kernelSize: 1, strides: 1, padding: 0, useBias: false });
-    x = apply(layers.add({ name: prefix }), [x, y]);
+    x = apply(new ResidualAdd({ name: prefix }), [x, y]);
   }
   return conv2d('conv_stages.downsample', x, { filters: out, kernelSize: 3, strides: 2, padding: 1, useBias: true });
 }
@@ -68,11 +69,11 @@ function channelMlp(prefix: string, x: SymbolicTensor, dim: number, hidden: numb
 function mlpBlock(prefix: string, x: SymbolicTensor, dim: number, hidden: number, rate: number): SymbolicTensor {
   const dropPath = (name: string, y: SymbolicTensor) => (rate > 0 ? apply(new DropPath({ name, rate }), y) : y);
   let y = dropPath(`${prefix}.drop_path.0`, channelMlp(`${prefix}.channel_mlp1`, layerNorm(`${prefix}.norm1`, x), dim, hidden));
-  x = apply(layers.add({ name: `${prefix}.residual.0` }), [x, y]);
+  x = apply(new ResidualAdd({ name: `${prefix}.residual.0` }), [x, y]);
   x = layerNorm(`${prefix}.connect_norm`, x);
   x = apply(new PaddedDepthwiseConv2D({ name: `${prefix}.connect`, kernelSize: 3, padding: 1 }), x);
   y = dropPath(`${prefix}.drop_path.1`, channelMlp(`${prefix}.channel_mlp2`, layerNorm(`${prefix}.norm2`, x), dim, hidden));
-  return apply(layers.add({ name: prefix }), [x, y]);
+  return apply(new ResidualAdd({ name: prefix }), [x, y]);
 }
 
 export function buildConvMLP(config: ConvMLPConfig, name: string): LayersModel {

@@ -57,6 +57,5 @@ export { convmlpVariants } from './convmlp_variants.js';
 export { FoldableBatchNorm } from './foldable_batch_norm.js';
 export type { BatchNormAffine, FoldableBatchNormArgs } from './foldable_batch_norm.js';
 export { FoldingConv2D } from './folding_conv.js';
-export type { FoldingConv2DArgs } from './folding_conv.js';
 export { PaddedDepthwiseConv2D } from './padded_depthwise_conv.js';
 export type { PaddedDepthwiseConv2DArgs } from './padded_depthwise_conv.js';

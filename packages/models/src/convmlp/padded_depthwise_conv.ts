@@ -7,9 +7,9 @@ import { layers } from '@tensorflow/tfjs-layers';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
 import { seededHeNormal } from '@natzoo/core/advanced';
 import { fail } from '../errors.js';
-import { singleInput } from '../layers/layer_args.js';
+import { singleInput, singleShape } from '../layers/layer_args.js';
 import type { LayerArgs } from '../layers/layer_args.js';
-import { convOutputShape, singleShape } from './folding_conv.js';
+import { paddedOutputShape } from '../layers/padded_output_size.js';
 
 export interface PaddedDepthwiseConv2DArgs extends LayerArgs {
   kernelSize: number;
@@ -50,7 +50,7 @@ export class PaddedDepthwiseConv2D extends layers.Layer {
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
-    return convOutputShape(inputShape, this, singleShape(inputShape)[3] ?? null);
+    return paddedOutputShape(inputShape, { size: this.kernelSize, strides: this.strides, padding: this.padding }, singleShape(inputShape)[3] ?? null);
   }
 
   override getConfig(): serialization.ConfigDict {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Types shared by the custom layers.
-import type { layers } from '@tensorflow/tfjs-layers';
+// Types and input helpers shared by the custom layers.
+import type { layers, Shape } from '@tensorflow/tfjs-layers';
 
 /** tfjs-layers does not export `LayerArgs` from its index; take it from the Layer constructor. */
 export type LayerArgs = NonNullable<ConstructorParameters<typeof layers.Layer>[0]>;
@@ -13,4 +13,9 @@ export function singleInput<T>(inputs: T | T[]): T {
   const x = Array.isArray(inputs) ? inputs[0] : inputs;
   if (x === undefined) throw new Error('layer called without an input');
   return x;
+}
+
+/** The one input shape of a single-input layer (tfjs-layers may pass it wrapped in an array). */
+export function singleShape(inputShape: Shape | Shape[]): Shape {
+  return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
 }

@@ -8,7 +8,7 @@ import { initializers, layers } from '@tensorflow/tfjs-layers';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
 import { layerNorm } from '@natzoo/core';
 import { fail } from '../errors.js';
-import { singleInput } from './layer_args.js';
+import { singleInput, singleShape } from './layer_args.js';
 import type { LayerArgs } from './layer_args.js';
 
 export interface LayerNormArgs extends LayerArgs {
@@ -31,7 +31,7 @@ export class LayerNorm extends layers.Layer {
   }
 
   override build(inputShape: Shape | Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const shape = singleShape(inputShape);
     const channels = shape[shape.length - 1];
     if (channels == null) fail(`LayerNorm '${this.name}'`, `the last axis must be known; got [${shape.join(', ')}]`);
     this.gamma = this.addWeight('gamma', [channels], 'float32', initializers.ones());

@@ -9,9 +9,9 @@ import { initializers, layers } from '@tensorflow/tfjs-layers';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
 import { seededHeNormal } from '@natzoo/core/advanced';
 import { fail } from '../errors.js';
-import { singleInput } from './layer_args.js';
+import { singleInput, singleShape } from './layer_args.js';
 import type { LayerArgs } from './layer_args.js';
-import { paddedOutputSize } from './padded_output_size.js';
+import { paddedOutputShape } from './padded_output_size.js';
 
 /** tfjs-layers does not export its Initializer class by name. */
 type Initializer = ReturnType<typeof initializers.zeros>;
@@ -42,12 +42,12 @@ export class PaddedConv2D extends layers.Layer {
   readonly useBias: boolean;
   readonly activation: 'linear' | 'relu';
   private readonly kernelInit: Initializer;
-  private kernel: LayerVariable | null = null;
-  private bias: LayerVariable | null = null;
+  protected kernel: LayerVariable | null = null;
+  protected bias: LayerVariable | null = null;
 
   constructor(args: PaddedConv2DArgs) {
     super(args);
-    const where = `PaddedConv2D '${this.name}'`;
+    const where = `${this.getClassName()} '${this.name}'`;
     for (const [key, value, min] of [['filters', args.filters, 1], ['kernelSize', args.kernelSize, 1], ['strides', args.strides ?? 1, 1], ['padding', args.padding ?? 0, 0]] as const) {
       if (!Number.isInteger(value) || value < min) fail(where, `${key} must be an integer >= ${min}; got ${String(value)}`);
     }
@@ -63,9 +63,9 @@ export class PaddedConv2D extends layers.Layer {
   }
 
   override build(inputShape: Shape | Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const shape = singleShape(inputShape);
     const channels = shape[3];
-    if (shape.length !== 4 || channels == null) fail(`PaddedConv2D '${this.name}'`, `input must be [B, H, W, C] with C known; got [${shape.join(', ')}]`);
+    if (shape.length !== 4 || channels == null) fail(`${this.getClassName()} '${this.name}'`, `input must be [B, H, W, C] with C known; got [${shape.join(', ')}]`);
     this.kernel = this.addWeight('kernel', [this.kernelSize, this.kernelSize, channels, this.filters], 'float32', this.kernelInit);
     this.bias = this.useBias ? this.addWeight('bias', [this.filters], 'float32', initializers.zeros()) : null;
     this.built = true;
@@ -73,7 +73,7 @@ export class PaddedConv2D extends layers.Layer {
 
   override call(inputs: Tensor | Tensor[]): Tensor {
     return tidy(() => {
-      if (this.kernel === null) fail(`PaddedConv2D '${this.name}'`, 'called before build()');
+      if (this.kernel === null) fail(`${this.getClassName()} '${this.name}'`, 'called before build()');
       return fused.conv2d({
         x: singleInput(inputs) as Tensor4D,
         filter: this.kernel.read() as Tensor4D,
@@ -86,9 +86,7 @@ export class PaddedConv2D extends layers.Layer {
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
-    const [batch, height, width] = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
-    const side = (size: number | null | undefined) => (size == null ? null : paddedOutputSize(size, this.kernelSize, this.strides, this.padding));
-    return [batch ?? null, side(height), side(width), this.filters];
+    return paddedOutputShape(inputShape, { size: this.kernelSize, strides: this.strides, padding: this.padding }, this.filters);
   }
 
   override getConfig(): serialization.ConfigDict {

@@ -7,9 +7,9 @@ import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { layers } from '@tensorflow/tfjs-layers';
 import type { Shape } from '@tensorflow/tfjs-layers';
 import { fail } from '../errors.js';
-import { singleInput } from './layer_args.js';
+import { singleInput, singleShape } from './layer_args.js';
 import type { LayerArgs } from './layer_args.js';
-import { paddedOutputSize } from './padded_output_size.js';
+import { paddedOutputShape } from './padded_output_size.js';
 
 export interface PaddedMaxPool2DArgs extends LayerArgs {
   /** Square window side. */
@@ -44,9 +44,7 @@ export class PaddedMaxPool2D extends layers.Layer {
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
-    const [batch, height, width, channels] = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
-    const side = (size: number | null | undefined) => (size == null ? null : paddedOutputSize(size, this.poolSize, this.strides, this.padding));
-    return [batch ?? null, side(height), side(width), channels ?? null];
+    return paddedOutputShape(inputShape, { size: this.poolSize, strides: this.strides, padding: this.padding }, singleShape(inputShape)[3] ?? null);
   }
 
   override getConfig(): serialization.ConfigDict {

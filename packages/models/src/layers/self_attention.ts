@@ -9,7 +9,7 @@ import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
 import { batchDropout, randomSeed, selfAttention } from '@natzoo/core';
 import { linearInit } from '@natzoo/core/advanced';
 import { fail } from '../errors.js';
-import { singleInput } from './layer_args.js';
+import { singleInput, singleShape } from './layer_args.js';
 import { linear } from './linear.js';
 import type { Kwargs, LayerArgs } from './layer_args.js';
 
@@ -64,7 +64,7 @@ export class MultiHeadSelfAttention extends layers.Layer {
   }
 
   override build(inputShape: Shape | Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const shape = singleShape(inputShape);
     const where = `MultiHeadSelfAttention '${this.name}'`;
     const channels = shape[2];
     if (shape.length !== 3 || channels == null) fail(where, `input must be [B, N, C] with C known; got [${shape.join(', ')}]`);

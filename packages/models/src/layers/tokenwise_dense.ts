@@ -10,7 +10,7 @@ import { gelu } from '@natzoo/core';
 import { linearInit } from '@natzoo/core/advanced';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
 import { fail } from '../errors.js';
-import { singleInput } from './layer_args.js';
+import { singleInput, singleShape } from './layer_args.js';
 import { linear } from './linear.js';
 import type { LayerArgs } from './layer_args.js';
 
@@ -51,7 +51,7 @@ export class TokenwiseDense extends layers.Layer {
   }
 
   override build(inputShape: Shape | Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const shape = singleShape(inputShape);
     const channels = shape[shape.length - 1];
     if (channels == null) fail(`TokenwiseDense '${this.name}'`, `the last axis must be known; got [${shape.join(', ')}]`);
     this.kernel = this.addWeight('kernel', [channels, this.units], 'float32', this.kernelInit);
@@ -69,7 +69,7 @@ export class TokenwiseDense extends layers.Layer {
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const shape = singleShape(inputShape);
     return [...shape.slice(0, -1), this.units];
   }
 

@@ -10,7 +10,7 @@ import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
 import { batchDropout, randomSeed, selfAttention } from '@natzoo/core';
 import { linearInit } from '@natzoo/core/advanced';
 import { fail } from '../errors.js';
-import { singleInput } from '../layers/layer_args.js';
+import { singleInput, singleShape } from '../layers/layer_args.js';
 import type { Kwargs, LayerArgs } from '../layers/layer_args.js';
 
 type DisposeResult = ReturnType<layers.Layer['dispose']>;
@@ -66,7 +66,7 @@ export class GridSelfAttentionRPB extends layers.Layer {
   }
 
   override build(inputShape: Shape | Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const shape = singleShape(inputShape);
     const [, h, w, c] = shape;
     if (shape.length !== 4 || h == null || w == null || c == null) {
       fail(this.label, `input must be [B, H, W, C] with H, W and C known (the bias table is sized by the map); got [${shape.join(', ')}]`);

@@ -5,10 +5,12 @@
 import { layers } from '@tensorflow/tfjs-layers';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { NeighborhoodAttention2D } from '@natzoo/core';
-import { linearInit, seededHeNormal } from '@natzoo/core/advanced';
+import { linearInit } from '@natzoo/core/advanced';
 import { DropPath } from '../layers/drop_path.js';
 import { SeededDropout } from '../layers/dropout.js';
 import { LayerNorm } from '../layers/layer_norm.js';
+import { PaddedConv2D } from '../layers/padded_conv2d.js';
+import { ResidualAdd } from '../layers/residual_add.js';
 import { TokenwiseDense } from '../layers/tokenwise_dense.js';
 import { GridSelfAttentionRPB } from './grid_attention_rpb.js';
 import { LayerScale } from './nat_layers.js';
@@ -39,26 +41,13 @@ export function linear(name: string, units: number, x: SymbolicTensor, options: 
   return apply(dense, x);
 }
 
-/**
- * nn.Conv2d with PyTorch's symmetric padding: an explicit ZeroPadding2D, then a 'valid' conv (TF's 'same'
- * pads unevenly for stride 2).
- */
+/** nn.Conv2d with PyTorch's symmetric padding, done by the conv itself (TF's 'same' pads unevenly for stride 2). */
 export function conv2d(
   name: string,
   x: SymbolicTensor,
   options: { filters: number; kernelSize: number; strides: number; padding: number; useBias: boolean },
 ): SymbolicTensor {
-  if (options.padding > 0) x = apply(layers.zeroPadding2d({ name: `${name}.pad`, padding: options.padding }), x);
-  const conv = layers.conv2d({
-    name,
-    filters: options.filters,
-    kernelSize: options.kernelSize,
-    strides: options.strides,
-    padding: 'valid',
-    useBias: options.useBias,
-    kernelInitializer: seededHeNormal(),
-  });
-  return apply(conv, x);
+  return apply(new PaddedConv2D({ name, ...options }), x);
 }
 
 export function dropout(name: string, rate: number, x: SymbolicTensor): SymbolicTensor {
@@ -110,7 +99,7 @@ export function transformerBlock(prefix: string, x: SymbolicTensor, o: BlockOpti
   y = apply(attention, y);
   if (o.layerScale !== null) y = apply(new LayerScale({ name: `${prefix}.gamma1`, initValue: o.layerScale }), y);
   y = dropPath(`${prefix}.drop_path.0`, o.dropPath, y);
-  x = apply(layers.add({ name: `${prefix}.residual.0` }), [x, y]);
+  x = apply(new ResidualAdd({ name: `${prefix}.residual.0` }), [x, y]);
 
   y = layerNorm(`${prefix}.norm2`, x);
   y = linear(`${prefix}.mlp.fc1`, Math.floor(o.dim * o.mlpRatio), y, { activation: 'gelu' });
@@ -119,7 +108,7 @@ export function transformerBlock(prefix: string, x: SymbolicTensor, o: BlockOpti
   y = dropout(`${prefix}.mlp.drop.1`, o.dropRate, y);
   if (o.layerScale !== null) y = apply(new LayerScale({ name: `${prefix}.gamma2`, initValue: o.layerScale }), y);
   y = dropPath(`${prefix}.drop_path.1`, o.dropPath, y);
-  return apply(layers.add({ name: prefix }), [x, y]);
+  return apply(new ResidualAdd({ name: prefix }), [x, y]);
 }
 
 /** `torch.linspace(0, rate, count)`: the stochastic-depth rate of each block in order. */

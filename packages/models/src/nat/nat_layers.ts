@@ -6,7 +6,7 @@ import type { Tensor } from '@tensorflow/tfjs-core';
 import { initializers, layers } from '@tensorflow/tfjs-layers';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
 import { fail } from '../errors.js';
-import { singleInput } from '../layers/layer_args.js';
+import { singleInput, singleShape } from '../layers/layer_args.js';
 import type { LayerArgs } from '../layers/layer_args.js';
 
 export interface LayerScaleArgs extends LayerArgs {
@@ -32,7 +32,7 @@ export class LayerScale extends layers.Layer {
   }
 
   override build(inputShape: Shape | Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const shape = singleShape(inputShape);
     const channels = shape[shape.length - 1];
     if (channels == null) fail(`LayerScale '${this.name}'`, `the channel axis must be known; got [${shape.join(', ')}]`);
     this.gamma = this.addWeight('scale', [channels], 'float32', initializers.constant({ value: this.initValue }));
@@ -57,7 +57,7 @@ export class SwinPatchGather extends layers.Layer {
   static className = 'SwinPatchGather';
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
-    const [b, h, w, c] = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const [b, h, w, c] = singleShape(inputShape);
     const half = (n: number | null | undefined) => (n == null ? null : Math.ceil(n / 2));
     return [b ?? null, half(h), half(w), c == null ? null : 4 * c];
   }
