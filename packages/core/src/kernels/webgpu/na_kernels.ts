@@ -51,8 +51,7 @@ interface Call {
 }
 
 /**
- * The calls these programs implement: 3-D, 2-D (and 1-D, lifted to 2-D) problems, with GQA/MQA and stride
- * (strided ones on the per-output programs).
+ * The calls these programs implement: 3-D, 2-D (and 1-D, lifted to 2-D) problems, with GQA/MQA and stride.
  */
 export function webgpuSupports(attrs: NAKernelAttrs): boolean {
   return attrs.kernelSize.length === 2 || attrs.kernelSize.length === 3;
@@ -63,9 +62,7 @@ const present = (t: TensorInfo | undefined): t is TensorInfo => t != null && uti
 /** The tiled variant's setup, or null for the one-thread-per-output programs. */
 function tiled(c: Call, stagedTensors: number): TiledSetup | null {
   const D = c.problem.headDim;
-  // The tiles' shared key bands assume sliding windows (stride 1): a tile's windows span T + k - 1 positions.
-  const strided = c.problem.planes.stride > 1 || c.problem.rows.stride > 1 || c.problem.cols.stride > 1;
-  if (tiling === 'simple' || strided || !tiledFits(D)) return null;
+  if (tiling === 'simple' || !tiledFits(D)) return null;
   const storage = c.backend.device.limits.maxComputeWorkgroupStorageSize;
   return {
     vec4: D % 4 === 0,
