@@ -13,6 +13,7 @@ import { BiasGradPartialProgram } from './bias_grad_partial_program.js';
 import { BiasGradReduceProgram } from './bias_grad_reduce_program.js';
 import { FusedBackpropKeyValueProgram, FusedBackpropQueryProgram, LogSumExpProgram } from './fused_backward_programs.js';
 import type { FusedBackwardShape } from './fused_backward_programs.js';
+import { PackedRowsProgram } from './fused_lse_output.js';
 import { InverseProgram } from './inverse_program.js';
 import { naUniformData, tileShape } from './na_program.js';
 import type { CausalFlags } from './na_program.js';
@@ -104,15 +105,25 @@ function inverseSum(c: Call, w: TensorInfo, v: TensorInfo, scale: number) {
   return run(c, program, [w, v], scale, 0);
 }
 
-function fused(c: Call) {
+/** out, or [out, lse] with `withLogSumExp` (packed rows split by two gathers, see fused_lse_output.ts). */
+function fused(c: Call): TensorInfo | TensorInfo[] {
   const { query, key, value, rpb } = c.inputs as Record<string, TensorInfo>;
   const hasBias = present(rpb);
+  const withLse = c.attrs.withLogSumExp === true;
+  const vec4 = c.problem.headDim % 4 === 0;
   const inputs = hasBias ? [query!, key!, value!, rpb] : [query!, key!, value!];
   const t = tiled(c, 2);
   const program = t
-    ? new TiledFusedProgram(c.outShape, c.causal, hasBias, t)
-    : new SimpleFusedProgram(c.outShape, c.causal, hasBias, c.problem.headDim % 4 === 0);
-  return run(c, program, inputs, c.attrs.scale, 0, t);
+    ? new TiledFusedProgram(c.outShape, c.causal, hasBias, t, withLse)
+    : new SimpleFusedProgram(c.outShape, c.causal, hasBias, vec4, withLse);
+  const result = run(c, program, inputs, c.attrs.scale, 0, t);
+  if (!withLse) return result;
+  try {
+    const out = run(c, new PackedRowsProgram(c.outShape, 'out', vec4), [result], 1, 0);
+    return [out, run(c, new PackedRowsProgram(c.outShape.slice(0, -1), 'lse', vec4), [result], 1, 0)];
+  } finally {
+    c.backend.disposeData(result.dataId);
+  }
 }
 
 /** Structure and inputs of the fused backward programs (q, k, v, lse, delta, dOut, then rpb when present). */
@@ -153,7 +164,7 @@ function biasGradient(c: Call, fused = false) {
   }
 }
 
-type Runner = (c: Call) => TensorInfo;
+type Runner = (c: Call) => TensorInfo | TensorInfo[];
 const i = (c: Call, name: string) => c.inputs[name]!;
 
 const runners: Record<string, Runner> = {
@@ -179,14 +190,18 @@ export function runNAKernel(
   backend: WebGPUBackend,
   inputs: NamedTensorInfoMap,
   attrs: NAKernelAttrs,
-): TensorInfo {
+): TensorInfo | TensorInfo[] {
   const spec = naKernelSpecs.find((s) => s.kernelName === kernelName);
   const runner = runners[kernelName];
   if (spec === undefined || runner === undefined) throw new Error(`NA webgpu: no kernel '${kernelName}'`);
   const shapes: Record<string, number[]> = {};
   for (const name of spec.inputs) if (present(inputs[name])) shapes[name] = inputs[name]!.shape;
   const outShape = spec.outputShape(shapes, attrs);
-  if (util.sizeFromShape(outShape) === 0) return backend.makeTensorInfo(outShape, 'float32');
+  if (util.sizeFromShape(outShape) === 0) {
+    const empty = backend.makeTensorInfo(outShape, 'float32');
+    const secondShape = spec.secondOutputShape?.(shapes, attrs) ?? null;
+    return secondShape === null ? empty : [empty, backend.makeTensorInfo(secondShape, 'float32')];
+  }
   if (!webgpuSupports(attrs)) throw new Error(`NA webgpu: '${kernelName}' implements 1-D, 2-D and 3-D calls only`);
   const flags = attrs.isCausal.length === 2 ? [false, ...attrs.isCausal] : attrs.isCausal;
   const causal: CausalFlags = [flags[0]!, flags[1]!, flags[2]!];
