@@ -16,7 +16,7 @@ import type { FusedBackwardShape } from './fused_backward_programs.js';
 import { PackedRowsProgram } from './fused_lse_output.js';
 import { InverseProgram } from './inverse_program.js';
 import { naUniformData, tileShape } from './na_program.js';
-import type { CausalFlags } from './na_program.js';
+import type { CausalFlags, TileShape } from './na_program.js';
 import { SimpleAVProgram } from './simple_av_program.js';
 import { SimpleFusedProgram } from './simple_fused_program.js';
 import { SimpleQKProgram } from './simple_qk_program.js';
@@ -31,8 +31,9 @@ let tiling: WebGPUTiling = 'auto';
 
 /**
  * Chooses between the workgroup-tiled programs (QK, AV, fused, and dQuery/dAttn through them) and the
- * one-thread-per-output programs. `'auto'` (default) and `'tiled'` tile whenever the head dim is <= 128 and use
- * the per-output programs above that; `'simple'` always uses the per-output ones (for tests and benchmarks).
+ * one-thread-per-output programs. `'tiled'` tiles whenever the head dim is <= 128 and uses the per-output
+ * programs above that; `'auto'` (default) does the same except for strided calls whose tiles would stage more than
+ * 5 keys per window key (small windows: 3-D k3); `'simple'` always uses the per-output ones (for tests and benchmarks).
  */
 export function setWebGPUTiling(mode: WebGPUTiling): void {
   if (mode !== 'auto' && mode !== 'simple' && mode !== 'tiled') {
@@ -64,14 +65,27 @@ const present = (t: TensorInfo | undefined): t is TensorInfo => t != null && uti
 function tiled(c: Call, stagedTensors: number): TiledSetup | null {
   const D = c.problem.headDim;
   if (tiling === 'simple' || !tiledFits(D)) return null;
+  const tile = tileShape(c.problem);
+  if (tiling === 'auto' && stridedTilesLose(c.problem, tile)) return null;
   const storage = c.backend.device.limits.maxComputeWorkgroupStorageSize;
   return {
     vec4: D % 4 === 0,
     db4: channelBucket(D),
     stageVec4: stageCapacity(storage, stagedTensors),
     problem: c.problem,
-    tile: tileShape(c.problem),
+    tile,
   };
+}
+
+/**
+ * Every thread of a tile walks all of the tile's staged keys of a plane, so a strided call whose tile stages
+ * many more keys than one window holds runs faster on the per-output programs. Measured on lavapipe
+ * (scripts/bench_na_webgpu_stride_ab.mjs): tiles won at up to 4.8 staged keys per window key (3-D k5 stride 2)
+ * and lost from 5.3 (3-D k3 stride 3: 0.73x forward).
+ */
+function stridedTilesLose(p: NAProblem, tile: TileShape): boolean {
+  const strided = p.planes.stride > 1 || p.rows.stride > 1 || p.cols.stride > 1;
+  return strided && tile.bands * tile.unionCols > 5 * p.rows.kernel * p.cols.kernel;
 }
 
 type Program = WebGPUProgram;
