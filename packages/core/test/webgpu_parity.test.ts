@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Every NA kernel on webgpu (tiled and one-thread-per-output programs, vec4 and scalar loads) against the cpu
-// kernels as the reference, over a seeded sweep of shapes and options. Prints the largest error per output.
+// Every NA kernel on webgpu (tiled and one-thread-per-output programs, vec4 and scalar loads, strided and not)
+// against the cpu kernels as the reference, over a seeded sweep of shapes and options, including the fused
+// forward's log-sum-exp output. Prints the largest error per output.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as names from '@natzoo/core';
@@ -18,11 +19,12 @@ interface SweepCase {
   rpb: boolean;
 }
 
-const attrs = (k: number[], d: number[], c: boolean[], scale: number): NAKernelAttrs => ({
+const attrs = (k: number[], d: number[], c: boolean[], scale: number, stride?: number[]): NAKernelAttrs => ({
   kernelSize: k,
   dilation: d,
   isCausal: c,
   scale,
+  ...(stride ? { stride } : {}),
 });
 
 // Small shapes (lavapipe runs on the CPU); together they cover every structural variant and the tile edges.
@@ -42,6 +44,13 @@ const sweep: SweepCase[] = [
   // 3-D: a workgroup per plane walks the plane window; causal and even kernels per axis.
   { shape: [1, 5, 6, 7, 2, 8], attrs: attrs([3, 3, 3], [1, 2, 1], [false, false, false], 0.4), rpb: true },
   { shape: [2, 6, 4, 5, 1, 6], attrs: attrs([2, 3, 4], [2, 1, 1], [true, false, true], 0.5), rpb: false },
+  // Strided: tiles of whole stride groups, tiles that split a group, blocked (stride = kernel), causal, 3-D.
+  { shape: [1, 11, 13, 2, 8], attrs: attrs([3, 5], [1, 1], [false, false], 0.4, [2, 3]), rpb: true },
+  { shape: [1, 14, 14, 1, 16], attrs: attrs([7, 7], [1, 1], [false, false], 0.3, [7, 7]), rpb: true },
+  { shape: [1, 10, 9, 2, 4], attrs: attrs([4, 3], [1, 2], [true, false], 0.6, [2, 3]), rpb: false },
+  { shape: [1, 9, 20, 1, 12], attrs: attrs([3, 9], [2, 1], [false, true], 0.3, [3, 5]), rpb: false },
+  { shape: [1, 1, 40, 1, 8], attrs: attrs([1, 5], [1, 2], [false, false], 0.5, [1, 4]), rpb: true },
+  { shape: [1, 6, 7, 8, 1, 8], attrs: attrs([3, 3, 5], [1, 1, 1], [false, false, false], 0.4, [2, 3, 4]), rpb: true },
 ];
 
 function inputsFor(c: SweepCase, seed: number) {
@@ -77,6 +86,13 @@ function fusedBackward(run: (name: string, inputs: tf.NamedTensorMap) => tf.Tens
   };
 }
 
+/** The fused forward with its log-sum-exp as a second output (what the fused backward saves). */
+function fusedWithLse(c: SweepCase, inputs: tf.NamedTensorMap) {
+  const both = tf.engine().runKernel(names.NeighborhoodAttentionFused, inputs, { ...c.attrs, withLogSumExp: true });
+  const [out, lse] = both as tf.Tensor[];
+  return { fusedLseOut: out!, fusedLse: lse! };
+}
+
 /** Runs every kernel on the active backend and returns the outputs as plain arrays (read asynchronously:
  *  webgpu's dataSync needs an OffscreenCanvas, which Node lacks). */
 async function runAll(c: SweepCase, x: Inputs): Promise<Record<string, Float32Array>> {
@@ -91,6 +107,7 @@ async function runAll(c: SweepCase, x: Inputs): Promise<Record<string, Float32Ar
       qk: run(names.NeighborhoodAttentionQK, rpb ? { query: a, key: b, rpb } : { query: a, key: b }),
       av: run(names.NeighborhoodAttentionAV, { attn: slots, value: v }),
       fused: run(names.NeighborhoodAttentionFused, { query: a, key: b, value: v, rpb: rpb ?? tf.zeros([0]) }),
+      ...fusedWithLse(c, { query: a, key: b, value: v, rpb: rpb ?? tf.zeros([0]) }),
       dq: run(names.NeighborhoodAttentionQKBackpropQuery, { dLogits: slots, key: b }),
       dk: run(names.NeighborhoodAttentionQKBackpropKey, { dLogits: slots, query: a }),
       drpb: run(names.NeighborhoodAttentionQKBackpropRpb, { dLogits: slots }),
@@ -109,7 +126,8 @@ async function runAll(c: SweepCase, x: Inputs): Promise<Record<string, Float32Ar
 
 const worst: Record<string, Record<string, number>> = {};
 const label = (c: SweepCase) =>
-  `q=[${c.shape}] k=[${c.attrs.kernelSize}] d=[${c.attrs.dilation}] causal=[${c.attrs.isCausal}]${c.rpb ? ' rpb' : ''}`;
+  `q=[${c.shape}] k=[${c.attrs.kernelSize}] d=[${c.attrs.dilation}] causal=[${c.attrs.isCausal}]` +
+  `${c.attrs.stride ? ` s=[${c.attrs.stride}]` : ''}${c.rpb ? ' rpb' : ''}`;
 
 describe.skipIf(!env.available)(`webgpu kernels against the cpu reference kernels (${env.reason})`, () => {
   beforeAll(async () => {

@@ -13,9 +13,10 @@ import { BiasGradPartialProgram } from './bias_grad_partial_program.js';
 import { BiasGradReduceProgram } from './bias_grad_reduce_program.js';
 import { FusedBackpropKeyValueProgram, FusedBackpropQueryProgram, LogSumExpProgram } from './fused_backward_programs.js';
 import type { FusedBackwardShape } from './fused_backward_programs.js';
+import { PackedRowsProgram } from './fused_lse_output.js';
 import { InverseProgram } from './inverse_program.js';
 import { naUniformData, tileShape } from './na_program.js';
-import type { CausalFlags } from './na_program.js';
+import type { CausalFlags, TileShape } from './na_program.js';
 import { SimpleAVProgram } from './simple_av_program.js';
 import { SimpleFusedProgram } from './simple_fused_program.js';
 import { SimpleQKProgram } from './simple_qk_program.js';
@@ -30,8 +31,9 @@ let tiling: WebGPUTiling = 'auto';
 
 /**
  * Chooses between the workgroup-tiled programs (QK, AV, fused, and dQuery/dAttn through them) and the
- * one-thread-per-output programs. `'auto'` (default) and `'tiled'` tile whenever the head dim is <= 128 and use
- * the per-output programs above that; `'simple'` always uses the per-output ones (for tests and benchmarks).
+ * one-thread-per-output programs. `'tiled'` tiles whenever the head dim is <= 128 and uses the per-output
+ * programs above that; `'auto'` (default) does the same except for strided calls whose tiles would stage more than
+ * 5 keys per window key (small windows: 3-D k3); `'simple'` always uses the per-output ones (for tests and benchmarks).
  */
 export function setWebGPUTiling(mode: WebGPUTiling): void {
   if (mode !== 'auto' && mode !== 'simple' && mode !== 'tiled') {
@@ -51,8 +53,7 @@ interface Call {
 }
 
 /**
- * The calls these programs implement: 3-D, 2-D (and 1-D, lifted to 2-D) problems, with GQA/MQA and stride
- * (strided ones on the per-output programs).
+ * The calls these programs implement: 3-D, 2-D (and 1-D, lifted to 2-D) problems, with GQA/MQA and stride.
  */
 export function webgpuSupports(attrs: NAKernelAttrs): boolean {
   return attrs.kernelSize.length === 2 || attrs.kernelSize.length === 3;
@@ -63,17 +64,28 @@ const present = (t: TensorInfo | undefined): t is TensorInfo => t != null && uti
 /** The tiled variant's setup, or null for the one-thread-per-output programs. */
 function tiled(c: Call, stagedTensors: number): TiledSetup | null {
   const D = c.problem.headDim;
-  // The tiles' shared key bands assume sliding windows (stride 1): a tile's windows span T + k - 1 positions.
-  const strided = c.problem.planes.stride > 1 || c.problem.rows.stride > 1 || c.problem.cols.stride > 1;
-  if (tiling === 'simple' || strided || !tiledFits(D)) return null;
+  if (tiling === 'simple' || !tiledFits(D)) return null;
+  const tile = tileShape(c.problem);
+  if (tiling === 'auto' && stridedTilesLose(c.problem, tile)) return null;
   const storage = c.backend.device.limits.maxComputeWorkgroupStorageSize;
   return {
     vec4: D % 4 === 0,
     db4: channelBucket(D),
     stageVec4: stageCapacity(storage, stagedTensors),
     problem: c.problem,
-    tile: tileShape(c.problem),
+    tile,
   };
+}
+
+/**
+ * Every thread of a tile walks all of the tile's staged keys of a plane, so a strided call whose tile stages
+ * many more keys than one window holds runs faster on the per-output programs. Measured on lavapipe
+ * (scripts/bench_na_webgpu_stride_ab.mjs): tiles won at up to 4.8 staged keys per window key (3-D k5 stride 2)
+ * and lost from 5.3 (3-D k3 stride 3: 0.73x forward).
+ */
+function stridedTilesLose(p: NAProblem, tile: TileShape): boolean {
+  const strided = p.planes.stride > 1 || p.rows.stride > 1 || p.cols.stride > 1;
+  return strided && tile.bands * tile.unionCols > 5 * p.rows.kernel * p.cols.kernel;
 }
 
 type Program = WebGPUProgram;
@@ -107,15 +119,25 @@ function inverseSum(c: Call, w: TensorInfo, v: TensorInfo, scale: number) {
   return run(c, program, [w, v], scale, 0);
 }
 
-function fused(c: Call) {
+/** out, or [out, lse] with `withLogSumExp` (packed rows split by two gathers, see fused_lse_output.ts). */
+function fused(c: Call): TensorInfo | TensorInfo[] {
   const { query, key, value, rpb } = c.inputs as Record<string, TensorInfo>;
   const hasBias = present(rpb);
+  const withLse = c.attrs.withLogSumExp === true;
+  const vec4 = c.problem.headDim % 4 === 0;
   const inputs = hasBias ? [query!, key!, value!, rpb] : [query!, key!, value!];
   const t = tiled(c, 2);
   const program = t
-    ? new TiledFusedProgram(c.outShape, c.causal, hasBias, t)
-    : new SimpleFusedProgram(c.outShape, c.causal, hasBias, c.problem.headDim % 4 === 0);
-  return run(c, program, inputs, c.attrs.scale, 0, t);
+    ? new TiledFusedProgram(c.outShape, c.causal, hasBias, t, withLse)
+    : new SimpleFusedProgram(c.outShape, c.causal, hasBias, vec4, withLse);
+  const result = run(c, program, inputs, c.attrs.scale, 0, t);
+  if (!withLse) return result;
+  try {
+    const out = run(c, new PackedRowsProgram(c.outShape, 'out', vec4), [result], 1, 0);
+    return [out, run(c, new PackedRowsProgram(c.outShape.slice(0, -1), 'lse', vec4), [result], 1, 0)];
+  } finally {
+    c.backend.disposeData(result.dataId);
+  }
 }
 
 /** Structure and inputs of the fused backward programs (q, k, v, lse, delta, dOut, then rpb when present). */
@@ -156,7 +178,7 @@ function biasGradient(c: Call, fused = false) {
   }
 }
 
-type Runner = (c: Call) => TensorInfo;
+type Runner = (c: Call) => TensorInfo | TensorInfo[];
 const i = (c: Call, name: string) => c.inputs[name]!;
 
 const runners: Record<string, Runner> = {
@@ -182,14 +204,18 @@ export function runNAKernel(
   backend: WebGPUBackend,
   inputs: NamedTensorInfoMap,
   attrs: NAKernelAttrs,
-): TensorInfo {
+): TensorInfo | TensorInfo[] {
   const spec = naKernelSpecs.find((s) => s.kernelName === kernelName);
   const runner = runners[kernelName];
   if (spec === undefined || runner === undefined) throw new Error(`NA webgpu: no kernel '${kernelName}'`);
   const shapes: Record<string, number[]> = {};
   for (const name of spec.inputs) if (present(inputs[name])) shapes[name] = inputs[name]!.shape;
   const outShape = spec.outputShape(shapes, attrs);
-  if (util.sizeFromShape(outShape) === 0) return backend.makeTensorInfo(outShape, 'float32');
+  if (util.sizeFromShape(outShape) === 0) {
+    const empty = backend.makeTensorInfo(outShape, 'float32');
+    const secondShape = spec.secondOutputShape?.(shapes, attrs) ?? null;
+    return secondShape === null ? empty : [empty, backend.makeTensorInfo(secondShape, 'float32')];
+  }
   if (!webgpuSupports(attrs)) throw new Error(`NA webgpu: '${kernelName}' implements 1-D, 2-D and 3-D calls only`);
   const flags = attrs.isCausal.length === 2 ? [false, ...attrs.isCausal] : attrs.isCausal;
   const causal: CausalFlags = [flags[0]!, flags[1]!, flags[2]!];

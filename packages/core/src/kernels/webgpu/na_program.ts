@@ -3,7 +3,7 @@
 // the per-axis window rules in WGSL, loaders for the heads-last token tensors and the program boilerplate.
 // Programs are 3-D (axes planes, rows, cols): 2-D calls are 3-D calls with one plane and a flat plane window.
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import type { NAProblem } from '../../geometry.js';
+import type { AxisGeometry, NAProblem } from '../../geometry.js';
 
 /** Uniform fields after tfjs's own (shapes, strides, size); the order must match `naUniformData`. */
 export const NA_UNIFORMS =
@@ -28,17 +28,50 @@ export interface TileShape {
 
 const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 
-/** Picks the query tile over rows and cols (a workgroup holds one plane): 8x8, or 1x64 for height-1 maps. */
+/**
+ * Most group positions a tile's windows span on an axis, over all tiles of `tile` positions (tiles start at
+ * multiples of `tile` in each dilation group). Window starts never decrease, so a tile spans from its first
+ * query's start to its last query's start plus the kernel. At stride 1 that is tile + k - 1 inside the map; a
+ * tile of whole stride groups spans tile - stride + k (each group's shared window is loaded once).
+ */
+function tileSpan(tile: number, a: AxisGeometry): number {
+  let span = 0;
+  for (let g = 0; g < Math.min(a.dilation, a.length); g++) {
+    const lg = Math.ceil((a.length - g) / a.dilation);
+    const startOf = (ig: number) => (a.start[ig * a.dilation + g]! - g) / a.dilation;
+    for (let first = 0; first < lg; first += tile) {
+      span = Math.max(span, startOf(Math.min(first + tile, lg) - 1) - startOf(first) + a.kernel);
+    }
+  }
+  return Math.min(span, Math.ceil(a.length / a.dilation));
+}
+
+/**
+ * Picks the query tile over rows and cols (a workgroup holds one plane). At stride 1: 8x8, or 1x64 for height-1
+ * maps. Strided: the tile of whole stride groups (where they fit) that keeps the fewest staged keys per query,
+ * counting idle threads as queries, so a workgroup loads each group's shared window once.
+ */
 export function tileShape(p: NAProblem): TileShape {
   const groupMax = [ceilDiv(p.rows.length, p.rows.dilation), ceilDiv(p.cols.length, p.cols.dilation)] as const;
-  const tile: [number, number] = groupMax[0] === 1 ? [1, TILE_THREADS] : [8, TILE_THREADS / 8];
-  return {
+  const shapeOf = (tile: [number, number]): TileShape => ({
     tile,
     tilesPerGroup: [ceilDiv(groupMax[0], tile[0]), ceilDiv(groupMax[1], tile[1])],
-    // A tile's windows cover at most T + k - 1 consecutive group positions per axis.
-    bands: Math.min(tile[0] + p.rows.kernel - 1, groupMax[0]),
-    unionCols: Math.min(tile[1] + p.cols.kernel - 1, groupMax[1]),
-  };
+    bands: tileSpan(tile[0], p.rows),
+    unionCols: tileSpan(tile[1], p.cols),
+  });
+  if (p.rows.stride === 1 && p.cols.stride === 1) return shapeOf(groupMax[0] === 1 ? [1, TILE_THREADS] : [8, TILE_THREADS / 8]);
+  let best = shapeOf([8, TILE_THREADS / 8]);
+  let bestCost = Infinity;
+  for (let t0 = 1; t0 <= Math.min(TILE_THREADS, groupMax[0]); t0++) {
+    let t1 = Math.floor(TILE_THREADS / t0);
+    if (t1 >= p.cols.stride) t1 -= t1 % p.cols.stride;
+    const shape = shapeOf([t0, t1]);
+    // Work of the tiles covering the map: every thread of a tile walks all of its staged keys.
+    const tiles = shape.tilesPerGroup[0] * shape.tilesPerGroup[1];
+    const cost = tiles * shape.bands * shape.unionCols;
+    if (cost < bestCost) [best, bestCost] = [shape, cost];
+  }
+  return best;
 }
 
 /** Number of workgroups of a tiled program (one per tile, plane, head and batch entry). */

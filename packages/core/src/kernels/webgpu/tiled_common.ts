@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The workgroup tiling shared by the tiled QK, AV and fused programs. A workgroup owns a T0 x T1 tile of
 // queries of one (batch, head, plane) inside one dilation group; their windows cover at most (T0+k1-1) x (T1+k2-1)
-// keys of that group per key plane (all queries of one plane share the plane window). The tile stages that union in workgroup memory a block of whole key rows at a time
+// keys of that group per key plane at stride 1, and (T0-s1+k1) x (T1-s2+k2) for a tile of whole stride groups,
+// whose queries share one window each (tileShape; all queries of one plane share the plane window). The tile stages that union in workgroup memory a block of whole key rows at a time
 // (or column chunks of one row when a row does not fit), so each key is read from global memory once per
 // tile instead of once per query; every thread then uses the staged keys that fall in its own window.
 // Staging as many rows as fit keeps barriers few: on lavapipe each barrier switches every invocation's
@@ -125,7 +126,8 @@ export function tiledMain(p: TiledParts): string {
       let u2 = winStart2(min(first2, lg2 - 1), lg2);
       let ig1 = first1 + li / uniforms.tile[1];
       let ig2 = first2 + li % uniforms.tile[1];
-      let qValid = inRange && ig1 < lg1 && ig2 < lg2;
+      // Tiles of whole stride groups may use fewer than all threads (7x7 of 64 when blocked at k7).
+      let qValid = inRange && li < uniforms.tile[0] * uniforms.tile[1] && ig1 < lg1 && ig2 < lg2;
       let pos = vec3<i32>(plane, ig1 * uniforms.dilation[1] + g1, ig2 * uniforms.dilation[2] + g2);
       let s1 = winStart1(min(ig1, lg1 - 1), lg1);
       let s2 = winStart2(min(ig2, lg2 - 1), lg2);

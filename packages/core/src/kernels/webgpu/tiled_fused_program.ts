@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Fused NA forward with workgroup tiling (see tiled_common.ts) and an online softmax: one thread per query
 // keeps its query row, running maximum, denominator and output row in registers; the tile's key and value
-// rows are staged once in workgroup memory. No logits are stored anywhere.
+// rows are staged once in workgroup memory. No logits are stored anywhere. With `withLse` each query also
+// writes its log-sum-exp (fused_lse_output.ts).
+import { fusedOutputSnippet, packedShape } from './fused_lse_output.js';
 import { NAProgram, axisSnippet, tokenLoader, tokenStorer } from './na_program.js';
 import type { CausalFlags } from './na_program.js';
 import { loadPrivateRow, tiledMain, tiledTokenSetup, unroll } from './tiled_common.js';
@@ -13,8 +15,11 @@ export class TiledFusedProgram extends NAProgram {
     private readonly causal: CausalFlags,
     private readonly hasBias: boolean,
     private readonly setup: TiledSetup,
+    private readonly withLse = false,
   ) {
-    super(tiledTokenSetup('TiledFused', outputShape, causal, hasBias, setup, ['qBuf', 'kBuf', 'vBuf'], true));
+    const shape = withLse ? packedShape(outputShape, setup.vec4) : outputShape;
+    const kind = withLse ? 'TiledFusedLse' : 'TiledFused';
+    super(tiledTokenSetup(kind, shape, causal, hasBias, setup, ['qBuf', 'kBuf', 'vBuf'], true));
   }
 
   getUserCode(): string {
@@ -26,6 +31,7 @@ export class TiledFusedProgram extends NAProgram {
       ${tokenLoader('kBuf', vec4)}
       ${tokenLoader('vBuf', vec4)}
       ${tokenStorer(vec4)}
+      ${fusedOutputSnippet(this.withLse, vec4)}
       ${tiledMain({
         setup: this.setup,
         staged: ['kBuf', 'vBuf'],
@@ -50,9 +56,10 @@ export class TiledFusedProgram extends NAProgram {
           ${unroll(db4, (c) => `acc_${c} += weight * stage_vBuf[local + ${c}];`)}`,
         after: `
           if (qValid) {
-            let outBase = tokenBase(b, pos, h);
+            let outBase = outRowBase(b, pos, h);
             let inv = 1.0 / denominator;
             ${unroll(db4, (c) => `if (${4 * c} < uniforms.headDim) { store_out(outBase, ${c}, acc_${c} * inv); }`)}
+            store_lse(outBase, runningMax + log(denominator));
           }`,
       })}`;
   }
