@@ -18,7 +18,12 @@ export function linear(x: Tensor, kernel: Tensor2D, bias: Tensor | null): Tensor
     const y = fused.matMul({ a: reshape(x, [-1, channels]) as Tensor2D, b: kernel, bias: bias ?? undefined });
     return reshape(y, outShape);
   }
-  const inputs: NamedTensorMap = { a: reshape(x, [1, x.size / channels, channels]), b: reshape(kernel, [1, channels, units]) };
+  const inputs: NamedTensorMap = { a: reshapedTo(x, [1, x.size / channels, channels]), b: reshape(kernel, [1, channels, units]) };
   if (bias !== null) inputs['bias'] = bias;
-  return reshape(engine().runKernel(_FusedMatMul, inputs, { ...ATTRS }) as Tensor, outShape);
+  return reshapedTo(engine().runKernel(_FusedMatMul, inputs, { ...ATTRS }) as Tensor, outShape);
+}
+
+/** `t` itself when it already has `shape` (one tokens tensor at batch 1): a Reshape kernel call less. */
+function reshapedTo(t: Tensor, shape: number[]): Tensor {
+  return t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]) ? t : reshape(t, shape);
 }
