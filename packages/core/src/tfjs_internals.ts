@@ -113,7 +113,10 @@ export function wasmMemoryOffset(backend: BackendWasm, info: TensorInfo): number
 
 /** Allocates `bytes` on the wasm heap (free with wasmFree). */
 export function wasmMalloc(backend: BackendWasm, bytes: number): number {
-  return emscripten(backend)._malloc(bytes);
+  // malloc returns a signed i32: past 2 GiB of heap a pointer reads negative unless taken as unsigned.
+  const pointer = emscripten(backend)._malloc(bytes) >>> 0;
+  if (pointer === 0 && bytes > 0) throw new RangeError(`wasm heap: cannot allocate ${bytes} bytes (the heap is at most 4 GiB)`);
+  return pointer;
 }
 
 export function wasmFree(backend: BackendWasm, pointer: number): void {
