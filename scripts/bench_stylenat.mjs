@@ -20,6 +20,7 @@ import { probeBackends } from './bench/backends.mjs';
 import { machineInfo, ms, printTable, writeJsonAtomic } from './bench/report.mjs';
 import { measureGenerator } from './bench/stylenat.mjs';
 import { styleNATWorkerRows } from './bench/stylenat_workers.mjs';
+import { poolColumns, poolNotes } from './bench/workers.mjs';
 import { setUpWebGPU } from './bench/webgpu_setup.mjs';
 
 const argv = process.argv.slice(2);
@@ -58,23 +59,9 @@ if (WORKERS) {
   const loadAverageAtEnd = loadavg();
   printTable(
     `StyleNAT generator, FFHQ-256 configuration at ${SIZE}px (random weights), over worker threads (tfjs-wasm, one core each)`,
-    [
-      { title: 'workers', cell: (r) => String(r.workers) },
-      { title: 'images/round', cell: (r) => String(r.images) },
-      { title: 'img/s', cell: (r) => r.imgPerSec.toFixed(4) },
-      { title: 'rounds img/s', cell: (r) => r.roundImgPerSec.map((/** @type {number} */ x) => x.toFixed(4)).join(' '), left: true },
-      { title: 'vs 1 worker', cell: (r) => `${r.speedup.toFixed(2)}x` },
-      { title: 'cpu s/img', cell: (r) => (r.cpuMsPerImage / 1000).toFixed(1) },
-      { title: 'cpu efficiency', cell: (r) => r.cpuEfficiency.toFixed(2) },
-      { title: 'start s', cell: (r) => (r.startMs / 1000).toFixed(1) },
-      { title: 'same images', cell: (r) => (r.sameOutput ? 'yes' : 'NO'), left: true },
-    ],
+    poolColumns({ digits: 4, sameTitle: 'same images' }),
     rows,
-    [
-      `${info.cpus} cores (${info.cpuModel}); load average ${info.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')} at start, ${loadAverageAtEnd.map((x) => x.toFixed(2)).join(' ')} at end`,
-      `${rounds} interleaved rounds, one image per job; vs 1 worker: median of the per-round ratios`,
-      "cpu s/img: CPU time of this process (main thread + workers) per image; cpu efficiency: 1 worker's / this one's (1.00: spreading costs nothing)",
-    ],
+    poolNotes(info, loadAverageAtEnd, `${rounds} interleaved rounds, one image per job`),
   );
   writeJsonAtomic(OUT, { benchmark: 'stylenat_generator_workers', size: SIZE, meta: { ...info, loadAverageAtEnd }, options: { workers: WORKERS, images, rounds }, rows });
   console.error(`wrote ${OUT}`);

@@ -10,7 +10,7 @@
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { machineInfo, printTable, writeJsonAtomic } from './bench/report.mjs';
-import { workerScaling } from './bench/workers.mjs';
+import { poolColumns, poolNotes, workerScaling } from './bench/workers.mjs';
 
 const argv = process.argv.slice(2);
 const KNOWN = ['models', 'workers', 'job', 'jobs-per-worker', 'rounds', 'quick', 'out', 'json-line'];
@@ -44,25 +44,9 @@ const rows = await workerScaling({ models: MODELS, workers: WORKERS, jobSize: JO
 const loadAverageAtEnd = loadavg();
 printTable(
   'Inference over worker threads (tfjs-wasm, one core per worker)',
-  [
-    { title: 'model', cell: (r) => r.model, left: true },
-    { title: 'workers', cell: (r) => String(r.workers) },
-    { title: 'images/round', cell: (r) => String(r.images) },
-    { title: 'job', cell: (r) => String(r.jobSize) },
-    { title: 'img/s', cell: (r) => r.imgPerSec.toFixed(2) },
-    { title: 'rounds img/s', cell: (r) => r.roundImgPerSec.map((x) => x.toFixed(2)).join(' '), left: true },
-    { title: 'vs 1 worker', cell: (r) => `${r.speedup.toFixed(2)}x` },
-    { title: 'cpu s/img', cell: (r) => (r.cpuMsPerImage / 1000).toFixed(2) },
-    { title: 'cpu efficiency', cell: (r) => r.cpuEfficiency.toFixed(2) },
-    { title: 'start s', cell: (r) => (r.startMs / 1000).toFixed(1) },
-    { title: 'same logits', cell: (r) => (r.sameOutput ? 'yes' : 'NO'), left: true },
-  ],
+  [{ title: 'model', cell: (r) => r.model, left: true }, ...poolColumns({ extra: [{ title: 'job', cell: (r) => String(r.jobSize) }], digits: 2, sameTitle: 'same logits' })],
   rows,
-  [
-    `${info.cpus} cores (${info.cpuModel}); load average ${info.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')} at start, ${loadAverageAtEnd.map((x) => x.toFixed(2)).join(' ')} at end`,
-    `${ROUNDS} interleaved rounds; vs 1 worker: median of the per-round ratios`,
-    'cpu s/img: CPU time of this process (main thread + workers) per image; cpu efficiency: 1 worker\'s / this one\'s (1.00: spreading costs nothing, so idle cores would give a speedup of the worker count)',
-  ],
+  poolNotes(info, loadAverageAtEnd, `${ROUNDS} interleaved rounds`),
 );
 writeJsonAtomic(OUT, { machine: { ...info, loadAverageAtEnd }, options: { models: MODELS, workers: WORKERS, jobSize: JOB, rounds: ROUNDS }, rows });
 console.error(`bench_workers: wrote ${OUT}`);

@@ -133,3 +133,37 @@ export async function workerScaling(options) {
   }
   return rows;
 }
+
+/**
+ * The columns of a worker-scaling table (rows from timePools): `extra` after the worker count, img/s to `digits`,
+ * and the same-output column titled `sameTitle`.
+ * @param {{ extra?: { title: string, cell: (r: any) => string, left?: boolean }[], digits: number, sameTitle: string }} o
+ */
+export function poolColumns({ extra = [], digits, sameTitle }) {
+  return [
+    { title: 'workers', cell: (/** @type {any} */ r) => String(r.workers) },
+    { title: 'images/round', cell: (/** @type {any} */ r) => String(r.images) },
+    ...extra,
+    { title: 'img/s', cell: (/** @type {any} */ r) => r.imgPerSec.toFixed(digits) },
+    { title: 'rounds img/s', cell: (/** @type {any} */ r) => r.roundImgPerSec.map((/** @type {number} */ x) => x.toFixed(digits)).join(' '), left: true },
+    { title: 'vs 1 worker', cell: (/** @type {any} */ r) => `${r.speedup.toFixed(2)}x` },
+    { title: 'cpu s/img', cell: (/** @type {any} */ r) => (r.cpuMsPerImage / 1000).toFixed(2) },
+    { title: 'cpu efficiency', cell: (/** @type {any} */ r) => r.cpuEfficiency.toFixed(2) },
+    { title: 'start s', cell: (/** @type {any} */ r) => (r.startMs / 1000).toFixed(1) },
+    { title: sameTitle, cell: (/** @type {any} */ r) => (r.sameOutput ? 'yes' : 'NO'), left: true },
+  ];
+}
+
+/**
+ * The notes under a worker-scaling table: the machine and its load before and after, the rounds, what cpu s/img means.
+ * @param {{ cpus: number, cpuModel: string, loadAverageAtStart: number[] }} info @param {number[]} loadAverageAtEnd
+ * @param {string} roundsNote
+ */
+export function poolNotes(info, loadAverageAtEnd, roundsNote) {
+  const load = (/** @type {number[]} */ l) => l.map((x) => x.toFixed(2)).join(' ');
+  return [
+    `${info.cpus} cores (${info.cpuModel}); load average ${load(info.loadAverageAtStart)} at start, ${load(loadAverageAtEnd)} at end`,
+    `${roundsNote}; vs 1 worker: median of the per-round ratios`,
+    "cpu s/img: CPU time of this process (main thread + workers) per image; cpu efficiency: 1 worker's / this one's (1.00: spreading costs nothing, so idle cores would give a speedup of the worker count)",
+  ];
+}
