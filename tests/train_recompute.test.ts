@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createModel } from '@natzoo/models';
+import { withRandomSource } from '@natzoo/core';
 import { registerTrainingKernels } from '@natzoo/core/training-kernels';
 import { computeGradients, planRecompute, rngFor, trainableParams, type RecomputePlan } from '@natzoo/train';
 import { syntheticBatch as batch } from './support/synthetic_batch.js';
@@ -40,7 +41,9 @@ const movingStats = (model: tf.LayersModel) => model.weights.filter((w) => /movi
 
 describe('activation recomputation', () => {
   it.each(RANDOM_LAYER_MODELS)('%s: the same loss and gradients as the plain tape, random masks included', (name, overrides, size) => {
-    const model = createModel(name, { ...overrides, dropPathRate: 0.3, numClasses: 5 } as never);
+    // Seeded weights: about one unseeded tiny NAT in twenty puts the logits so near uniform that no mask moves the
+    // float32 loss, and the masks-are-on check below would fail by chance.
+    const model = withRandomSource(rngFor(1, 'init'), () => createModel(name, { ...overrides, dropPathRate: 0.3, numClasses: 5 } as never));
     const plan = planRecompute(model);
     if ('unsupported' in plan) throw new Error(plan.unsupported);
     expect(plan.segments.filter((s) => !s.direct).length).toBeGreaterThan(1);
