@@ -18,6 +18,7 @@ const modules = [
   { source: 'assembly/grouped/index.ts', target: 'src/kernels/wasm/na_grouped_module.generated.ts' },
   { source: 'assembly/elementwise/index.ts', target: 'src/kernels/wasm/elementwise_module.generated.ts' },
   { source: 'assembly/attention/index.ts', target: 'src/kernels/wasm/self_attention_module.generated.ts' },
+  { source: 'assembly/linear/index.ts', target: 'src/kernels/wasm/linear_module.generated.ts' },
 ];
 
 /** Section ids of a wasm binary (magic and version first, then id + LEB128 size per section). */

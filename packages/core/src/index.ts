@@ -18,6 +18,9 @@ export { na1dAV, na2dAV, na3dAV } from './ops/na_av.js';
 export { na1d, na2d, na3d } from './ops/na_attention.js';
 export { gelu } from './ops/gelu.js';
 export { layerNorm } from './ops/layer_norm.js';
+export { linear } from './ops/linear.js';
+export { paddedConv2d } from './ops/padded_conv2d.js';
+export type { PaddedConv2DOptions } from './ops/padded_conv2d.js';
 export { selfAttention } from './ops/self_attention.js';
 export type { SelfAttentionOptions } from './ops/self_attention.js';
 export { activeNABackward, activeNAImplementation, setNABackward, setNAImplementation } from './implementation.js';
@@ -34,7 +37,7 @@ export {
   FusedSelfAttention, NeighborhoodAttentionAV, NeighborhoodAttentionAVBackpropAttn, NeighborhoodAttentionAVBackpropValue, NeighborhoodAttentionFused,
   NeighborhoodAttentionFusedBackpropKey, NeighborhoodAttentionFusedBackpropQuery, NeighborhoodAttentionFusedBackpropRpb,
   NeighborhoodAttentionFusedBackpropValue, NeighborhoodAttentionLogSumExp, NeighborhoodAttentionQK, NeighborhoodAttentionQKBackpropKey,
-  NeighborhoodAttentionQKBackpropQuery, NeighborhoodAttentionQKBackpropRpb, GeluErf, LayerNormLastAxis,
+  NeighborhoodAttentionQKBackpropQuery, NeighborhoodAttentionQKBackpropRpb, GeluErf, LayerNormLastAxis, Linear, PaddedConv2D,
 } from './kernel_names.js';
 export { NeighborhoodAttention1D, NeighborhoodAttention2D, NeighborhoodAttention3D, type NeighborhoodAttention1DArgs, type NeighborhoodAttention2DArgs, type NeighborhoodAttention3DArgs, type NeighborhoodAttentionArgs } from './layers/neighborhood_attention.js';
 export { activeRandomSource, randomSeed, setRandomSource, withRandomSource, type RandomSource, type SampleRange } from './random_source.js';

@@ -95,6 +95,29 @@ export interface LayerNormAttrs {
   epsilon: number;
 }
 
+/** nn.Linear over the last axis at inference (ops/linear.ts). */
+export const Linear = 'Linear';
+/** x `[..., C]`, kernel `[C, U]`, bias `[U]` or an empty `[0]` tensor for none. Output `[..., U]`. */
+export interface LinearInputs extends NamedTensorInfoMap {
+  x: TensorInfo;
+  kernel: TensorInfo;
+  bias: TensorInfo;
+}
+
+/** nn.Conv2d with equal zero padding on every side, at inference (ops/conv2d.ts). */
+export const PaddedConv2D = 'PaddedConv2D';
+/** x `[B, H, W, Cin]`, filter `[k, k, Cin, Cout]`, bias `[Cout]` or an empty `[0]` tensor for none. */
+export interface PaddedConv2DInputs extends NamedTensorInfoMap {
+  x: TensorInfo;
+  filter: TensorInfo;
+  bias: TensorInfo;
+}
+export interface PaddedConv2DAttrs {
+  strides: number;
+  pad: number;
+  activation: 'linear' | 'relu';
+}
+
 /** Full self-attention over a token sequence (ops/self_attention.ts). */
 export const FusedSelfAttention = 'FusedSelfAttention';
 /**

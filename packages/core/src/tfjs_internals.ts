@@ -6,7 +6,7 @@
 // version it found, rather than misbehaving on a release whose internals moved.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { engine, version_core } from '@tensorflow/tfjs-core';
-import type { KernelBackend, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
+import type { DataId, KernelBackend, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
 
 /** The tfjs-core major version these accesses were written for (tested on 4.22). */
 const SUPPORTED_MAJOR = 4;
@@ -109,6 +109,12 @@ export function wasmHeapBytes(backend: BackendWasm): Uint8Array {
 export function wasmMemoryOffset(backend: BackendWasm, info: TensorInfo): number {
   supported();
   return backend.dataIdMap.get(info.dataId)!.memoryOffset;
+}
+
+/** Whether the wasm backend still holds data for `dataId` (false once every tensor on it is disposed). */
+export function wasmHoldsData(backend: BackendWasm, dataId: DataId): boolean {
+  supported();
+  return backend.dataIdMap.has(dataId);
 }
 
 /** Allocates `bytes` on the wasm heap (free with wasmFree). */

@@ -2,13 +2,14 @@
 // tfjs-layers versions of NATTEN's NeighborhoodAttention1D/2D/3D modules: qkv Linear, NA, proj Linear (v0.17.5's
 // modules with rpb, plus 0.21's stride and grouped kv heads).
 // Weight names mirror the PyTorch parameters (qkv.weight -> qkv/kernel, ...) so checkpoint conversion can map them.
-import { fused, pad, reshape, serialization, slice, softmax, tidy, transpose } from '@tensorflow/tfjs-core';
+import { pad, reshape, serialization, slice, softmax, tidy, transpose } from '@tensorflow/tfjs-core';
 import { split } from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import { InputSpec, initializers, layers } from '@tensorflow/tfjs-layers';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
 import type { NAOptions, SpatialRank } from '../na_args.js';
 import { NAArgumentError } from '../na_args.js';
+import { linear } from '../ops/linear.js';
 import { na1d, na2d, na3d } from '../ops/na_attention.js';
 import { na1dAV, na2dAV, na3dAV } from '../ops/na_av.js';
 import { na1dQK, na2dQK, na3dQK } from '../ops/na_qk.js';
@@ -159,10 +160,10 @@ abstract class NeighborhoodAttentionBase extends layers.Layer {
       const kernels = split(weights.qkvKernel.read(), widths, 1);
       const biases = weights.qkvBias === null ? [undefined, undefined, undefined] : split(weights.qkvBias.read(), widths, 0);
       // Bias folded into the matMul (one pass over the output instead of two on cpu/wasm).
-      const [q, k, v] = kernels.map((b, i) => fused.matMul({ a: flat, b: b as Tensor2D, bias: biases[i] })) as [Tensor, Tensor, Tensor];
+      const [q, k, v] = kernels.map((b, i) => linear(flat, b as Tensor2D, biases[i])) as [Tensor, Tensor, Tensor];
       return { q: heads(q, numHeads), k: heads(k, numKVHeads), v: heads(v, numKVHeads), opts };
     }
-    const qkv = fused.matMul({ a: flat, b: weights.qkvKernel.read() as Tensor2D, bias: weights.qkvBias?.read() });
+    const qkv = linear(flat, weights.qkvKernel.read() as Tensor2D, weights.qkvBias?.read());
     if (numKVHeads !== numHeads) {
       const [q, k, v] = split(qkv, widths, -1) as [Tensor, Tensor, Tensor];
       return { q: heads(q, numHeads), k: heads(k, numKVHeads), v: heads(v, numKVHeads), opts };
@@ -194,7 +195,7 @@ abstract class NeighborhoodAttentionBase extends layers.Layer {
       // The fused op never materialises the attention weights, so dropout on them needs the split path.
       const attended =
         training && attnDrop > 0 ? splitNA(rank, q, k, v, opts, attnDrop) : opsOf(rank).fused(q, k, v, opts);
-      let out: Tensor = fused.matMul({ a: reshape(attended, [-1, channels]) as Tensor2D, b: weights.projKernel.read() as Tensor2D, bias: weights.projBias.read() });
+      let out: Tensor = linear(reshape(attended, [-1, channels]), weights.projKernel.read() as Tensor2D, weights.projBias.read());
       if (training && projDrop > 0) out = batchDropout(out, projDrop, randomSeed());
       out = reshape(out, x.shape);
       // Every op after NA is per token, so cropping after proj equals NATTEN 0.15's crop before it.

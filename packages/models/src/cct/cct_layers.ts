@@ -6,11 +6,11 @@
 import { add, concat, matMul, reshape, serialization, slice, softmax, tensor, tidy, tile } from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import { initializers, layers } from '@tensorflow/tfjs-layers';
+import { linear } from '@natzoo/core';
 import { linearInit, seededTruncatedNormal } from '@natzoo/core/advanced';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
 import { fail } from '../errors.js';
 import { singleInput, singleShape } from '../layers/layer_args.js';
-import { linear } from '../layers/linear.js';
 import type { LayerArgs } from '../layers/layer_args.js';
 import { sineTable } from './sine_embedding.js';
 

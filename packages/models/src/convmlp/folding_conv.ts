@@ -4,9 +4,10 @@
 // BatchNorm and ReLU passes (FusedBatchNorm alone was ~8% of a convmlp_s forward on tfjs-wasm). The weights on
 // record stay the conv's and the BatchNorm's own; the folded copies are made on first use and remade when any of
 // those weights changes.
-import { add, fused, keep, mul, serialization, tidy } from '@tensorflow/tfjs-core';
+import { add, keep, mul, serialization, tidy } from '@tensorflow/tfjs-core';
 import type { DataId, Tensor, Tensor1D, Tensor4D } from '@tensorflow/tfjs-core';
 import { layers } from '@tensorflow/tfjs-layers';
+import { paddedConv2d } from '@natzoo/core';
 import { singleInput } from '../layers/layer_args.js';
 import type { Kwargs } from '../layers/layer_args.js';
 import { PaddedConv2D } from '../layers/padded_conv2d.js';
@@ -32,7 +33,7 @@ export class FoldingConv2D extends PaddedConv2D {
     if (batchNorm === null) return super.call(inputs);
     return tidy(() => {
       const { filter, bias, activation } = this.foldWith(batchNorm);
-      return fused.conv2d({ x: singleInput(inputs) as Tensor4D, strides: this.strides, pad: this.padding, filter, bias, activation });
+      return paddedConv2d(singleInput(inputs), filter, { strides: this.strides, padding: this.padding, bias, activation });
     });
   }
 

@@ -2,11 +2,12 @@
 // nn.Conv2d with PyTorch's symmetric zero padding inside the convolution. tfjs-layers' Conv2D takes only 'valid'
 // or 'same' (which pads the far side more for stride 2), so ports put a ZeroPadding2D in front: one more kernel
 // and a padded copy of the activation per conv. tfjs's conv2d op takes a number as equal padding on every side,
-// which every backend runs in the convolution itself.
-import { fused, serialization, tidy } from '@tensorflow/tfjs-core';
-import type { Tensor, Tensor1D, Tensor4D } from '@tensorflow/tfjs-core';
+// which every backend runs in the convolution itself (@natzoo/core's paddedConv2d, our own kernel on wasm).
+import { serialization, tidy } from '@tensorflow/tfjs-core';
+import type { Tensor } from '@tensorflow/tfjs-core';
 import { initializers, layers } from '@tensorflow/tfjs-layers';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
+import { paddedConv2d } from '@natzoo/core';
 import { seededHeNormal } from '@natzoo/core/advanced';
 import { fail } from '../errors.js';
 import { singleInput, singleShape } from './layer_args.js';
@@ -74,12 +75,10 @@ export class PaddedConv2D extends layers.Layer {
   override call(inputs: Tensor | Tensor[]): Tensor {
     return tidy(() => {
       if (this.kernel === null) fail(`${this.getClassName()} '${this.name}'`, 'called before build()');
-      return fused.conv2d({
-        x: singleInput(inputs) as Tensor4D,
-        filter: this.kernel.read() as Tensor4D,
+      return paddedConv2d(singleInput(inputs), this.kernel.read(), {
         strides: this.strides,
-        pad: this.padding,
-        bias: this.bias?.read() as Tensor1D | undefined,
+        padding: this.padding,
+        bias: this.bias?.read() ?? null,
         activation: this.activation,
       });
     });

@@ -6,11 +6,10 @@ import { serialization, tidy } from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D, Tensor3D } from '@tensorflow/tfjs-core';
 import { InputSpec, initializers, layers } from '@tensorflow/tfjs-layers';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
-import { batchDropout, randomSeed, selfAttention } from '@natzoo/core';
+import { batchDropout, linear, randomSeed, selfAttention } from '@natzoo/core';
 import { linearInit } from '@natzoo/core/advanced';
 import { fail } from '../errors.js';
 import { singleInput, singleShape } from './layer_args.js';
-import { linear } from './linear.js';
 import type { Kwargs, LayerArgs } from './layer_args.js';
 
 export interface MultiHeadSelfAttentionArgs extends LayerArgs {

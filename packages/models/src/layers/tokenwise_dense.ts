@@ -6,12 +6,11 @@
 import { serialization, tidy } from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import { initializers, layers } from '@tensorflow/tfjs-layers';
-import { gelu } from '@natzoo/core';
+import { gelu, linear } from '@natzoo/core';
 import { linearInit } from '@natzoo/core/advanced';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
 import { fail } from '../errors.js';
 import { singleInput, singleShape } from './layer_args.js';
-import { linear } from './linear.js';
 import type { LayerArgs } from './layer_args.js';
 
 export type TokenwiseActivation = 'linear' | 'gelu';

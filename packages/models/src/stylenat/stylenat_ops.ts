@@ -35,16 +35,8 @@ export function pixelNorm(x: tf.Tensor): tf.Tensor {
   return tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), 1e-8)));
 }
 
-export { gelu } from '@natzoo/core';
+export { gelu, linear } from '@natzoo/core';
 
-/** `nn.Linear` on the last axis; `weight` is `[in, out]`. */
-export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
-  const shape = x.shape;
-  const flat = tf.reshape(x, [-1, shape[shape.length - 1]!]) as tf.Tensor2D;
-  let out: tf.Tensor = tf.matMul(flat, weight as tf.Tensor2D);
-  if (bias !== undefined) out = tf.add(out, bias);
-  return tf.reshape(out, [...shape.slice(0, -1), weight.shape[1]!]);
-}
 
 /** LayerNorm over the last axis (biased variance, eps 1e-5 as PyTorch). */
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps = 1e-5): tf.Tensor {

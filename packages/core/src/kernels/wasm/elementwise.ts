@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: MIT
 // GELU and LayerNorm for the `wasm` backend, one SIMD pass each (assembly/elementwise) where tfjs-wasm runs four
-// or five: tensors are read and written in place on the module's heap.
+// or five: tensors are read and written in place on the module's heap. Registered with them: Linear (linear.ts) and
+// PaddedConv2D (padded_conv2d.ts).
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { findBackend, util } from '@tensorflow/tfjs-core';
 import { declareFusedKernelAvailability } from '../../fused_kernels.js';
-import { GeluErf, LayerNormLastAxis } from '../../kernel_names.js';
+import { GeluErf, LayerNormLastAxis, Linear, PaddedConv2D } from '../../kernel_names.js';
 import type { GeluErfInputs, LayerNormAttrs, LayerNormInputs } from '../../kernel_names.js';
 import { wasmMemoryOffset } from '../../tfjs_internals.js';
 import { defineKernel, registerOnce } from '../define_kernel.js';
-import { simdKernelsFor } from './simd_module.js';
+import { wasmLinear } from './linear.js';
+import { wasmPaddedConv2D } from './padded_conv2d.js';
+import { simdKernelsFor, wasmKernelMemory } from './simd_module.js';
 import type { SimdKernels } from './simd_module.js';
 
 function simdKernels(backend: BackendWasm, kernelName: string): SimdKernels {
@@ -38,11 +41,16 @@ const layerNormKernel = defineKernel<LayerNormInputs, LayerNormAttrs, BackendWas
   return out;
 });
 
-/** Registers the fused GELU and LayerNorm kernels; the ops use them where the SIMD module runs. */
+/**
+ * Registers the fused GELU, LayerNorm, Linear and PaddedConv2D kernels; the ops use them where the SIMD modules
+ * run, the last two only on an unshared memory: the threaded build's XNNPACK runs them on all its threads.
+ */
 export function registerWasmElementwiseKernels(): void {
-  registerOnce([geluKernel, layerNormKernel]);
-  declareFusedKernelAvailability('wasm', () => {
+  registerOnce([geluKernel, layerNormKernel, wasmLinear, wasmPaddedConv2D]);
+  declareFusedKernelAvailability('wasm', (kernelName) => {
     const backend = findBackend('wasm') as BackendWasm | null;
-    return backend !== null && simdKernelsFor(backend) !== null;
+    if (backend === null) return false;
+    const memory = wasmKernelMemory(backend);
+    return memory !== null && ((kernelName !== Linear && kernelName !== PaddedConv2D) || memory === 'unshared');
   });
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The SIMD kernels (assembly/*.ts: the NA split, fused-forward (per query and by stride group) and fused-backward
-// modules, the element-wise one and full self-attention) instantiated against the tfjs wasm backend's own memory
+// modules, the element-wise one, full self-attention and linear) instantiated against the tfjs wasm backend's own memory
 // (unshared in the single-threaded builds, shared in the threaded one), so they read and write tensors where tfjs
 // keeps them; plus scratch allocation on that heap for their index tables.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -10,6 +10,7 @@ import * as backward from './na_backward_module.generated.js';
 import * as fused from './na_fused_module.generated.js';
 import * as grouped from './na_grouped_module.generated.js';
 import * as forward from './na_kernels_module.generated.js';
+import * as linear from './linear_module.generated.js';
 import * as selfAttention from './self_attention_module.generated.js';
 import { WasmKernelError } from './wasm_kernel_error.js';
 
@@ -31,10 +32,14 @@ export interface SimdKernels {
   layerNorm: Kernel;
   /** assembly/attention: fused full self-attention. */
   selfAttention: Kernel;
+  /** assembly/linear: a kernel packed into 8-column panels, and the products with it (dense and im2col). */
+  packPanels: Kernel;
+  linear: Kernel;
+  conv2d: Kernel;
 }
 
 /** Every assembly module, each compiled for an unshared and a shared memory (scripts/build_wasm.mjs). */
-const MODULES: readonly { moduleBase64: string; sharedModuleBase64: string }[] = [forward, fused, grouped, backward, elementwise, selfAttention];
+const MODULES: readonly { moduleBase64: string; sharedModuleBase64: string }[] = [forward, fused, grouped, backward, elementwise, selfAttention, linear];
 
 /** Engines without SIMD WebAssembly run tfjs's plain build; there the JS loops are the intended path. */
 const simdSupported = (() => {
