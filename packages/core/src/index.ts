@@ -18,7 +18,7 @@ export { na1dAV, na2dAV, na3dAV } from './ops/na_av.js';
 export { na1d, na2d, na3d } from './ops/na_attention.js';
 export { gelu } from './ops/gelu.js';
 export { layerNorm } from './ops/layer_norm.js';
-export { linear } from './ops/linear.js';
+export { linear, linearSplit } from './ops/linear.js';
 export { paddedConv2d } from './ops/padded_conv2d.js';
 export type { PaddedConv2DOptions } from './ops/padded_conv2d.js';
 export { selfAttention } from './ops/self_attention.js';

@@ -103,6 +103,10 @@ export interface LinearInputs extends NamedTensorInfoMap {
   kernel: TensorInfo;
   bias: TensorInfo;
 }
+export interface LinearAttrs {
+  /** Widths of consecutive column blocks returned as separate outputs (`[..., width]` each); [] for one output. */
+  splits: number[];
+}
 
 /** nn.Conv2d with equal zero padding on every side, at inference (ops/conv2d.ts). */
 export const PaddedConv2D = 'PaddedConv2D';

@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: MIT
-// The NA layer's q/k/v projection: with many tokens per channel it projects q, k and v apart through the qkv
-// kernel's column blocks and copies no activation; with few it splits one product. Both against the upstream
-// recipe (one product, sliced) on wasm, with and without grouped kv heads.
+// The NA layer's q/k/v projection (linearSplit) against the upstream recipe (one product, sliced), with and
+// without grouped kv heads. On wasm our Linear kernel writes q, k and v to outputs of their own: no copy of an
+// activation at any size. Where it does not run (cpu here), many tokens per channel project q, k and v apart
+// through the qkv kernel's column blocks and copy no activation; few split one product.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { NeighborhoodAttention2D, na2d } from '@natzoo/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Linear, NeighborhoodAttention2D, na2d } from '@natzoo/core';
 
 beforeAll(async () => {
+  await tf.setBackend('wasm');
+});
+
+afterAll(async () => {
   await tf.setBackend('wasm');
 });
 
@@ -28,13 +33,15 @@ function upstream(layer: NeighborhoodAttention2D, x: tf.Tensor4D, heads: number,
   });
 }
 
-describe('NeighborhoodAttention2D q/k/v projection', () => {
+describe.each(['wasm', 'cpu'])('NeighborhoodAttention2D q/k/v projection on %s', (backend) => {
   it.each([
     { name: 'many tokens: column blocks', shape: [2, 6, 7, 16], heads: 4, kvHeads: 4, copiesActivations: false },
     { name: 'many tokens, GQA: column blocks', shape: [1, 8, 8, 16], heads: 4, kvHeads: 2, copiesActivations: false },
     { name: 'few tokens: one product, split', shape: [1, 3, 4, 32], heads: 4, kvHeads: 4, copiesActivations: true },
     { name: 'few tokens, GQA: one product, split', shape: [1, 3, 3, 32], heads: 4, kvHeads: 2, copiesActivations: true },
-  ])('$name equals the upstream recipe', async ({ shape, heads, kvHeads, copiesActivations }) => {
+  ])('$name equals the upstream recipe', async ({ shape, heads, kvHeads, copiesActivations: fallbackCopies }) => {
+    await tf.setBackend(backend);
+    const copiesActivations = backend === 'cpu' && fallbackCopies;
     const layer = new NeighborhoodAttention2D({ numHeads: heads, numKVHeads: kvHeads, kernelSize: 3, qkvBias: true });
     const x = randn(shape, 3) as tf.Tensor4D;
     tf.tidy(() => {
@@ -50,6 +57,8 @@ describe('NeighborhoodAttention2D q/k/v projection', () => {
     const tokens = shape.slice(0, 3).reduce((a, b) => a * b, 1);
     const copies = profile.kernels.filter((k) => ['Slice', 'Transpose', 'Unpack', 'SplitV'].includes(k.name) && k.inputShapes[0]![0] === tokens);
     expect(copies.length > 0, copies.map((k) => `${k.name} ${JSON.stringify(k.inputShapes)}`).join('; ') || `no copies of ${tokens} tokens`).toBe(copiesActivations);
+    // The projection's products: q, k, v and proj in two Linear kernels on wasm, none on cpu.
+    expect(profile.kernels.filter((k) => k.name === Linear)).toHaveLength(backend === 'wasm' ? 2 : 0);
     tf.dispose([x, ours, reference]);
     layer.dispose();
   });

@@ -7,6 +7,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Linear, NAArgumentError, linear } from '../src/index.js';
+import { linearSplit } from '../src/ops/linear.js';
 import { runsFusedKernel } from '../src/advanced.js';
 import { packedPanelBytes, packedPanelHeapBytes } from '../src/kernels/wasm/packed_panels.js';
 
@@ -109,6 +110,28 @@ describe('Linear on wasm', () => {
     linear(x, other).dispose();
     expect(packedPanelHeapBytes(backend()) - before).toBe(packedPanelBytes(16, 8));
     tf.dispose([x, x32, other]);
+  });
+
+  it('splits into column blocks in one kernel where they start on whole panels, and equals the split product', async () => {
+    const x = tf.tensor3d(values(2 * 9 * 24, 13), [2, 9, 24]);
+    for (const widths of [[16, 8, 8], [24, 24, 24], [8, 16, 5], [12, 12, 12], [0, 32, 0]]) {
+      const units = widths.reduce((a, b) => a + b, 0);
+      const kernel = tf.tensor2d(values(24 * units, units), [24, units]);
+      const bias = tf.tensor1d(values(units, 14));
+      const info = await tf.profile(() => linearSplit(x, kernel, bias, widths));
+      const whole = widths.every((_, i) => widths.slice(0, i).reduce((a, b) => a + b, 0) % 8 === 0);
+      const names = info.kernels.map((k) => k.name).filter((name) => name !== 'Fill');
+      // Blocks off the panel grid: one product, then a copy that splits it.
+      if (whole) expect(names, `${widths}`).toEqual([Linear]);
+      else expect(names.some((name) => ['SplitV', 'Slice', 'Transpose'].includes(name)), `${widths}: ${names}`).toBe(true);
+      const parts = linearSplit(x, kernel, bias, widths);
+      const expected = tf.split(tf.reshape(tf.fused.matMul({ a: tf.reshape(x, [18, 24]) as tf.Tensor2D, b: kernel, bias }), [2, 9, units]), widths, -1);
+      parts.forEach((part, i) => {
+        expect(part.shape, `${widths} block ${i}`).toEqual([2, 9, widths[i]]);
+        expect(Array.from(part.dataSync()), `${widths} block ${i}`).toEqual(Array.from(expected[i]!.dataSync()));
+      });
+    }
+    expect(() => linearSplit(x, tf.zeros([24, 10]), null, [4, 4])).toThrow(/linearSplit: widths must be non-negative integers summing to kernel's U = 10; got \[4, 4\]/);
   });
 
   it('names the argument and the value it rejects', () => {

@@ -2,14 +2,13 @@
 // tfjs-layers versions of NATTEN's NeighborhoodAttention1D/2D/3D modules: qkv Linear, NA, proj Linear (v0.17.5's
 // modules with rpb, plus 0.21's stride and grouped kv heads).
 // Weight names mirror the PyTorch parameters (qkv.weight -> qkv/kernel, ...) so checkpoint conversion can map them.
-import { pad, reshape, serialization, slice, softmax, tidy, transpose } from '@tensorflow/tfjs-core';
-import { split } from '@tensorflow/tfjs-core';
+import { pad, reshape, serialization, slice, softmax, tidy } from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import { InputSpec, initializers, layers } from '@tensorflow/tfjs-layers';
 import type { LayerVariable, Shape } from '@tensorflow/tfjs-layers';
 import type { NAOptions, SpatialRank } from '../na_args.js';
 import { NAArgumentError } from '../na_args.js';
-import { linear } from '../ops/linear.js';
+import { linear, linearSplit } from '../ops/linear.js';
 import { na1d, na2d, na3d } from '../ops/na_attention.js';
 import { na1dAV, na2dAV, na3dAV } from '../ops/na_av.js';
 import { na1dQK, na2dQK, na3dQK } from '../ops/na_qk.js';
@@ -148,31 +147,11 @@ abstract class NeighborhoodAttentionBase extends layers.Layer {
     if (stride.some((s) => s !== 1)) opts.stride = stride;
     if (weights.rpb !== null) opts.rpb = weights.rpb.read();
     const kvChannels = numKVHeads * headDim;
-    const widths = [channels, kvChannels, kvChannels];
     const heads = (t: Tensor, n: number) => reshape(t, [...tokens, n, headDim]);
-    const flat = reshape(x, [-1, channels]) as Tensor2D;
-    const rows = flat.shape[0];
     // Channels are [q | k | v], each `heads` contiguous blocks of headDim (upstream reshape(B, ..., 3, heads, hd)).
-    // Either q, k and v are projected apart by the kernel's column blocks, which copies 3C^2 weights a call and
-    // copies no activations, or the product is split, which copies it. The first wins on wasm once the rows
-    // outnumber the channels (early levels: nat_mini's first level projects 3136 rows of 64 channels per image).
-    if (rows >= 2 * channels) {
-      const kernels = split(weights.qkvKernel.read(), widths, 1);
-      const biases = weights.qkvBias === null ? [undefined, undefined, undefined] : split(weights.qkvBias.read(), widths, 0);
-      // Bias folded into the matMul (one pass over the output instead of two on cpu/wasm).
-      const [q, k, v] = kernels.map((b, i) => linear(flat, b as Tensor2D, biases[i])) as [Tensor, Tensor, Tensor];
-      return { q: heads(q, numHeads), k: heads(k, numKVHeads), v: heads(v, numKVHeads), opts };
-    }
-    const qkv = linear(flat, weights.qkvKernel.read() as Tensor2D, weights.qkvBias?.read());
-    if (numKVHeads !== numHeads) {
-      const [q, k, v] = split(qkv, widths, -1) as [Tensor, Tensor, Tensor];
-      return { q: heads(q, numHeads), k: heads(k, numKVHeads), v: heads(v, numKVHeads), opts };
-    }
-    // Moving the q/k/v axis to the front makes each part contiguous: tfjs-wasm's Unpack on the inner axis took
-    // 95% of a NAT forward.
-    const parts = transpose(reshape(qkv, [-1, 3, channels]), [1, 0, 2]);
-    const part = (i: number) => heads(slice(parts, [i, 0, 0], [1, -1, -1]), numHeads);
-    return { q: part(0), k: part(1), v: part(2), opts };
+    const flat = reshape(x, [-1, channels]);
+    const [q, k, v] = linearSplit(flat, weights.qkvKernel.read(), weights.qkvBias?.read(), [channels, kvChannels, kvChannels]) as [Tensor, Tensor, Tensor];
+    return { q: heads(q, numHeads), k: heads(k, numKVHeads), v: heads(v, numKVHeads), opts };
   }
 
   /** `input` zero-padded as the layer pads it (NATTEN <= 0.15's padInput), else `input` itself. */

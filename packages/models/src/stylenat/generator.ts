@@ -4,7 +4,7 @@
 // reduction and sinusoidal position embedding, and ToRGB skips summed through blurred upsampling. NHWC tokens
 // throughout; images come out ImageNet-normalised as upstream's.
 import * as tf from '@tensorflow/tfjs';
-import { na2d, selfAttention } from '@natzoo/core';
+import { linearSplit, na2d, selfAttention } from '@natzoo/core';
 import { generatorSpecs } from './generator_params.js';
 import { ParamSet } from './param_set.js';
 import { generatorPlan, latentCount } from './stylenat_config.js';
@@ -69,14 +69,6 @@ export class StyleNATGenerator {
     const scale = this.config.qkScale ?? hd ** -0.5;
     const weight = this.p(`${prefix}.qkv.weight`);
     const bias = this.config.qkvBias ? this.p(`${prefix}.qkv.bias`) : undefined;
-    // q, k or v of heads [head0, head0 + count): upstream's qkv columns are (3, heads, hd). Slicing the small
-    // weight and running one matmul per part is cheaper than slicing the large activation (slow on wasm).
-    const part = (which: number, head0: number, count: number) => {
-      const at = which * c + head0 * hd;
-      const cols = count * hd;
-      const out = linear(x, tf.slice(weight, [0, at], [-1, cols]), bias === undefined ? undefined : tf.slice(bias, [at], [cols]));
-      return tf.reshape(out, [b, h, w, count, hd]) as tf.Tensor5D;
-    };
     let out: tf.Tensor;
     if (layer.attention.kind === 'mhsa') {
       // Full attention over the 4x4 map with a [heads, 7, 7] RPB indexed key - query (upstream MHSARPB).
@@ -86,12 +78,13 @@ export class StyleNATGenerator {
       const qkv = tf.reshape(linear(x, weight, bias), [b, n, 3 * c]) as tf.Tensor3D;
       out = tf.reshape(selfAttention(qkv, { heads, scale, bias: table }), [b, h, w, c]);
     } else {
-      // Contiguous head splits, each with its own window and RPB, concatenated back in head order.
-      let head0 = 0;
-      const parts = layer.attention.splits.map((s) => {
-        const [q, k, v] = [0, 1, 2].map((which) => part(which, head0, s.heads)) as [tf.Tensor5D, tf.Tensor5D, tf.Tensor5D];
-        head0 += s.heads;
-        const o = na2d(q, k, v, { kernelSize: s.kernelSize, dilation: s.dilation, rpb: this.p(`${prefix}.${s.rpbKey}`), scale });
+      // Contiguous head splits, each with its own window and RPB, concatenated back in head order. Upstream's qkv
+      // columns are (3, heads, hd): q, k and v of every split are consecutive column blocks of one projection.
+      const splits = layer.attention.splits;
+      const blocks = linearSplit(x, weight, bias, [0, 1, 2].flatMap(() => splits.map((s) => s.heads * hd)));
+      const block = (which: number, i: number) => tf.reshape(blocks[which * splits.length + i]!, [b, h, w, splits[i]!.heads, hd]) as tf.Tensor5D;
+      const parts = splits.map((s, i) => {
+        const o = na2d(block(0, i), block(1, i), block(2, i), { kernelSize: s.kernelSize, dilation: s.dilation, rpb: this.p(`${prefix}.${s.rpbKey}`), scale });
         return tf.reshape(o, [b, h, w, s.heads * hd]);
       });
       out = parts.length === 1 ? parts[0]! : tf.concat(parts, 3);
