@@ -128,8 +128,9 @@ export class GradientWorkers {
     try {
       return await this.spreadStep(params, inputs, targets, rng, options);
     } catch (error) {
-      // A shard that did not fit (here or in a worker) is reported as the whole step's: the batch the caller chose.
-      throw wasmHeapFailure(error)?.during({ what: `a training step over ${this.workers} threads`, batch: n, remedies: trainStepRemedies(n, options.microBatch ?? n) }) ?? error;
+      // A shard that did not fit (here or in a worker) is reported as the whole step's: the batch the caller chose;
+      // a micro-batch helps only below the largest shard.
+      throw wasmHeapFailure(error)?.during({ what: `a training step over ${this.workers} threads`, batch: n, remedies: trainStepRemedies(n, Math.min(options.microBatch ?? n, Math.ceil(n / this.workers))) }) ?? error;
     }
   }
 
