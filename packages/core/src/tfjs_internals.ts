@@ -95,6 +95,8 @@ function emscripten(backend: BackendWasm): EmscriptenModule {
   return module;
 }
 
+/** The heap's size now: the threaded build's HEAPU8 lags behind memory another thread grew. */
+const heapLength = (module: EmscriptenModule) => (module.asm?.memory ?? module.wasmMemory)?.buffer.byteLength ?? module.HEAPU8.length;
 const sizeOf = (bytes: number) => (bytes < 2 ** 20 ? `${bytes}-byte` : `${(bytes / 2 ** 20).toFixed(1)} MiB`);
 const guarded = new WeakSet<EmscriptenModule>();
 
@@ -111,9 +113,9 @@ function guardMalloc(module: EmscriptenModule): void {
     const pointer = bytes > WASM_HEAP_MAX_BYTES ? 0 : malloc(bytes);
     // A request that takes the heap's end past 4 GiB wraps in 32-bit sbrk and comes back as a block lying
     // partly past the heap (seen with 3 GiB taken and 1.5 GiB asked): as much a failure as 0.
-    const past = pointer !== 0 && (pointer >>> 0) + bytes > module.HEAPU8.length;
+    const past = pointer !== 0 && (pointer >>> 0) + bytes > heapLength(module);
     if (past) module._free(pointer);
-    if ((pointer === 0 || past) && bytes > 0) throw new WasmHeapError(`a ${sizeOf(bytes)} allocation failed with the heap at ${sizeOf(module.HEAPU8.length)}`, false);
+    if ((pointer === 0 || past) && bytes > 0) throw new WasmHeapError(`a ${sizeOf(bytes)} allocation failed with the heap at ${sizeOf(heapLength(module))}`, false);
     return pointer;
   };
 }
@@ -135,7 +137,7 @@ const FULL_HEAP_MARGIN = 256 * 2 ** 20;
 export function wasmHeapFailure(error: unknown): WasmHeapError | null {
   if (error instanceof WasmHeapError) return error;
   if (!(error instanceof WebAssembly.RuntimeError && error.message.startsWith('Aborted(')) || engine().backendName !== 'wasm') return null;
-  const heap = emscripten(engine().backend as BackendWasm).HEAPU8.length;
+  const heap = heapLength(emscripten(engine().backend as BackendWasm));
   if (heap < WASM_HEAP_MAX_BYTES - FULL_HEAP_MARGIN) return null;
   return new WasmHeapError(`tfjs-wasm aborted with the heap at ${sizeOf(heap)}`, true, undefined, { cause: error });
 }
