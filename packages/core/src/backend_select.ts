@@ -2,6 +2,7 @@
 // Picks the fastest backend present in Node: tfjs-node-gpu / tfjs-node (optional peers, CUDA or CPU through
 // libtensorflow), then wasm, then cpu. Nothing fails when the optional peers are not installed.
 import * as tf from '@tensorflow/tfjs-core';
+import { guardWasmHeap } from './tfjs_internals.js';
 
 export type NodeBackendName = 'tensorflow' | 'wasm' | 'cpu';
 
@@ -29,7 +30,10 @@ export async function setBestBackend(order: readonly NodeBackendName[] = ['tenso
   const tried: string[] = [];
   for (const name of order) {
     if (!(name in loaders)) throw new Error(`setBestBackend: unknown backend '${String(name)}'; expected one of ${Object.keys(loaders).join(', ')}`);
-    if ((await loaders[name]()) && (await tf.setBackend(name))) return name;
+    if ((await loaders[name]()) && (await tf.setBackend(name))) {
+      guardWasmHeap();
+      return name;
+    }
     tried.push(name);
   }
   throw new Error(`setBestBackend: none of the backends [${tried.join(', ')}] could be initialised`);

@@ -30,6 +30,8 @@ export type { NodeBackendName } from './backend_select.js';
 export { NAArgumentError } from './na_args.js';
 export { ArgumentError } from './argument_error.js';
 export { WasmKernelError } from './kernels/wasm/wasm_kernel_error.js';
+export { WasmHeapError } from './kernels/wasm/wasm_heap_error.js';
+export type { WasmHeapRemedy, WasmHeapStep } from './kernels/wasm/wasm_heap_error.js';
 export { buildAxisGeometry } from './geometry.js';
 export type { AxisGeometry } from './geometry.js';
 export type { NAAVOptions, NAKernelAttrs, NAOptions, NAQKOptions, PerAxis, SpatialRank } from './na_args.js';

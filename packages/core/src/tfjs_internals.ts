@@ -7,6 +7,7 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { engine, version_core } from '@tensorflow/tfjs-core';
 import type { DataId, KernelBackend, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
+import { WASM_HEAP_MAX_BYTES, WasmHeapError } from './kernels/wasm/wasm_heap_error.js';
 
 /** The tfjs-core major version these accesses were written for (tested on 4.22). */
 const SUPPORTED_MAJOR = 4;
@@ -78,8 +79,9 @@ export function borrowTensor(info: TensorInfo, backend: KernelBackend): Tensor {
 /** The Emscripten module fields the tfjs wasm typings omit. */
 interface EmscriptenModule {
   HEAPU8: Uint8Array;
-  /** The exported memory of the single-threaded builds. */
-  asm?: { memory?: WebAssembly.Memory };
+  /** The exports: the memory (single-threaded builds only) and malloc itself (`_malloc` first forwards to it and
+   *  then replaces itself with it). */
+  asm?: { memory?: WebAssembly.Memory; malloc?: (bytes: number) => number };
   /** The threaded build creates its memory (shared) and exports it to JS here (`Module["wasmMemory"]`). */
   wasmMemory?: WebAssembly.Memory;
   _malloc(bytes: number): number;
@@ -88,7 +90,56 @@ interface EmscriptenModule {
 
 function emscripten(backend: BackendWasm): EmscriptenModule {
   supported();
-  return backend.wasm as unknown as EmscriptenModule;
+  const module = backend.wasm as unknown as EmscriptenModule;
+  guardMalloc(module);
+  return module;
+}
+
+/** The heap's size now: the threaded build's HEAPU8 lags behind memory another thread grew. */
+const heapLength = (module: EmscriptenModule) => (module.asm?.memory ?? module.wasmMemory)?.buffer.byteLength ?? module.HEAPU8.length;
+const sizeOf = (bytes: number) => (bytes < 2 ** 20 ? `${bytes}-byte` : `${(bytes / 2 ** 20).toFixed(1)} MiB`);
+const guarded = new WeakSet<EmscriptenModule>();
+
+/**
+ * Makes the module's malloc, which tfjs calls for every tensor, throw a WasmHeapError where it would fail: tfjs
+ * takes the 0 it returns as an address and writes the tensor there, and a size of 4 GiB or more wraps to a small
+ * one. Nothing is allocated by a refused call, so the backend stays usable.
+ */
+function guardMalloc(module: EmscriptenModule): void {
+  const malloc = module.asm?.malloc;
+  if (guarded.has(module) || malloc === undefined) return;
+  guarded.add(module);
+  module._malloc = (bytes: number) => {
+    const pointer = bytes > WASM_HEAP_MAX_BYTES ? 0 : malloc(bytes);
+    // A request that takes the heap's end past 4 GiB wraps in 32-bit sbrk and comes back as a block lying
+    // partly past the heap (seen with 3 GiB taken and 1.5 GiB asked): as much a failure as 0.
+    const past = pointer !== 0 && (pointer >>> 0) + bytes > heapLength(module);
+    if (past) module._free(pointer);
+    if ((pointer === 0 || past) && bytes > 0) throw new WasmHeapError(`a ${sizeOf(bytes)} allocation failed with the heap at ${sizeOf(heapLength(module))}`, false);
+    return pointer;
+  };
+}
+
+/** Guards the allocations of the active backend when it is wasm (see guardMalloc); the other backends need none. */
+export function guardWasmHeap(): void {
+  if (engine().backendName === 'wasm') emscripten(engine().backend as BackendWasm);
+}
+
+/** How close to its limit the heap must have grown for an abort to be taken as a failed allocation. */
+const FULL_HEAP_MARGIN = 256 * 2 ** 20;
+
+/**
+ * `error` as a WasmHeapError when it is the wasm backend running out of heap, else null: the guarded malloc's own
+ * error, or tfjs-wasm's C++ aborting (Emscripten aborts there when an allocation fails; training nat_mini at batch
+ * 16 does it in tfjs's tensor registry) with the heap grown to within 256 MiB of its limit. The heap never
+ * shrinks, so its size when the error is caught is its size at the abort.
+ */
+export function wasmHeapFailure(error: unknown): WasmHeapError | null {
+  if (error instanceof WasmHeapError) return error;
+  if (!(error instanceof WebAssembly.RuntimeError && error.message.startsWith('Aborted(')) || engine().backendName !== 'wasm') return null;
+  const heap = heapLength(emscripten(engine().backend as BackendWasm));
+  if (heap < WASM_HEAP_MAX_BYTES - FULL_HEAP_MARGIN) return null;
+  return new WasmHeapError(`tfjs-wasm aborted with the heap at ${sizeOf(heap)}`, true, undefined, { cause: error });
 }
 
 /** The wasm backend's memory, or undefined where the module exposes none. */
@@ -119,10 +170,9 @@ export function wasmHoldsData(backend: BackendWasm, dataId: DataId): boolean {
 
 /** Allocates `bytes` on the wasm heap (free with wasmFree). */
 export function wasmMalloc(backend: BackendWasm, bytes: number): number {
-  // malloc returns a signed i32: past 2 GiB of heap a pointer reads negative unless taken as unsigned.
-  const pointer = emscripten(backend)._malloc(bytes) >>> 0;
-  if (pointer === 0 && bytes > 0) throw new RangeError(`wasm heap: cannot allocate ${bytes} bytes (the heap is at most 4 GiB)`);
-  return pointer;
+  // malloc returns a signed i32: past 2 GiB of heap a pointer reads negative unless taken as unsigned. The
+  // guarded malloc throws a WasmHeapError where the heap cannot hold `bytes`.
+  return emscripten(backend)._malloc(bytes) >>> 0;
 }
 
 export function wasmFree(backend: BackendWasm, pointer: number): void {

@@ -6,7 +6,7 @@
 // the loss, the gradients and its non-trainable weights (BatchNorm's running statistics) back, transferred.
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { setBestBackend } from '@natzoo/core';
+import { setBestBackend, WasmHeapError } from '@natzoo/core';
 import { registerTrainingKernels } from '@natzoo/core/training-kernels';
 import { trainableParams, type TrainableParam } from '../optim/no_weight_decay.js';
 import { buildSeededModel } from './build_model.js';
@@ -47,7 +47,14 @@ export interface GradientWorkerGrads {
   state: Float32Array[];
 }
 
-export type GradientWorkerReply = { type: 'ready'; params: string[]; weights: string[] } | GradientWorkerGrads | { type: 'error'; message: string };
+/** A failure; `heap` when it was the wasm heap running out (the main thread names the whole batch). */
+export interface GradientWorkerError {
+  type: 'error';
+  message: string;
+  heap?: { detail: string; aborted: boolean };
+}
+
+export type GradientWorkerReply = { type: 'ready'; params: string[]; weights: string[] } | GradientWorkerGrads | GradientWorkerError;
 
 interface Replica {
   model: tf.LayersModel;
@@ -104,7 +111,10 @@ function step(replica: Replica, request: GradientWorkerStep): GradientWorkerGrad
 
 let replica: Replica | null = null;
 port.on('message', (message: GradientWorkerInit | GradientWorkerStep) => {
-  const fail = (error: unknown) => port.postMessage({ type: 'error', message: error instanceof Error ? error.stack ?? error.message : String(error) } satisfies GradientWorkerReply);
+  const fail = (error: unknown) => port.postMessage({
+    type: 'error', message: error instanceof Error ? error.stack ?? error.message : String(error),
+    ...(error instanceof WasmHeapError ? { heap: { detail: error.detail, aborted: error.aborted } } : {}),
+  } satisfies GradientWorkerReply);
   if (message.type === 'init') {
     start(message).then((r) => {
       replica = r;

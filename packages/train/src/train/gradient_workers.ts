@@ -8,12 +8,13 @@
 // were. Random masks are drawn per sample index (train_step.ts), so they do not depend on the number of shards.
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { ArgumentError } from '@natzoo/core';
+import { ArgumentError, WasmHeapError } from '@natzoo/core';
+import { wasmHeapFailure } from '@natzoo/core/internals';
 import type { TrainableParam } from '../optim/no_weight_decay.js';
 import { workerScript } from '../workers/worker_script.js';
 import type { GradientWorkerGrads, GradientWorkerInit, GradientWorkerReply, GradientWorkerStep } from './gradient_worker.js';
 import type { Rng } from './rng.js';
-import { computeGradients, type StepOptions } from './train_step.js';
+import { computeGradients, trainStepRemedies, type StepOptions } from './train_step.js';
 
 /** `value` as a count of training workers (threads computing a step, the calling one included), or an error
  *  naming `argName`. */
@@ -103,7 +104,10 @@ export class GradientWorkers {
   }
 
   private settle(reply: GradientWorkerReply, worker: number): void {
-    if (reply.type === 'error') return this.fail(new Error(`gradient worker ${worker + 1}: ${reply.message}`));
+    if (reply.type === 'error') {
+      const { heap } = reply;
+      return this.fail(heap === undefined ? new Error(`gradient worker ${worker + 1}: ${reply.message}`) : new WasmHeapError(`worker ${worker + 1}: ${heap.detail}`, heap.aborted));
+    }
     if (reply.type !== 'grads') return;
     const task = this.pending.get(reply.id);
     this.pending.delete(reply.id);
@@ -120,6 +124,17 @@ export class GradientWorkers {
    *  name (the caller disposes them). The caller's model must hold the step's weights; `options` are the
    *  caller's own (its shard is computed with them). */
   async computeGradients(params: readonly TrainableParam[], inputs: tf.Tensor4D, targets: tf.Tensor2D, rng: Rng, options: StepOptions = {}): Promise<{ loss: number; grads: Map<string, tf.Tensor> }> {
+    const n = inputs.shape[0];
+    try {
+      return await this.spreadStep(params, inputs, targets, rng, options);
+    } catch (error) {
+      // A shard that did not fit (here or in a worker) is reported as the whole step's: the batch the caller chose;
+      // a micro-batch helps only below the largest shard.
+      throw wasmHeapFailure(error)?.during({ what: `a training step over ${this.workers} threads`, batch: n, remedies: trainStepRemedies(n, Math.min(options.microBatch ?? n, Math.ceil(n / this.workers))) }) ?? error;
+    }
+  }
+
+  private async spreadStep(params: readonly TrainableParam[], inputs: tf.Tensor4D, targets: tf.Tensor2D, rng: Rng, options: StepOptions) {
     if (this.failure !== null) throw this.failure;
     const n = inputs.shape[0];
     const sizes = shardSizes(n, this.workers);

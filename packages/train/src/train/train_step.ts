@@ -4,7 +4,8 @@
 // layers of the pass (dropout, drop path) draw their seeds from the step's own stream, the active random source,
 // and their values per sample (@natzoo/core's batch noise): every micro-batch restarts the stream and names its
 // samples' places in the whole batch, so slicing a batch, here or over worker threads, keeps every mask.
-import { withRandomSource } from '@natzoo/core';
+import { withRandomSource, type WasmHeapRemedy } from '@natzoo/core';
+import { guardWasmHeap, wasmHeapFailure } from '@natzoo/core/internals';
 import * as tf from '@tensorflow/tfjs';
 import type { TrainableParam } from '../optim/no_weight_decay.js';
 import { applyWithRecompute, type RecomputePlan } from './recompute.js';
@@ -38,7 +39,22 @@ function oneSlice(model: tf.LayersModel, variables: tf.Variable[], inputs: tf.Te
   }, variables);
 }
 
-/** Returns the loss and the gradients keyed by parameter name (the caller disposes them). */
+/** What makes a training step of `batch` images (in slices of `slice`) need less memory, by argument name. */
+export function trainStepRemedies(batch: number, slice: number): WasmHeapRemedy[] {
+  const smaller = Math.max(1, Math.floor(Math.min(batch, slice) / 2));
+  return [
+    { argument: 'batchSize', how: 'a smaller {}' },
+    { argument: 'microBatch', how: `a {} of ${smaller} or less (slices of the batch, the same step)` },
+    { argument: 'workers', how: 'more {} (each thread has a heap of its own for its share of the batch)' },
+  ];
+}
+
+/**
+ * Returns the loss and the gradients keyed by parameter name (the caller disposes them). On the wasm backend a
+ * step that does not fit the heap is a WasmHeapError naming the batch; it is caught rather than foreseen,
+ * because what a step holds at its peak depends on the kernels, recomputation and tfjs's own buffers, and an
+ * estimate wrong either way would refuse batches that fit or let through ones that abort.
+ */
 export function computeGradients(
   model: tf.LayersModel,
   params: readonly TrainableParam[],
@@ -47,9 +63,27 @@ export function computeGradients(
   rng: Rng,
   options: StepOptions = {},
 ): { loss: number; grads: Map<string, tf.Tensor> } {
-  const variables = params.map((p) => p.variable);
   const n = inputs.shape[0];
   const slice = options.microBatch === undefined ? n : checkMicroBatch(options.microBatch, 'computeGradients: microBatch');
+  guardWasmHeap();
+  try {
+    return gradientsOfSlices(model, params, inputs, targets, rng, options, slice);
+  } catch (error) {
+    throw wasmHeapFailure(error)?.during({ what: 'a training step', batch: n, remedies: trainStepRemedies(n, slice) }) ?? error;
+  }
+}
+
+function gradientsOfSlices(
+  model: tf.LayersModel,
+  params: readonly TrainableParam[],
+  inputs: tf.Tensor4D,
+  targets: tf.Tensor2D,
+  rng: Rng,
+  options: StepOptions,
+  slice: number,
+): { loss: number; grads: Map<string, tf.Tensor> } {
+  const variables = params.map((p) => p.variable);
+  const n = inputs.shape[0];
   const firstSample = options.firstSample ?? 0;
   if (!Number.isSafeInteger(firstSample) || firstSample < 0) throw new Error(`computeGradients: firstSample must be a non-negative integer; got ${String(firstSample)}`);
   const streamStart = rng.state();

@@ -40,5 +40,5 @@ export type InferenceReply =
   /** Floats per item in and out. */
   | { kind: 'ready'; inputSize: number; outputSize: number }
   | { kind: 'output'; id: number; output: Float32Array }
-  /** `id` undefined: the worker failed while loading. */
-  | { kind: 'error'; id?: number; name: string; message: string };
+  /** `id` undefined: the worker failed while loading; `heap`: the wasm heap ran out (a WasmHeapError's fields). */
+  | { kind: 'error'; id?: number; name: string; message: string; heap?: { detail: string; aborted: boolean } };

@@ -6,7 +6,7 @@
 // every pending job rejects with an InferenceWorkerError.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { ArgumentError } from '@natzoo/core';
+import { ArgumentError, WasmHeapError } from '@natzoo/core';
 import type { InferenceReply, InferenceRequest, InferenceWorkerData, WorkerTask } from './inference_messages.js';
 import { workerScript } from './worker_script.js';
 
@@ -86,7 +86,7 @@ export async function startWorkerPool(task: WorkerTask, options: WorkerPoolOptio
   const queue: Job[] = [];
   const running = new Map<Worker, Job>();
   const idle: Worker[] = [];
-  let failed: InferenceWorkerError | null = null;
+  let failed: Error | null = null;
   let closed = false;
   let nextId = 0;
 
@@ -94,7 +94,7 @@ export async function startWorkerPool(task: WorkerTask, options: WorkerPoolOptio
     closed = true;
     await Promise.all(workers.map((w) => w.terminate()));
   };
-  const fail = (error: InferenceWorkerError) => {
+  const fail = (error: Error) => {
     if (failed !== null || closed) return;
     failed = error;
     for (const job of [...running.values(), ...queue]) job.reject(error);
@@ -130,7 +130,11 @@ export async function startWorkerPool(task: WorkerTask, options: WorkerPoolOptio
             return;
           }
           const input = reply.id === undefined ? modelDir : (job?.input ?? `job ${reply.id}`);
-          const error = new InferenceWorkerError(input, `${reply.name}: ${reply.message} (worker ${index + 1} of ${size})`);
+          const { heap } = reply;
+          // A job too large for a worker's wasm heap is the caller's job size to change, wherever it ran.
+          const error = heap === undefined
+            ? new InferenceWorkerError(input, `${reply.name}: ${reply.message} (worker ${index + 1} of ${size})`)
+            : new WasmHeapError(`worker ${index + 1} of ${size}: ${heap.detail}`, heap.aborted, job && { what: `the inference job of ${input}`, batch: job.request.count, remedies: [{ argument: 'jobSize', how: 'a smaller {}' }] });
           reject(error);
           fail(error);
         });

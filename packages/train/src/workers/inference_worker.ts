@@ -2,7 +2,8 @@
 // Worker-thread side of the inference pool: its own tfjs (wasm or cpu, with natzoo's kernels) and its own copy of
 // the task's model; answers each job with the outputs (buffer transferred, not copied), or the error.
 import { parentPort, workerData } from 'node:worker_threads';
-import { setBestBackend } from '@natzoo/core';
+import { setBestBackend, WasmHeapError } from '@natzoo/core';
+import { wasmHeapFailure } from '@natzoo/core/internals';
 import type { InferenceReply, InferenceRequest, InferenceWorkerData } from './inference_messages.js';
 import { loadWorkerModel } from './worker_model.js';
 
@@ -10,7 +11,10 @@ const port = parentPort;
 if (port === null) throw new Error('inference_worker.js must run in a worker thread');
 const { task, backend } = workerData as InferenceWorkerData;
 const post = (reply: InferenceReply, transfer: ArrayBuffer[] = []) => port.postMessage(reply, transfer);
-const failure = (error: unknown) => ({ name: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error) });
+const failure = (error: unknown) => ({
+  name: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error),
+  ...(error instanceof WasmHeapError ? { heap: { detail: error.detail, aborted: error.aborted } } : {}),
+});
 
 try {
   await setBestBackend([backend]);
@@ -22,7 +26,7 @@ try {
       out.dispose();
       post({ kind: 'output', id, output }, [output.buffer as ArrayBuffer]);
     } catch (error) {
-      post({ kind: 'error', id, ...failure(error) });
+      post({ kind: 'error', id, ...failure(wasmHeapFailure(error) ?? error) });
     }
   });
   post({ kind: 'ready', inputSize: model.inputSize, outputSize: model.outputSize });
