@@ -88,5 +88,5 @@ export function printStyleNAT(/** @type {any} */ s) {
     { title: 'matmul GFLOP/img', cell: (r) => fmt(r.matmulGflopPerImage, 1) },
     { title: 'matmul GFLOP/s', cell: (r) => fmt(r.matmulGflopPerS, 1) },
     { title: 'matmul share', cell: (r) => `${fmt(100 * r.matmulShare, 0)}%` },
-  ], [s], ['matmul GFLOP/s: FLOPs of BatchMatMul/_FusedMatMul (from their shapes) over their tf.profile kernel time in one profiled pass; share: of the summed kernel time']);
+  ], [s], ['matmul GFLOP/s: FLOPs of BatchMatMul/_FusedMatMul and our Linear kernel (from their shapes) over their tf.profile kernel time in one profiled pass; share: of the summed kernel time']);
 }

@@ -7,15 +7,18 @@ import * as tf from '@tensorflow/tfjs';
 import { createStyleNATGenerator, latentsFromSeeds } from '@natzoo/models';
 import { median } from './measure.mjs';
 
-const MATMUL_KERNELS = new Set(['BatchMatMul', '_FusedMatMul']);
+// Linear: @natzoo/core's wasm kernel for the linear layers (x [..., C] times kernel [C, U]).
+const MATMUL_KERNELS = new Set(['BatchMatMul', '_FusedMatMul', 'Linear']);
 const size = (/** @type {number[]} */ shape) => shape.reduce((n, d) => n * d, 1);
 
 /**
  * FLOPs of one matmul kernel call from its shapes: out [..., M, N] and a [..., M, K] or [..., K, M] (transposed or
- * not, a holds M*K per batch entry), so FLOPs = 2 * size(out) * K with K = size(a) / (batch of a * M).
- * @param {{ inputShapes: number[][], outputShapes: number[][] }} kernel
+ * not, a holds M*K per batch entry), so FLOPs = 2 * size(out) * K with K = size(a) / (batch of a * M); for Linear
+ * (one output or one per column block) 2 * size(x) * U.
+ * @param {{ name: string, inputShapes: number[][], outputShapes: number[][] }} kernel
  */
 export function matmulFlops(kernel) {
+  if (kernel.name === 'Linear') return 2 * size(kernel.inputShapes[0]) * kernel.inputShapes[1][1];
   const out = kernel.outputShapes[0];
   const a = kernel.inputShapes[0];
   const m = out[out.length - 2];

@@ -57,7 +57,8 @@ describe('Linear on wasm', () => {
             const x = tf.tensor2d(xs, [m, k]);
             const kernel = tf.tensor2d(ws, [k, n]);
             const bias = bs === null ? undefined : tf.tensor1d(bs);
-            const ours = linear(x, kernel, bias);
+            // The kernel itself: the op sends fewer than 6 rows to XNNPACK (see the next test).
+            const ours = tf.engine().runKernel(Linear, { x, kernel, bias: bias ?? tf.zeros([0]) }, { splits: [] }) as tf.Tensor;
             const got = ours.dataSync();
             const label = `m ${m} k ${k} n ${n} bias ${withBias}`;
             expect(ours.shape, label).toEqual([m, n]);
@@ -69,6 +70,16 @@ describe('Linear on wasm', () => {
           }
         }
       }
+    }
+  });
+
+  it('leaves fewer rows than its 6-row tile to XNNPACK', async () => {
+    const kernel = tf.tensor2d(values(16 * 24, 15), [16, 24]);
+    for (const rows of [1, 5, 6]) {
+      const x = tf.tensor2d(values(rows * 16, 16), [rows, 16]);
+      const names = (await tf.profile(() => linear(x, kernel))).kernels.map((k) => k.name);
+      expect(names.includes(Linear), `${rows} rows: ${names}`).toBe(rows >= 6);
+      expect(names.includes('_FusedMatMul'), `${rows} rows: ${names}`).toBe(rows < 6);
     }
   });
 
@@ -101,7 +112,7 @@ describe('Linear on wasm', () => {
 
     // The same data as [32, 8]: another packing.
     const wide = tf.reshape(weights, [32, 8]) as tf.Tensor2D;
-    const x32 = tf.tensor2d(values(3 * 32, 8), [3, 32]);
+    const x32 = tf.tensor2d(values(6 * 32, 8), [6, 32]);
     expect(Array.from(linear(x32, wide).dataSync())).toEqual(Array.from(xnnpack(x32, wide)));
 
     weights.dispose();

@@ -3,7 +3,7 @@
 // pointers are byte offsets into it): out = a b + bias, b packed once into 8-column panels. The register tile is
 // 6 rows x 8 columns: 12 accumulators, two b vectors and one broadcast, 15 of the 16 xmm registers V8 allocates
 // on x64. Each a value is broadcast by load32_splat, a load, so the arithmetic ports only multiply and add; this
-// runs at about 40 GFLOP/s on one core where tfjs-wasm's XNNPACK matmul runs at 31-34, whose x86 kernels broadcast
+// runs at 39-43 GFLOP/s on one core where tfjs-wasm's XNNPACK matmul runs at 35-38, whose x86 kernels broadcast
 // by shuffles (likely the difference). Accumulators start at the bias and add the steps in order, as XNNPACK's do,
 // so the two give the same bits.
 

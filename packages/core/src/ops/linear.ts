@@ -3,7 +3,8 @@
 // split into column blocks (linearSplit).
 // - While gradients are recorded: tfjs's fused.matMul (its gradient included).
 // - Otherwise, where the backend runs our Linear kernel (wasm's single-threaded builds): that kernel, over the
-//   kernel packed once into panels, about 1.3x XNNPACK's matmul on one core.
+//   kernel packed once into panels, 1.1-1.2x XNNPACK's matmul on one core (scripts/bench_dense.mjs).
+//   Under 6 rows (a classifier head at batch 1) its 6-row tile would do the work of 6: _FusedMatMul does it.
 // - Elsewhere: tfjs's _FusedMatMul kernel itself. fused.matMul wraps it in a custom-gradient op scope with reshapes
 //   to and from 3-D, which on wasm cost a small model's pass more than some of its kernels do. The batch axis
 //   folds into the rows: tfjs-wasm sends a matMul to XNNPACK only at batch 1.
@@ -30,6 +31,8 @@ function checkOperands(name: string, x: Tensor, kernel: Tensor, bias: Tensor | n
 }
 
 const ONE_OUTPUT: LinearAttrs = { splits: [] };
+/** Rows of the Linear kernel's register tile (assembly/linear): fewer rows would still cost a whole tile. */
+const TILE_ROWS = 6;
 
 /** `x @ kernel + bias` on x's last axis (`bias` null or undefined for none): `[..., C]` -> `[..., U]`. */
 export function linear(x: Tensor, kernel: Tensor, bias?: Tensor | null): Tensor {
@@ -38,7 +41,7 @@ export function linear(x: Tensor, kernel: Tensor, bias?: Tensor | null): Tensor 
   if (isRecordingGradients()) {
     return tidy(() => reshape(fused.matMul({ a: reshape(x, [-1, channels]) as Tensor2D, b: kernel as Tensor2D, bias: bias ?? undefined }), outShape));
   }
-  if (x.dtype === 'float32' && runsFusedKernel(Linear)) {
+  if (x.dtype === 'float32' && x.size >= TILE_ROWS * channels && runsFusedKernel(Linear)) {
     const attrs = { ...ONE_OUTPUT };
     return bias != null ? (engine().runKernel(Linear, { x, kernel, bias }, attrs) as Tensor) : tidy(() => engine().runKernel(Linear, { x, kernel, bias: zeros([0]) }, attrs) as Tensor);
   }
@@ -65,7 +68,7 @@ export function linearSplit(x: Tensor, kernel: Tensor, bias: Tensor | null | und
     fail('linearSplit', `widths must be non-negative integers summing to kernel's U = ${units}; got [${widths.join(', ')}]`);
   }
   const starts = widths.map((_, i) => widths.slice(0, i).reduce((a, b) => a + b, 0));
-  if (!isRecordingGradients() && x.dtype === 'float32' && starts.every((s) => s % 8 === 0) && runsFusedKernel(Linear)) {
+  if (!isRecordingGradients() && x.dtype === 'float32' && x.size >= TILE_ROWS * channels && starts.every((s) => s % 8 === 0) && runsFusedKernel(Linear)) {
     const attrs: LinearAttrs = { splits: [...widths] };
     return tidy(() => engine().runKernel(Linear, { x, kernel, bias: bias ?? zeros([0]) }, { ...attrs }) as Tensor[]);
   }

@@ -2,8 +2,8 @@
 // nn.Conv2d with PyTorch's equal zero padding on every side (a square kernel, one stride for both axes), NHWC.
 // - While gradients are recorded, where the backend has no PaddedConv2D kernel, and for windows of under 32
 //   floats: tfjs's fused.conv2d, which every backend runs with the padding inside the convolution.
-// - Otherwise (wasm's single-threaded builds): our kernel, im2col rows times the filter packed once, about 1.2x
-//   XNNPACK's convolution on one core.
+// - Otherwise (wasm's single-threaded builds): our kernel, im2col rows times the filter packed once, 1.04-1.17x
+//   XNNPACK's convolution on one core (scripts/bench_dense.mjs).
 import { engine, fused, tidy, zeros } from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor1D, Tensor4D } from '@tensorflow/tfjs-core';
 import { runsFusedKernel } from '../fused_kernels.js';
