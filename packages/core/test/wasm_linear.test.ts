@@ -83,6 +83,13 @@ describe('Linear on wasm', () => {
     }
   });
 
+  it('gives the bias alone for a kernel of no input channels', () => {
+    const bias = tf.tensor1d([1, -2, 3]);
+    const out = tf.engine().runKernel(Linear, { x: tf.zeros([7, 0]), kernel: tf.zeros([0, 3]), bias }, { splits: [] }) as tf.Tensor;
+    expect(out.shape).toEqual([7, 3]);
+    expect(Array.from(out.dataSync())).toEqual(Array.from({ length: 21 }, (_, i) => [1, -2, 3][i % 3]));
+  });
+
   it('keeps the leading axes of tokens of any rank', () => {
     const x = tf.tensor4d(values(2 * 3 * 4 * 10, 4), [2, 3, 4, 10]);
     const kernel = tf.tensor2d(values(10 * 12, 5), [10, 12]);

@@ -22,7 +22,7 @@ export const wasmLinear = defineKernel<LinearInputs, LinearAttrs, BackendWasm>(L
   const widths = attrs.splits.length > 0 ? attrs.splits : [units];
   const outs = widths.map((width) => backend.makeOutput([...x.shape.slice(0, -1), width], 'float32'));
   const result = attrs.splits.length > 0 ? outs : outs[0]!;
-  const rows = channels === 0 ? 0 : util.sizeFromShape(x.shape) / channels;
+  const rows = util.sizeFromShape(x.shape.slice(0, -1));
   if (rows === 0 || units === 0) return result;
   const kernels = simdKernelsFor(backend);
   // The op checks runsFusedKernel first, so only a direct runKernel call gets here without SIMD.
