@@ -6,24 +6,11 @@
 // Prints a table and writes bench-results/gelu_ab.json.
 //
 //   node scripts/bench_gelu_ab.mjs --base=<commit> [--rounds=30] [--out=file.json]
-import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { fileURLToPath } from 'node:url';
-import { compileAssemblyAt, maxDifference, timeInterleaved } from './bench/kernel_ab.mjs';
+import { abOptions, compileAssemblyAt, maxDifference, timeInterleaved } from './bench/kernel_ab.mjs';
 import { median } from './bench/measure.mjs';
 import { machineInfo, printTable, writeJsonAtomic } from './bench/report.mjs';
 
-// Optimised code from the first call (see bench_na_kernel_ab.mjs).
-setFlagsFromString('--no-liftoff');
-const root = fileURLToPath(new URL('..', import.meta.url));
-const argValue = (/** @type {string} */ name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
-const BASE = argValue('base');
-if (BASE === undefined) {
-  console.error('bench_gelu_ab: --base=<commit> is required');
-  process.exit(2);
-}
-const ROUNDS = Number(argValue('rounds') ?? 30);
-const OUT = argValue('out') ?? join(root, 'bench-results/gelu_ab.json');
+const { base: BASE, rounds: ROUNDS, out: OUT } = abOptions('bench_gelu_ab', { rounds: 30, outName: 'gelu_ab' });
 const SHAPES = [
   { name: 'cct_14_7x2_224 MLP b1', shape: [196, 1152] },
   { name: 'nat_mini level 1 MLP b1', shape: [3136, 256] },

@@ -6,28 +6,14 @@
 // Prints a table and writes bench-results/na_kernel_ab.json.
 //
 //   node scripts/bench_na_kernel_ab.mjs --base=<commit> [--rounds=40] [--out=file.json]
-import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { makeProblem } from '@natzoo/core/advanced';
-import { abColumns, maxDifference, timeKernels } from './bench/kernel_ab.mjs';
+import { abColumns, abOptions, maxDifference, timeKernels } from './bench/kernel_ab.mjs';
 import { callFused, compileFused, windowTables } from './bench/na_kernel_modules.mjs';
 import { machineInfo, printTable, writeJsonAtomic } from './bench/report.mjs';
 
-// Optimised code from the first call: on a loaded machine V8's background tier-up can leave a long-running kernel
-// in its baseline compiler for many calls, which would time the compilers, not the kernels.
-setFlagsFromString('--no-liftoff');
-const root = fileURLToPath(new URL('..', import.meta.url));
-const argValue = (/** @type {string} */ name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
-const BASE = argValue('base');
-if (BASE === undefined) {
-  console.error('bench_na_kernel_ab: --base=<commit> is required');
-  process.exit(2);
-}
-const ROUNDS = Number(argValue('rounds') ?? 40);
-const OUT = argValue('out') ?? join(root, 'bench-results/na_kernel_ab.json');
+const { base: BASE, rounds: ROUNDS, out: OUT } = abOptions('bench_na_kernel_ab', { rounds: 40, outName: 'na_kernel_ab' });
 const LEVELS = [[56, 2, 1], [56, 2, 8], [28, 4, 1], [28, 4, 4], [14, 8, 1], [14, 8, 2], [7, 16, 1]];
 const [KERNEL, HEAD_DIM] = [7, 32];
 

@@ -8,27 +8,21 @@
 //
 //   node scripts/bench_na_stride_ab.mjs [--base=main] [--rounds=15] [--only=2-D] [--out=file.json]
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { selfAttention } from '@natzoo/core';
 import { makeProblem } from '@natzoo/core/advanced';
 import { median } from './bench/measure.mjs';
-import { timeInterleaved } from './bench/kernel_ab.mjs';
+import { abOptions, timeInterleaved } from './bench/kernel_ab.mjs';
 import { callFused, compileFused, windowTables } from './bench/na_kernel_modules.mjs';
 import { machineInfo, printTable, writeJsonAtomic } from './bench/report.mjs';
 
-// Optimised code from the first call (see bench_na_kernel_ab.mjs).
-setFlagsFromString('--no-liftoff');
+const { value: argValue, base: BASE, rounds: ROUNDS, out: OUT } = abOptions('bench_na_stride_ab', { rounds: 15, outName: 'na_stride_ab', defaultBase: 'main' });
 const root = fileURLToPath(new URL('..', import.meta.url));
 // This tree's kernels and its tiling rule, from the built package (not part of its public entries).
 const { simdKernelsForMemory } = await import(join(root, 'packages/core/dist/kernels/wasm/simd_module.js'));
 const { groupTiling } = await import(join(root, 'packages/core/dist/kernels/wasm/stride_groups.js'));
-const argValue = (/** @type {string} */ name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
-const BASE = argValue('base') ?? 'main';
-const ROUNDS = Number(argValue('rounds') ?? 15);
-const OUT = argValue('out') ?? join(root, 'bench-results/na_stride_ab.json');
 const ALL_PROBLEMS = [
   { name: '2-D 56x56 k7', spatial: [56, 56], kernel: 7, strides: [1, 2, 4, 7] },
   { name: '3-D 16^3 k3', spatial: [16, 16, 16], kernel: 3, strides: [1, 2, 3] },

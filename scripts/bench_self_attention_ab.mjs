@@ -10,29 +10,19 @@
 //   node scripts/bench_self_attention_ab.mjs --base=<commit> [--rounds=30] [--batches=1,8]
 //        [--models=cct_7_3x1_32,cct_14_7x2_224] [--model-rounds=6] [--no-ops] [--out=file.json]
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { createModel } from '@natzoo/models';
-import { abColumns, compileAssemblyAt, maxDifference, timeKernels } from './bench/kernel_ab.mjs';
+import { abColumns, abOptions, compileAssemblyAt, maxDifference, timeKernels } from './bench/kernel_ab.mjs';
 import { machineInfo, printTable, writeJsonAtomic } from './bench/report.mjs';
 
-// Optimised code from the first call (see bench_na_kernel_ab.mjs).
-setFlagsFromString('--no-liftoff');
 const root = fileURLToPath(new URL('..', import.meta.url));
-const argValue = (/** @type {string} */ name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
-const BASE = argValue('base');
-if (BASE === undefined) {
-  console.error('bench_self_attention_ab: --base=<commit> is required');
-  process.exit(2);
-}
-const ROUNDS = Number(argValue('rounds') ?? 30);
+const { value: argValue, base: BASE, rounds: ROUNDS, out: OUT } = abOptions('bench_self_attention_ab', { rounds: 30, outName: 'self_attention_ab' });
 const BATCHES = (argValue('batches') ?? '1,8').split(',').map(Number);
 const OPS = !process.argv.includes('--no-ops');
 const MODELS = (argValue('models') ?? 'cct_2_3x2_32,cct_7_3x1_32,cct_14_7x2_224').split(',').filter((m) => m !== '');
 const MODEL_ROUNDS = Number(argValue('model-rounds') ?? 6);
-const OUT = argValue('out') ?? join(root, 'bench-results/self_attention_ab.json');
 /** tokens N, channels C, heads, and whether the layer adds a [heads, N, N] bias. */
 const PROBLEMS = [
   { name: 'cct_2_3x2_32', tokens: 64, channels: 128, heads: 2, bias: false },

@@ -1,16 +1,36 @@
 // SPDX-License-Identifier: MIT
 // Helpers of the benchmarks that run two versions of a wasm kernel side by side (bench_na_kernel_ab.mjs,
-// bench_self_attention_ab.mjs): a module compiled as it stands at a commit, interleaved timing, the A/B rows.
+// bench_na_stride_ab.mjs, bench_self_attention_ab.mjs, bench_gelu_ab.mjs): their options, a module compiled as it
+// stands at a commit, interleaved timing, the A/B rows.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { median } from './measure.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 // The compiler is packages/core's dev dependency (its exports map has no path for require.resolve).
 const { default: asc } = await import(pathToFileURL(join(root, 'packages/core/node_modules/assemblyscript/dist/asc.js')).href);
+
+/**
+ * The options every A/B script takes: `--base=<commit>` (required unless `defaultBase` is given), `--rounds=`,
+ * `--out=` (default bench-results/<outName>.json), and `value(name)` for its own `--name=value` options. Also
+ * turns V8's baseline compiler off: on a loaded machine its background tier-up can leave a long-running kernel in
+ * the baseline code for many calls, which would time the compilers, not the kernels.
+ * @param {string} script @param {{ rounds: number, outName: string, defaultBase?: string }} defaults
+ */
+export function abOptions(script, { rounds, outName, defaultBase }) {
+  setFlagsFromString('--no-liftoff');
+  const value = (/** @type {string} */ name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+  const base = value('base') ?? defaultBase;
+  if (base === undefined) {
+    console.error(`${script}: --base=<commit> is required`);
+    process.exit(2);
+  }
+  return { value, base, rounds: Number(value('rounds') ?? rounds), out: value('out') ?? join(root, `bench-results/${outName}.json`) };
+}
 
 /**
  * The module of `rev` (a commit, or null for the working tree) compiled from the first of `entries` (paths under
