@@ -5,12 +5,10 @@
 import '@tensorflow/tfjs';
 import { registerNAGradients } from './gradients/register.js';
 import { registerCpuKernels } from './kernels/cpu/register.js';
-import { registerWasmElementwiseKernels } from './kernels/wasm/elementwise.js';
 import { registerWasmKernels } from './kernels/wasm/register.js';
 
 registerCpuKernels();
 registerWasmKernels();
-registerWasmElementwiseKernels();
 registerNAGradients();
 
 export { na1dQK, na2dQK, na3dQK } from './ops/na_qk.js';

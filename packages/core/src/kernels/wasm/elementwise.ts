@@ -1,17 +1,13 @@
 // SPDX-License-Identifier: MIT
 // GELU and LayerNorm for the `wasm` backend, one SIMD pass each (assembly/elementwise) where tfjs-wasm runs four
-// or five: tensors are read and written in place on the module's heap. Registered with them: Linear (linear.ts) and
-// PaddedConv2D (padded_conv2d.ts).
+// or five: tensors are read and written in place on the module's heap.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { findBackend, util } from '@tensorflow/tfjs-core';
-import { declareFusedKernelAvailability } from '../../fused_kernels.js';
-import { GeluErf, LayerNormLastAxis, Linear, PaddedConv2D } from '../../kernel_names.js';
+import { util } from '@tensorflow/tfjs-core';
+import { GeluErf, LayerNormLastAxis } from '../../kernel_names.js';
 import type { GeluErfInputs, LayerNormAttrs, LayerNormInputs } from '../../kernel_names.js';
 import { wasmMemoryOffset } from '../../tfjs_internals.js';
-import { defineKernel, registerOnce } from '../define_kernel.js';
-import { wasmLinear } from './linear.js';
-import { wasmPaddedConv2D } from './padded_conv2d.js';
-import { simdKernelsFor, wasmKernelMemory } from './simd_module.js';
+import { defineKernel } from '../define_kernel.js';
+import { simdKernelsFor } from './simd_module.js';
 import type { SimdKernels } from './simd_module.js';
 
 function simdKernels(backend: BackendWasm, kernelName: string): SimdKernels {
@@ -21,7 +17,7 @@ function simdKernels(backend: BackendWasm, kernelName: string): SimdKernels {
   return kernels;
 }
 
-const geluKernel = defineKernel<GeluErfInputs, Record<string, never>, BackendWasm>(GeluErf, 'wasm', ({ inputs, backend }) => {
+export const wasmGelu = defineKernel<GeluErfInputs, Record<string, never>, BackendWasm>(GeluErf, 'wasm', ({ inputs, backend }) => {
   const { x } = inputs;
   const out = backend.makeOutput(x.shape, 'float32');
   const count = util.sizeFromShape(x.shape);
@@ -29,7 +25,7 @@ const geluKernel = defineKernel<GeluErfInputs, Record<string, never>, BackendWas
   return out;
 });
 
-const layerNormKernel = defineKernel<LayerNormInputs, LayerNormAttrs, BackendWasm>(LayerNormLastAxis, 'wasm', ({ inputs, attrs, backend }) => {
+export const wasmLayerNorm = defineKernel<LayerNormInputs, LayerNormAttrs, BackendWasm>(LayerNormLastAxis, 'wasm', ({ inputs, attrs, backend }) => {
   const { x, gamma, beta } = inputs;
   const out = backend.makeOutput(x.shape, 'float32');
   const channels = x.shape[x.shape.length - 1] ?? 1;
@@ -40,17 +36,3 @@ const layerNormKernel = defineKernel<LayerNormInputs, LayerNormAttrs, BackendWas
   }
   return out;
 });
-
-/**
- * Registers the fused GELU, LayerNorm, Linear and PaddedConv2D kernels; the ops use them where the SIMD modules
- * run, the last two only on an unshared memory: the threaded build's XNNPACK runs them on all its threads.
- */
-export function registerWasmElementwiseKernels(): void {
-  registerOnce([geluKernel, layerNormKernel, wasmLinear, wasmPaddedConv2D]);
-  declareFusedKernelAvailability('wasm', (kernelName) => {
-    const backend = findBackend('wasm') as BackendWasm | null;
-    if (backend === null) return false;
-    const memory = wasmKernelMemory(backend);
-    return memory !== null && ((kernelName !== Linear && kernelName !== PaddedConv2D) || memory === 'unshared');
-  });
-}
